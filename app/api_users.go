@@ -1,0 +1,102 @@
+package app
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/kotalama/kompeten/content"
+)
+
+// decodeJSON reads a JSON body into a typed struct, refusing other content
+// types, unknown fields and trailing data with a 4xx.
+func decodeJSON(c *fiber.Ctx, v any) error {
+	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
+	if !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
+		return &apiError{Status: 415, Code: "unsupported_media_type", Message: "kirim isi permintaan sebagai application/json"}
+	}
+	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return errBadRequest("JSON tidak valid: " + err.Error())
+	}
+	if dec.More() {
+		return errBadRequest("JSON tidak valid: ada data setelah objek")
+	}
+	return nil
+}
+
+type tokenRequest struct {
+	NIP      string `json:"nip"`
+	Password string `json:"password"`
+}
+
+type tokenResponse struct {
+	Token     string       `json:"token"`
+	ExpiresAt time.Time    `json:"expires_at"`
+	User      content.User `json:"user"`
+}
+
+// createToken: POST /api/v1/auth/token {nip, password}.
+func (a *App) createToken(c *fiber.Ctx) error {
+	var in tokenRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.NIP == "" {
+		return errField(422, "nip", "NIP wajib diisi")
+	}
+	if in.Password == "" {
+		return errField(422, "password", "kata sandi wajib diisi")
+	}
+	u, err := a.svc.Authenticate(c.UserContext(), in.NIP, in.Password, c.IP())
+	if err != nil {
+		return err
+	}
+	secret, sess, err := a.svc.NewSession(c.UserContext(), content.KindToken, u.NIP)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(tokenResponse{Token: secret, ExpiresAt: sess.Expires, User: u})
+}
+
+// deleteToken: DELETE /api/v1/auth/token revokes the calling token.
+func (a *App) deleteToken(c *fiber.Ctx) error {
+	secret, _ := c.Locals(localSecret).(string)
+	if err := a.svc.EndSession(c.UserContext(), content.KindToken, secret); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+type meResponse struct {
+	content.User
+	JPThisYear int `json:"jp_this_year"`
+	JPTarget   int `json:"jp_target"`
+}
+
+// me: GET /api/v1/me.
+func (a *App) me(c *fiber.Ctx) error {
+	u := currentUser(c)
+	jp, err := a.svc.JPThisYear(c.UserContext(), u.NIP)
+	if err != nil {
+		return err
+	}
+	return c.JSON(meResponse{User: *u, JPThisYear: jp, JPTarget: content.JPTarget})
+}
+
+// createUser: POST /api/v1/users (admin).
+func (a *App) createUser(c *fiber.Ctx) error {
+	var in content.NewUser
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	u, err := a.svc.CreateUser(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	a.log.Info("user created", "nip", u.NIP, "roles", u.Roles, "by", currentUser(c).NIP)
+	return c.Status(fiber.StatusCreated).JSON(u)
+}

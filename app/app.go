@@ -1,0 +1,171 @@
+// Package app is the composition root: it opens the stores the
+// configuration names, wires the domain service, and serves pages and the
+// JSON API with Fiber.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"github.com/kotalama/kompeten/content"
+)
+
+// App is the running web tier. It holds no state of its own: sessions and
+// everything else live in the stores, so instances behind a load balancer
+// behave as one.
+type App struct {
+	cfg     Config
+	log     *slog.Logger
+	stores  Stores
+	svc     *content.Service
+	fiber   *fiber.App
+	cat     catalog
+	assets  *assets
+	r       *renderer
+	csrfKey []byte
+}
+
+// New wires an App over open stores.
+func New(ctx context.Context, cfg Config, stores Stores, log *slog.Logger) (*App, error) {
+	svc, err := content.New(stores.Docs)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := loadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	as, err := loadAssets()
+	if err != nil {
+		return nil, err
+	}
+	r, err := newRenderer(cat, as)
+	if err != nil {
+		return nil, err
+	}
+	key, err := svc.Secret(ctx, "csrf")
+	if err != nil {
+		return nil, fmt.Errorf("csrf key: %w", err)
+	}
+	a := &App{cfg: cfg, log: log, stores: stores, svc: svc, cat: cat, assets: as, r: r, csrfKey: key}
+	fc := fiber.Config{
+		AppName:               "kompeten",
+		DisableStartupMessage: true,
+		ErrorHandler:          a.errorHandler,
+		ReadTimeout:           10 * time.Minute,
+		IdleTimeout:           2 * time.Minute,
+		BodyLimit:             4 << 20,
+	}
+	if len(cfg.TrustedProxies) > 0 {
+		// Only a configured proxy's X-Forwarded-For is believed; anyone
+		// else could write any address there and dodge the login throttle.
+		fc.EnableTrustedProxyCheck = true
+		fc.TrustedProxies = cfg.TrustedProxies
+		fc.ProxyHeader = fiber.HeaderXForwardedFor
+	}
+	a.fiber = fiber.New(fc)
+	a.routes()
+	return a, nil
+}
+
+// Service is the domain service, for the CLI and tests.
+func (a *App) Service() *content.Service { return a.svc }
+
+// Handler is the Fiber app, for tests (app.Test).
+func (a *App) Handler() *fiber.App { return a.fiber }
+
+func (a *App) routes() {
+	f := a.fiber
+	f.Use(withRequestID, a.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: logPanic(a.log)}),
+		securityHeaders(a.cfg.Secure()), withDeadline(a.cfg.RequestTimeout), withLang)
+
+	f.Get("/healthz", a.healthz)
+	f.Get("/readyz", a.readyz)
+	f.Get("/static/+", a.static)
+
+	api := f.Group("/api/v1", a.withBearer)
+	api.Post("/auth/token", a.createToken)
+	api.Delete("/auth/token", requireUser, a.deleteToken)
+	api.Get("/me", requireUser, a.me)
+	api.Post("/users", requireRole(content.RoleAdmin), a.createUser)
+	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+
+	pages := f.Group("", a.withSession, a.checkCSRF)
+	pages.Get("/", a.home)
+	pages.Get("/login", a.loginPage)
+	pages.Post("/login", a.loginSubmit)
+	pages.Post("/logout", a.logout)
+	pages.Get("/lang/:lang", a.setLang)
+	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+}
+
+func (a *App) static(c *fiber.Ctx) error {
+	b, ok := a.assets.files[c.Params("+")]
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	name := c.Params("+")
+	c.Type(name[strings.LastIndexByte(name, '.')+1:])
+	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	return c.Send(b)
+}
+
+// Serve listens on cfg.Addr until ctx ends, then stops taking requests,
+// lets in-flight ones finish (up to ShutdownTimeout), and stops the workers.
+// Closing the stores is the caller's, after Serve returns.
+func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
+	ln, err := net.Listen("tcp", a.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", a.cfg.Addr, err)
+	}
+	workers, stopWorkers := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.runWorkers(workers)
+	}()
+	errc := make(chan error, 1)
+	go func() { errc <- a.fiber.Listener(ln) }()
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
+		err = a.fiber.ShutdownWithTimeout(a.cfg.ShutdownTimeout)
+	}
+	stopWorkers()
+	<-done
+	if errors.Is(err, context.DeadlineExceeded) {
+		a.log.Warn("shutdown timed out; some requests were cut")
+		err = nil
+	}
+	return err
+}
+
+// runWorkers does the periodic housekeeping until ctx ends.
+func (a *App) runWorkers(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := a.svc.Sweep(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("sweep", "err", err)
+		} else if n > 0 {
+			a.log.Info("sweep", "removed", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,103 @@
+package app
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func parse(t *testing.T, args []string, env map[string]string) (Config, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return ParseConfig(fs, args, func(k string) string { return env[k] })
+}
+
+func TestConfigDefaults(t *testing.T) {
+	c, err := parse(t, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Config{Addr: ":8080", Data: "./data", Docs: "sqlite://./data/kompeten.db", Blobs: "file://./data/objects",
+		Search: "bleve://./data/search", BaseURL: "http://localhost:8080"}
+	if c.Addr != want.Addr || c.Data != want.Data || c.Docs != want.Docs || c.Blobs != want.Blobs || c.Search != want.Search || c.BaseURL != want.BaseURL {
+		t.Errorf("defaults = %+v", c)
+	}
+	if c.UploadMax != 4<<30 || c.MediaPresign || c.Secure() {
+		t.Errorf("defaults: upload max %d, presign %v, secure %v", c.UploadMax, c.MediaPresign, c.Secure())
+	}
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "docs-url")
+	if err := os.WriteFile(secret, []byte("mongodb://user:pw@db:27017/kompeten\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"KOMPETEN_DATA": "/srv/kompeten", "KOMPETEN_ADDR": ":9000", "KOMPETEN_DOCS_FILE": secret,
+		"KOMPETEN_UPLOAD_MAX": "500MiB", "KOMPETEN_TRUSTED_PROXIES": "10.0.0.1, 10.1.0.0/16",
+	}
+	c, err := parse(t, []string{"-addr", "127.0.0.1:7000"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "127.0.0.1:7000" {
+		t.Errorf("flag did not win over variable: %q", c.Addr)
+	}
+	if c.Docs != "mongodb://user:pw@db:27017/kompeten" {
+		t.Errorf("KOMPETEN_DOCS_FILE not read: %q", c.Docs)
+	}
+	if c.Blobs != "file:///srv/kompeten/objects" || c.Search != "bleve:///srv/kompeten/search" {
+		t.Errorf("$DATA not expanded: %q %q", c.Blobs, c.Search)
+	}
+	if c.UploadMax != 500<<20 || len(c.TrustedProxies) != 2 {
+		t.Errorf("upload max %d, proxies %v", c.UploadMax, c.TrustedProxies)
+	}
+}
+
+func TestConfigErrorsNameTheSetting(t *testing.T) {
+	cases := []struct {
+		env     map[string]string
+		setting string
+	}{
+		{map[string]string{"KOMPETEN_BLOBS": "s3://key:secret@minio:9000"}, "KOMPETEN_BLOBS"},
+		{map[string]string{"KOMPETEN_BLOBS": "s3://minio:9000/bucket"}, "KOMPETEN_BLOBS"},
+		{map[string]string{"KOMPETEN_BLOBS": "ftp://x"}, "KOMPETEN_BLOBS"},
+		{map[string]string{"KOMPETEN_DOCS": "postgres://x"}, "KOMPETEN_DOCS"},
+		{map[string]string{"KOMPETEN_SEARCH": "elastic://x"}, "KOMPETEN_SEARCH"},
+		{map[string]string{"KOMPETEN_ADDR": "8080"}, "KOMPETEN_ADDR"},
+		{map[string]string{"KOMPETEN_BASE_URL": "kompeten.local"}, "KOMPETEN_BASE_URL"},
+		{map[string]string{"KOMPETEN_UPLOAD_MAX": "banyak"}, "KOMPETEN_UPLOAD_MAX"},
+		{map[string]string{"KOMPETEN_TRUSTED_PROXIES": "proxy.local"}, "KOMPETEN_TRUSTED_PROXIES"},
+		{map[string]string{"KOMPETEN_LOG_FORMAT": "xml"}, "KOMPETEN_LOG_FORMAT"},
+		{map[string]string{"KOMPETEN_SEARCH_FILE": "/does/not/exist"}, "KOMPETEN_SEARCH_FILE"},
+	}
+	for _, c := range cases {
+		_, err := parse(t, nil, c.env)
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Setting != c.setting {
+			t.Errorf("%v: error %v, want a ConfigError naming %s", c.env, err, c.setting)
+		}
+	}
+}
+
+func TestParseStoreURLs(t *testing.T) {
+	b, err := ParseBlobsURL("s3://AK:S%2Fk@minio:9000/kompeten?secure=false&region=id-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b != (BlobsTarget{Kind: "s3", Endpoint: "minio:9000", Access: "AK", Secret: "S/k", Bucket: "kompeten", Region: "id-1"}) {
+		t.Errorf("s3 target %+v", b)
+	}
+	s, err := ParseSearchURL("meilisearch://meili:7700?key=master&search_key=cari")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s != (SearchTarget{Kind: "meili", URL: "http://meili:7700", Key: "master", SearchKey: "cari"}) {
+		t.Errorf("meili target %+v", s)
+	}
+}

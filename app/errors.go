@@ -1,0 +1,129 @@
+package app
+
+import (
+	"errors"
+	"log/slog"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/kotalama/kompeten/content"
+)
+
+// apiError is the one error shape of the JSON API:
+// {"error": {"code": "…", "message": "…", "fields": {"nip": "…"}}}.
+type apiError struct {
+	Status  int               `json:"-"`
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+// Constructors for errors the handlers raise themselves.
+func errBadRequest(msg string) error {
+	return &apiError{Status: 400, Code: "bad_request", Message: msg}
+}
+func errField(status int, field, msg string) error {
+	return &apiError{Status: status, Code: "validation_failed", Message: msg, Fields: map[string]string{field: msg}}
+}
+func errUnauthenticated() error {
+	return &apiError{Status: 401, Code: "unauthenticated", Message: "perlu masuk terlebih dahulu"}
+}
+func errForbidden() error {
+	return &apiError{Status: 403, Code: "forbidden", Message: "tidak diizinkan"}
+}
+
+// classify turns any error into the status, code and safe message a client
+// may see. Raw errors of the stores stay in the log.
+func classify(err error) *apiError {
+	var ae *apiError
+	if errors.As(err, &ae) {
+		return ae
+	}
+	var ve *content.ValidationError
+	if errors.As(err, &ve) {
+		return &apiError{Status: 422, Code: "validation_failed", Message: ve.Error(), Fields: ve.Fields}
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		code := strings.ReplaceAll(strings.ToLower(fe.Message), " ", "_")
+		msg := fe.Message
+		switch fe.Code {
+		case fiber.StatusNotFound:
+			code, msg = "not_found", "tidak ditemukan"
+		case fiber.StatusRequestEntityTooLarge:
+			code, msg = "too_large", "isi permintaan terlalu besar"
+		case fiber.StatusMethodNotAllowed:
+			code, msg = "method_not_allowed", "metode tidak diizinkan"
+		}
+		if fe.Code >= 500 {
+			code, msg = "internal", "kesalahan server"
+		}
+		return &apiError{Status: fe.Code, Code: code, Message: msg}
+	}
+	switch {
+	case errors.Is(err, content.ErrNotFound):
+		return &apiError{Status: 404, Code: "not_found", Message: "tidak ditemukan"}
+	case errors.Is(err, content.ErrDuplicate):
+		return &apiError{Status: 409, Code: "conflict", Message: "data sudah ada"}
+	case errors.Is(err, content.ErrUnauthorized):
+		return &apiError{Status: 401, Code: "invalid_credentials", Message: content.ErrUnauthorized.Error()}
+	case errors.Is(err, content.ErrSessionExpired):
+		return &apiError{Status: 401, Code: "unauthenticated", Message: content.ErrSessionExpired.Error()}
+	case errors.Is(err, content.ErrForbidden):
+		return &apiError{Status: 403, Code: "forbidden", Message: "tidak diizinkan"}
+	case errors.Is(err, content.ErrThrottled):
+		return &apiError{Status: 429, Code: "too_many_requests", Message: content.ErrThrottled.Error()}
+	}
+	return &apiError{Status: 500, Code: "internal", Message: "kesalahan server; coba lagi nanti"}
+}
+
+// errorHandler answers every error: JSON under /api, an HTML page elsewhere.
+func (a *App) errorHandler(c *fiber.Ctx, err error) error {
+	e := classify(err)
+	if e.Status >= 500 {
+		a.log.Error("request failed", "err", err, "path", c.Path(), "request_id", requestID(c))
+	} else {
+		a.log.Debug("request refused", "err", err, "path", c.Path(), "status", e.Status)
+	}
+	if e.Status == 429 {
+		c.Set(fiber.HeaderRetryAfter, "900")
+	}
+	if isAPI(c) {
+		return c.Status(e.Status).JSON(fiber.Map{"error": e})
+	}
+	lang := langOf(c)
+	msg := a.cat.T(lang, "error.internal")
+	switch e.Status {
+	case 404:
+		msg = a.cat.T(lang, "error.not_found")
+	case 403:
+		msg = a.cat.T(lang, "error.forbidden")
+		if e.Code == "csrf" {
+			msg = a.cat.T(lang, "error.csrf")
+		}
+	case 401:
+		return c.Redirect("/login?next=" + safeNext(c.OriginalURL()))
+	default:
+		if e.Status < 500 {
+			msg = e.Message
+		}
+	}
+	c.Status(e.Status)
+	if rerr := a.page(c, "error", struct{ Message string }{msg}); rerr != nil {
+		a.log.Error("render error page", "err", rerr)
+		return c.Status(e.Status).SendString(msg)
+	}
+	return nil
+}
+
+func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
+
+// logPanic is the recover hook: the stack goes to the log, never the client.
+func logPanic(log *slog.Logger) func(c *fiber.Ctx, e any) {
+	return func(c *fiber.Ctx, e any) {
+		log.Error("panic", "value", e, "path", c.Path(), "request_id", requestID(c))
+	}
+}

@@ -1,0 +1,112 @@
+package app
+
+import (
+	"errors"
+	"slices"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/kotalama/kompeten/content"
+)
+
+// page renders a template with the common view fields.
+func (a *App) page(c *fiber.Ctx, name string, data any) error {
+	v := view{Lang: langOf(c), User: currentUser(c), CSRF: a.csrfToken(c), Path: safeNext(c.OriginalURL()), Data: data}
+	if f := c.Query("msg"); f != "" {
+		if msg := a.cat.T(v.Lang, "login."+f); msg != "login."+f {
+			v.Flash = msg
+		}
+	}
+	b, err := a.r.render(name, v)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Type("html", "utf-8")
+	return c.Send(b)
+}
+
+type loginView struct {
+	NIP, Next, Error string
+}
+
+func (a *App) loginPage(c *fiber.Ctx) error {
+	if currentUser(c) != nil {
+		return c.Redirect(safeNext(c.Query("next")))
+	}
+	return a.page(c, "login", loginView{Next: safeNext(c.Query("next"))})
+}
+
+func (a *App) loginSubmit(c *fiber.Ctx) error {
+	nip, password := utils.CopyString(c.FormValue("nip")), c.FormValue("password")
+	next := safeNext(c.FormValue("next"))
+	u, err := a.svc.Authenticate(c.UserContext(), nip, password, c.IP())
+	if err != nil {
+		key := "login.failed"
+		status := fiber.StatusUnauthorized
+		switch {
+		case errors.Is(err, content.ErrThrottled):
+			key, status = "login.throttled", fiber.StatusTooManyRequests
+		case !errors.Is(err, content.ErrUnauthorized):
+			return err
+		}
+		c.Status(status)
+		return a.page(c, "login", loginView{NIP: nip, Next: next, Error: a.cat.T(langOf(c), key)})
+	}
+	// End any session the browser had and start a new one, so an id fixed
+	// before login is never the one that carries the login.
+	if old := c.Cookies(cookieSession); old != "" {
+		if err := a.svc.EndSession(c.UserContext(), content.KindSession, old); err != nil {
+			return err
+		}
+	}
+	secret, _, err := a.svc.NewSession(c.UserContext(), content.KindSession, u.NIP)
+	if err != nil {
+		return err
+	}
+	a.setCookie(c, cookieSession, secret, content.SessionLifetime)
+	a.clearCookie(c, cookiePre)
+	a.log.Info("login", "nip", u.NIP, "ip", c.IP())
+	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+func (a *App) logout(c *fiber.Ctx) error {
+	if secret, ok := c.Locals(localSecret).(string); ok {
+		if err := a.svc.EndSession(c.UserContext(), content.KindSession, secret); err != nil {
+			return err
+		}
+	}
+	a.clearCookie(c, cookieSession)
+	return c.Redirect("/login?msg=logged_out", fiber.StatusSeeOther)
+}
+
+type homeView struct {
+	Year, JP, JPCapped, Target, Remaining int
+}
+
+func (a *App) home(c *fiber.Ctx) error {
+	u := currentUser(c)
+	if u == nil {
+		return c.Redirect("/login")
+	}
+	jp, err := a.svc.JPThisYear(c.UserContext(), u.NIP)
+	if err != nil {
+		return err
+	}
+	return a.page(c, "home", homeView{
+		Year: a.svc.Now().Year(), JP: jp, JPCapped: min(jp, content.JPTarget), Target: content.JPTarget,
+		Remaining: max(content.JPTarget-jp, 0),
+	})
+}
+
+// setLang stores the chosen language in a cookie and goes back.
+func (a *App) setLang(c *fiber.Ctx) error {
+	lang := c.Params("lang")
+	if !slices.Contains(languages, lang) {
+		return fiber.ErrNotFound
+	}
+	c.Cookie(&fiber.Cookie{Name: cookieLang, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+		SameSite: fiber.CookieSameSiteLaxMode, Secure: a.cfg.Secure()})
+	return c.Redirect(safeNext(c.Query("next")), fiber.StatusSeeOther)
+}

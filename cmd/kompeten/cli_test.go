@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// syncBuffer is written by the server goroutine and read by the test.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestConfigErrorExitsTwo(t *testing.T) {
+	var out, errb bytes.Buffer
+	env := envOf(map[string]string{"KOMPETEN_DATA": t.TempDir(), "KOMPETEN_BLOBS": "s3://key:secret@minio:9000"})
+	code := run(nil, strings.NewReader(""), &out, &errb, env)
+	if code != 2 || !strings.Contains(errb.String(), "KOMPETEN_BLOBS") || !strings.Contains(errb.String(), "bucket") {
+		t.Fatalf("exit %d, stderr %q; want 2 naming KOMPETEN_BLOBS and the missing bucket", code, errb.String())
+	}
+	if code := run([]string{"bogus"}, nil, &out, &errb, env); code != 2 {
+		t.Errorf("unknown command: exit %d", code)
+	}
+}
+
+func TestUserAdd(t *testing.T) {
+	env := envOf(map[string]string{"KOMPETEN_DATA": t.TempDir()})
+	add := func(stdin string, args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := run(append([]string{"user", "add"}, args...), strings.NewReader(stdin), &out, &errb, env)
+		return code, out.String(), errb.String()
+	}
+	code, out, errs := add("kata-sandi-admin-1\n", "--nip", "198501012010011001", "--name", "Admin BKPSDM", "--role", "admin",
+		"--unit", "BKPSDM", "--password-stdin")
+	if code != 0 || !strings.Contains(out, "Admin BKPSDM") {
+		t.Fatalf("user add: exit %d, out %q, err %q", code, out, errs)
+	}
+	if code, _, errs := add("kata-sandi-admin-1\n", "--nip", "198501012010011001", "--name", "Lagi", "--password-stdin"); code != 2 || !strings.Contains(errs, "already exists") {
+		t.Errorf("duplicate NIP: exit %d, %q", code, errs)
+	}
+	if code, _, errs := add("kata-sandi-admin-1\n", "--nip", "12345", "--name", "X", "--password-stdin"); code != 2 || !strings.Contains(errs, "nip") {
+		t.Errorf("invalid NIP: exit %d, %q", code, errs)
+	}
+	if code, _, errs := add("", "--nip", "198703212012032002", "--name", "X"); code != 2 || !strings.Contains(errs, "--password-stdin") {
+		t.Errorf("no --password-stdin: exit %d, %q", code, errs)
+	}
+	if code, _, errs := add("pendek\n", "--nip", "198703212012032002", "--name", "X", "--password-stdin"); code != 2 || !strings.Contains(errs, "password") {
+		t.Errorf("short password: exit %d, %q", code, errs)
+	}
+}
+
+var readyLine = regexp.MustCompile(`msg=ready addr=(\S+) .*startup_ms=(\d+)`)
+
+// TestServeAndShutdown starts the whole platform on the embedded defaults,
+// checks it serves /login and reports how fast it got ready, then sends
+// SIGTERM and expects a clean stop with the stores closed.
+func TestServeAndShutdown(t *testing.T) {
+	var out, errb syncBuffer
+	env := envOf(map[string]string{"KOMPETEN_DATA": t.TempDir(), "KOMPETEN_ADDR": "127.0.0.1:0"})
+	done := make(chan int, 1)
+	go func() { done <- run(nil, nil, &out, &errb, env) }()
+	var addr string
+	for deadline := time.Now().Add(20 * time.Second); addr == ""; {
+		if m := readyLine.FindStringSubmatch(errb.String()); m != nil {
+			addr = m[1]
+			t.Logf("start-to-ready: %s ms", m[2])
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready in 20s:\n%s", errb.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), "Belum ada admin") || !strings.Contains(out.String(), "user add") {
+		t.Errorf("first start without an admin does not say how to create one:\n%s", out.String())
+	}
+	res, err := http.Get("http://" + addr + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), "Masuk") {
+		t.Fatalf("/login: %d", res.StatusCode)
+	}
+	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d after SIGTERM:\n%s", code, errb.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not stop on SIGTERM")
+	}
+	if !strings.Contains(errb.String(), "shutting down") || !strings.Contains(errb.String(), "msg=stopped") {
+		t.Errorf("no orderly shutdown in the log:\n%s", errb.String())
+	}
+}

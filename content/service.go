@@ -1,0 +1,138 @@
+// Package content is the learning domain: users, sessions, courses,
+// lessons, quizzes, enrollments, progress and certificates, with their rules.
+// It knows nothing of HTTP; the app package translates its errors.
+package content
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kotalama/kompeten/storage/docs"
+)
+
+// Errors the app maps to HTTP statuses.
+var (
+	ErrNotFound       = errors.New("tidak ditemukan")
+	ErrDuplicate      = errors.New("sudah ada")
+	ErrUnauthorized   = errors.New("NIP atau kata sandi salah")
+	ErrForbidden      = errors.New("tidak diizinkan")
+	ErrThrottled      = errors.New("terlalu banyak percobaan masuk; coba lagi nanti")
+	ErrSessionExpired = errors.New("sesi berakhir; silakan masuk kembali")
+)
+
+// ValidationError names the fields of an input that are wrong, with a
+// message for each in Bahasa Indonesia.
+type ValidationError struct {
+	Fields map[string]string
+}
+
+func (e *ValidationError) Error() string {
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + ": " + e.Fields[k]
+	}
+	return "data tidak valid: " + strings.Join(parts, "; ")
+}
+
+// fieldErrors collects validation failures; nil when there are none.
+type fieldErrors map[string]string
+
+func (f fieldErrors) err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return &ValidationError{Fields: f}
+}
+
+// Service holds the domain rules over the document store.
+type Service struct {
+	docs docs.Store
+	now  func() time.Time
+	// dummyHash is checked when an account does not exist, so a login for
+	// an unknown NIP takes as long as one for a known NIP.
+	dummyHash string
+}
+
+// New returns the domain service over an open document store.
+func New(store docs.Store) (*Service, error) {
+	dummy, err := HashPassword("kompeten-dummy-password")
+	if err != nil {
+		return nil, err
+	}
+	return &Service{docs: store, now: time.Now, dummyHash: dummy}, nil
+}
+
+// SetClock replaces the clock; tests use it to move time.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// Now is the service's clock.
+func (s *Service) Now() time.Time { return s.now() }
+
+// mapErr turns store errors into domain errors, keeping the store's text.
+func mapErr(err error, what string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, docs.ErrNotFound):
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	case errors.Is(err, docs.ErrDuplicate):
+		return fmt.Errorf("%s: %w", what, ErrDuplicate)
+	default:
+		return fmt.Errorf("%s: %w", what, err)
+	}
+}
+
+// upsert applies fn to the document at id, creating it from the zero value
+// when missing. Racing creators fall back to updating.
+func upsert[T any](ctx context.Context, c docs.Collection, id string, fn func(*T) error) (T, error) {
+	v, err := docs.Update(ctx, c, id, fn)
+	if !errors.Is(err, docs.ErrNotFound) {
+		return v, err
+	}
+	var fresh T
+	if err := fn(&fresh); err != nil {
+		return fresh, err
+	}
+	err = c.Insert(ctx, id, &fresh)
+	if errors.Is(err, docs.ErrDuplicate) {
+		return docs.Update(ctx, c, id, fn)
+	}
+	return fresh, err
+}
+
+type secretDoc struct {
+	Value []byte `bson:"value"`
+}
+
+// Secret returns a random server secret by name, created once and shared by
+// every instance through the store (so CSRF tokens verify on any instance).
+func (s *Service) Secret(ctx context.Context, name string) ([]byte, error) {
+	c := s.docs.C(collSettings)
+	var d secretDoc
+	_, err := c.Get(ctx, "secret:"+name, &d)
+	if err == nil {
+		return d.Value, nil
+	}
+	if !errors.Is(err, docs.ErrNotFound) {
+		return nil, mapErr(err, "secret")
+	}
+	d.Value = make([]byte, 32)
+	if _, err := rand.Read(d.Value); err != nil {
+		return nil, err
+	}
+	err = c.Insert(ctx, "secret:"+name, &d)
+	if errors.Is(err, docs.ErrDuplicate) {
+		return s.Secret(ctx, name)
+	}
+	return d.Value, mapErr(err, "secret")
+}

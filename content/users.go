@@ -1,0 +1,230 @@
+package content
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kotalama/kompeten/storage/docs"
+)
+
+// Roles.
+const (
+	RoleLearner = "learner"
+	RoleTrainer = "trainer"
+	RoleAdmin   = "admin"
+)
+
+// JPTarget is the yearly minimum of competency development for every ASN.
+const JPTarget = 20
+
+// MinPasswordLen follows OWASP ASVS 2.1.1.
+const MinPasswordLen = 12
+
+// User is an ASN account, keyed by NIP.
+type User struct {
+	NIP          string    `bson:"nip" json:"nip"`
+	Name         string    `bson:"name" json:"name"`
+	Email        string    `bson:"email,omitempty" json:"email,omitempty"`
+	Unit         string    `bson:"unit" json:"unit"`
+	Position     string    `bson:"position,omitempty" json:"position,omitempty"`
+	Roles        []string  `bson:"roles" json:"roles"`
+	PasswordHash string    `bson:"password_hash" json:"-"`
+	Created      time.Time `bson:"created" json:"created_at"`
+	Disabled     time.Time `bson:"disabled,omitempty" json:"-"`
+	// IsAdmin mirrors Roles so "is there an admin" is an indexed query.
+	IsAdmin bool `bson:"is_admin" json:"-"`
+}
+
+// Has reports whether the user holds role. Admins hold every role and
+// trainers are learners too.
+func (u User) Has(role string) bool {
+	if slices.Contains(u.Roles, RoleAdmin) {
+		return true
+	}
+	if role == RoleLearner {
+		return true
+	}
+	return slices.Contains(u.Roles, role)
+}
+
+// Active reports whether the account may sign in.
+func (u User) Active() bool { return u.Disabled.IsZero() }
+
+// NewUser is the input for creating an account.
+type NewUser struct {
+	NIP      string   `json:"nip"`
+	Name     string   `json:"name"`
+	Email    string   `json:"email"`
+	Unit     string   `json:"unit"`
+	Position string   `json:"position"`
+	Roles    []string `json:"roles"`
+	Password string   `json:"password"`
+}
+
+func validRole(r string) bool {
+	return r == RoleLearner || r == RoleTrainer || r == RoleAdmin
+}
+
+// validate normalises in and names every field that is wrong.
+func (in *NewUser) validate(now time.Time) error {
+	f := fieldErrors{}
+	in.NIP = strings.TrimSpace(in.NIP)
+	in.Name = strings.TrimSpace(in.Name)
+	in.Email = strings.TrimSpace(in.Email)
+	in.Unit = strings.TrimSpace(in.Unit)
+	in.Position = strings.TrimSpace(in.Position)
+	if err := ValidateNIP(in.NIP, now); err != nil {
+		f["nip"] = err.Error()
+	}
+	if in.Name == "" {
+		f["name"] = "nama wajib diisi"
+	} else if utf8.RuneCountInString(in.Name) > 200 {
+		f["name"] = "nama paling banyak 200 karakter"
+	}
+	if in.Email != "" {
+		if _, err := mail.ParseAddress(in.Email); err != nil {
+			f["email"] = "alamat email tidak valid"
+		}
+	}
+	if utf8.RuneCountInString(in.Unit) > 200 {
+		f["unit"] = "unit kerja paling banyak 200 karakter"
+	}
+	if utf8.RuneCountInString(in.Position) > 200 {
+		f["position"] = "jabatan paling banyak 200 karakter"
+	}
+	if len(in.Roles) == 0 {
+		in.Roles = []string{RoleLearner}
+	}
+	for _, r := range in.Roles {
+		if !validRole(r) {
+			f["roles"] = fmt.Sprintf("peran %q tidak dikenal (learner, trainer, admin)", r)
+		}
+	}
+	slices.Sort(in.Roles)
+	in.Roles = slices.Compact(in.Roles)
+	if n := utf8.RuneCountInString(in.Password); n < MinPasswordLen {
+		f["password"] = fmt.Sprintf("kata sandi minimal %d karakter", MinPasswordLen)
+	} else if n > 128 {
+		f["password"] = "kata sandi paling banyak 128 karakter"
+	}
+	return f.err()
+}
+
+// CreateUser validates and stores a new account. A taken NIP is ErrDuplicate.
+func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
+	if err := in.validate(s.now()); err != nil {
+		return User{}, err
+	}
+	hash, err := HashPassword(in.Password)
+	if err != nil {
+		return User{}, err
+	}
+	u := User{
+		NIP: in.NIP, Name: in.Name, Email: in.Email, Unit: in.Unit, Position: in.Position,
+		Roles: in.Roles, PasswordHash: hash, Created: s.now().UTC().Truncate(time.Millisecond),
+	}
+	u.IsAdmin = slices.Contains(u.Roles, RoleAdmin)
+	if err := s.docs.C(collUsers).Insert(ctx, u.NIP, &u); err != nil {
+		return User{}, mapErr(err, "user "+u.NIP)
+	}
+	return u, nil
+}
+
+// User returns the account with that NIP.
+func (s *Service) User(ctx context.Context, nip string) (User, error) {
+	var u User
+	_, err := s.docs.C(collUsers).Get(ctx, nip, &u)
+	return u, mapErr(err, "user "+nip)
+}
+
+// HasAdmin reports whether any admin account exists.
+func (s *Service) HasAdmin(ctx context.Context) (bool, error) {
+	n, err := s.docs.C(collUsers).Count(ctx, docs.Query{Where: []docs.Eq{{Field: "is_admin", Value: true}}})
+	return n > 0, mapErr(err, "count admins")
+}
+
+// Login limits, per OWASP ASVS 2.2.1: an account locks after 10 failures in
+// 15 minutes; one client address after 50 (enough for a shared office NAT).
+const (
+	throttleWindow     = 15 * time.Minute
+	MaxAccountFailures = 10
+	MaxAddressFailures = 50
+)
+
+// Authenticate checks a NIP and password, throttled per account and per
+// client address. Unknown NIPs and wrong passwords look the same.
+func (s *Service) Authenticate(ctx context.Context, nip, password, client string) (User, error) {
+	nip = strings.TrimSpace(nip)
+	acctKey, addrKey := "acct:"+nip, "addr:"+client
+	for _, k := range []struct {
+		key   string
+		limit int
+	}{{acctKey, MaxAccountFailures}, {addrKey, MaxAddressFailures}} {
+		if err := s.checkThrottle(ctx, k.key, k.limit); err != nil {
+			return User{}, err
+		}
+	}
+	u, err := s.User(ctx, nip)
+	hash := u.PasswordHash
+	if err != nil {
+		if !errors.Is(err, ErrNotFound) {
+			return User{}, err
+		}
+		hash = s.dummyHash
+	}
+	ok, cerr := CheckPassword(hash, password)
+	if err != nil || cerr != nil || !ok || !u.Active() {
+		if ferr := s.recordFailure(ctx, acctKey); ferr != nil {
+			return User{}, ferr
+		}
+		if ferr := s.recordFailure(ctx, addrKey); ferr != nil {
+			return User{}, ferr
+		}
+		return User{}, ErrUnauthorized
+	}
+	if err := s.docs.C(collThrottle).Delete(ctx, acctKey); err != nil && !errors.Is(err, docs.ErrNotFound) {
+		return User{}, mapErr(err, "throttle")
+	}
+	return u, nil
+}
+
+type throttleDoc struct {
+	Failures []time.Time `bson:"failures"`
+	Updated  time.Time   `bson:"updated"`
+}
+
+func (t *throttleDoc) recent(now time.Time) []time.Time {
+	cut := now.Add(-throttleWindow)
+	return slices.DeleteFunc(t.Failures, func(f time.Time) bool { return f.Before(cut) })
+}
+
+func (s *Service) checkThrottle(ctx context.Context, key string, limit int) error {
+	var t throttleDoc
+	_, err := s.docs.C(collThrottle).Get(ctx, key, &t)
+	if errors.Is(err, docs.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return mapErr(err, "throttle")
+	}
+	if len(t.recent(s.now())) >= limit {
+		return ErrThrottled
+	}
+	return nil
+}
+
+func (s *Service) recordFailure(ctx context.Context, key string) error {
+	now := s.now().UTC()
+	_, err := upsert(ctx, s.docs.C(collThrottle), key, func(t *throttleDoc) error {
+		t.Failures = append(t.recent(now), now)
+		t.Updated = now
+		return nil
+	})
+	return mapErr(err, "throttle")
+}
