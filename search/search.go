@@ -53,13 +53,16 @@ type Query struct {
 // Hit is one result. Snippet is HTML: matches wrapped in <mark>, everything
 // else escaped.
 type Hit struct {
-	ID       string  `json:"id"`
-	Type     string  `json:"type"`
-	CourseID string  `json:"course_id"`
-	LessonID string  `json:"lesson_id,omitempty"`
-	Title    string  `json:"title"`
-	Snippet  string  `json:"snippet"`
-	Score    float64 `json:"score"`
+	ID       string `json:"id"`
+	Type     string `json:"type"`
+	CourseID string `json:"course_id"`
+	LessonID string `json:"lesson_id,omitempty"`
+	Title    string `json:"title"` // course title, plain text
+	// LessonTitle is set on lesson hits, plain text, so a result can name
+	// the lesson as well as its course.
+	LessonTitle string  `json:"lesson_title,omitempty"`
+	Snippet     string  `json:"snippet"`
+	Score       float64 `json:"score"`
 }
 
 // Result is a page of hits with the total and per-category counts.

@@ -1,0 +1,353 @@
+// Package bleve is the embedded search backend: a Bleve index in a local
+// directory, used when Kompeten runs as one binary with nothing else
+// installed.
+package bleve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+
+	blevesearch "github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/standard"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/search/query"
+
+	"github.com/kotalama/kompeten/search"
+	"github.com/kotalama/kompeten/search/internal/snippet"
+)
+
+const (
+	// version names the index directory. Bump it whenever the mapping or
+	// the analyzer changes: the next Open then builds a fresh index beside
+	// the old one (which it removes), and Fresh tells the caller to reindex.
+	version = 1
+	dirBase = "courses_v"
+
+	// textAnalyzer analyzes every text field and every query against them.
+	// It is the hook for Indonesian analysis: register a custom analyzer
+	// in newMapping, name it here, and bump version.
+	textAnalyzer = standard.Name
+
+	// snippetWidth is how many bytes of a long field a snippet shows.
+	snippetWidth = 200
+
+	// openTimeout bounds the wait for Bleve's file lock, so a second
+	// process opening a live server's index fails instead of hanging.
+	openTimeout = "5s"
+)
+
+// Field names, as indexed and as stored.
+const (
+	fTitle       = "title"
+	fSummary     = "summary"
+	fLessonTitle = "lesson_title"
+	fBody        = "body"
+	fType        = "type"
+	fCourseID    = "course_id"
+	fLessonID    = "lesson_id"
+	fCategory    = "category"
+	fLevel       = "level"
+	fStatus      = "status"
+	fOwners      = "owners"
+)
+
+// textFields are searched in this order of weight; the order also breaks
+// ties when choosing the snippet, as in the Meilisearch backend.
+var textFields = []struct {
+	name  string
+	boost float64
+	width int // snippet crop, 0 for whole short fields
+}{
+	{fTitle, 5, 0},
+	{fSummary, 3, snippetWidth},
+	{fLessonTitle, 2, 0},
+	{fBody, 1, snippetWidth},
+}
+
+var storedFields = []string{fType, fCourseID, fLessonID, fTitle, fSummary, fLessonTitle, fBody}
+
+// doc is what Bleve indexes: explicit tags so the mapping and the stored
+// field names cannot drift from the constants above.
+type doc struct {
+	Type        string   `json:"type"`
+	CourseID    string   `json:"course_id"`
+	LessonID    string   `json:"lesson_id"`
+	Title       string   `json:"title"`
+	Summary     string   `json:"summary"`
+	LessonTitle string   `json:"lesson_title"`
+	Body        string   `json:"body"`
+	Category    string   `json:"category"`
+	Level       string   `json:"level"`
+	Status      string   `json:"status"`
+	Owners      []string `json:"owners"`
+}
+
+// Index is a Bleve-backed search.Index.
+type Index struct {
+	idx    blevesearch.Index
+	fresh  bool
+	closed atomic.Bool
+}
+
+var _ search.Index = (*Index)(nil)
+
+// Open opens the index under dir, creating it (and dir) when absent.
+func Open(dir string) (*Index, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("bleve: create %s: %w", dir, err)
+	}
+	if err := removeOldVersions(dir); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, dirBase+strconv.Itoa(version))
+	cfg := map[string]interface{}{"bolt_timeout": openTimeout}
+	idx, err := blevesearch.OpenUsing(path, cfg)
+	fresh := false
+	if errors.Is(err, blevesearch.ErrorIndexPathDoesNotExist) {
+		idx, err = blevesearch.NewUsing(path, newMapping(), blevesearch.Config.DefaultIndexType,
+			blevesearch.Config.DefaultKVStore, cfg)
+		fresh = true
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bleve: open %s: %w", path, err)
+	}
+	return &Index{idx: idx, fresh: fresh}, nil
+}
+
+// Fresh reports whether Open created the index empty (first start, or a
+// new mapping version), so the caller knows to reindex every course.
+func (i *Index) Fresh() bool { return i.fresh }
+
+// removeOldVersions deletes index directories of older mapping versions;
+// newer ones are kept so a rolled-back binary does not destroy them.
+func removeOldVersions(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("bleve: list %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		v, ok := strings.CutPrefix(e.Name(), dirBase)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		if n, err := strconv.Atoi(v); err == nil && n < version {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return fmt.Errorf("bleve: remove old index %s: %w", e.Name(), err)
+			}
+		}
+	}
+	return nil
+}
+
+func newMapping() mapping.IndexMapping {
+	text := blevesearch.NewTextFieldMapping()
+	text.Analyzer = textAnalyzer
+	text.Store = true // snippets are cut from the stored text
+	text.IncludeTermVectors = true
+	text.DocValues = false
+
+	kw := func(store, docValues bool) *mapping.FieldMapping {
+		m := blevesearch.NewKeywordFieldMapping()
+		m.Analyzer = keyword.Name
+		m.Store = store
+		m.DocValues = docValues // only facets need them
+		m.IncludeInAll = false
+		return m
+	}
+
+	d := blevesearch.NewDocumentStaticMapping()
+	for _, f := range textFields {
+		d.AddFieldMappingsAt(f.name, text)
+	}
+	d.AddFieldMappingsAt(fType, kw(true, false))
+	d.AddFieldMappingsAt(fCourseID, kw(true, false))
+	d.AddFieldMappingsAt(fLessonID, kw(true, false))
+	d.AddFieldMappingsAt(fCategory, kw(false, true))
+	d.AddFieldMappingsAt(fLevel, kw(false, false))
+	d.AddFieldMappingsAt(fStatus, kw(false, false))
+	d.AddFieldMappingsAt(fOwners, kw(false, false))
+
+	m := blevesearch.NewIndexMapping()
+	m.DefaultMapping = d
+	m.DefaultAnalyzer = textAnalyzer
+	m.IndexDynamic = false
+	m.StoreDynamic = false
+	m.DocValuesDynamic = false
+	return m
+}
+
+// Upsert indexes docs in one batch, replacing entries with the same id.
+func (i *Index) Upsert(ctx context.Context, docs ...search.Doc) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("bleve: upsert: %w", err)
+	}
+	b := i.idx.NewBatch()
+	for _, d := range docs {
+		if d.ID == "" {
+			return fmt.Errorf("bleve: upsert: document without id (course %q)", d.CourseID)
+		}
+		err := b.Index(d.ID, doc{
+			Type: d.Type, CourseID: d.CourseID, LessonID: d.LessonID,
+			Title: d.Title, Summary: d.Summary, LessonTitle: d.LessonTitle, Body: d.Body,
+			Category: d.Category, Level: d.Level, Status: d.Status, Owners: d.Owners,
+		})
+		if err != nil {
+			return fmt.Errorf("bleve: upsert %s: %w", d.ID, err)
+		}
+	}
+	if err := i.idx.Batch(b); err != nil {
+		return fmt.Errorf("bleve: upsert %d docs: %w", len(docs), i.convert(err))
+	}
+	return nil
+}
+
+// Delete removes entries by id; unknown ids are not an error.
+func (i *Index) Delete(ctx context.Context, ids ...string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("bleve: delete: %w", err)
+	}
+	b := i.idx.NewBatch()
+	for _, id := range ids {
+		b.Delete(id)
+	}
+	if err := i.idx.Batch(b); err != nil {
+		return fmt.Errorf("bleve: delete %d docs: %w", len(ids), i.convert(err))
+	}
+	return nil
+}
+
+// Search answers q: words over the text fields, filters, visibility.
+func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, error) {
+	limit, offset := q.Page()
+	req := blevesearch.NewSearchRequestOptions(buildQuery(q), limit, offset, false)
+	req.Fields = storedFields
+	req.IncludeLocations = true
+	req.SortBy([]string{"-_score", "_id"}) // _id keeps pages stable on equal scores
+	req.AddFacet(fCategory, blevesearch.NewFacetRequest(fCategory, 100))
+
+	res, err := i.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return search.Result{}, fmt.Errorf("bleve: search %q: %w", q.Text, i.convert(err))
+	}
+
+	out := search.Result{Total: int(res.Total), Facets: map[string]int{}, Hits: make([]search.Hit, 0, len(res.Hits))}
+	if f := res.Facets[fCategory]; f != nil && f.Terms != nil {
+		for _, t := range f.Terms.Terms() {
+			out.Facets[t.Term] = t.Count
+		}
+	}
+	for _, h := range res.Hits {
+		str := func(f string) string { s, _ := h.Fields[f].(string); return s }
+		cands := make([]snippet.Field, len(textFields))
+		for n, f := range textFields {
+			var spans []snippet.Span
+			for _, locs := range h.Locations[f.name] {
+				for _, l := range locs {
+					spans = append(spans, snippet.Span{Start: int(l.Start), End: int(l.End)})
+				}
+			}
+			cands[n] = snippet.Field{
+				HTML:  snippet.Highlight(str(f.name), spans, f.width),
+				Terms: len(h.Locations[f.name]),
+			}
+		}
+		typ := str(fType)
+		out.Hits = append(out.Hits, search.Hit{
+			ID:          h.ID,
+			Type:        typ,
+			CourseID:    str(fCourseID),
+			LessonID:    str(fLessonID),
+			Title:       str(fTitle),
+			LessonTitle: str(fLessonTitle),
+			Snippet:     snippet.Pick(cands, fallback(typ)...),
+			Score:       h.Score,
+		})
+	}
+	return out, nil
+}
+
+// fallback lists, by index into textFields, what a hit without matches
+// (an empty query) shows: what it is about, not its title again.
+func fallback(typ string) []int {
+	if typ == search.TypeLesson {
+		return []int{3, 2, 1} // body, lesson title, course summary
+	}
+	return []int{1, 3} // summary, body
+}
+
+func buildQuery(q search.Query) query.Query {
+	var words query.Query
+	if strings.TrimSpace(q.Text) == "" {
+		words = blevesearch.NewMatchAllQuery()
+	} else {
+		d := blevesearch.NewDisjunctionQuery()
+		for _, f := range textFields {
+			m := blevesearch.NewMatchQuery(q.Text)
+			m.SetField(f.name)
+			m.SetBoost(f.boost)
+			d.AddQuery(m)
+		}
+		words = d
+	}
+	c := blevesearch.NewConjunctionQuery(words)
+	term := func(field, value string) query.Query {
+		t := blevesearch.NewTermQuery(value)
+		t.SetField(field)
+		return t
+	}
+	if q.Category != "" {
+		c.AddQuery(term(fCategory, q.Category))
+	}
+	if q.Level != "" {
+		c.AddQuery(term(fLevel, q.Level))
+	}
+	if !q.All {
+		vis := blevesearch.NewDisjunctionQuery(term(fStatus, "published"))
+		if q.Owner != "" {
+			vis.AddQuery(term(fOwners, q.Owner))
+		}
+		c.AddQuery(vis)
+	}
+	return c
+}
+
+// Ping reports whether the index is open and readable.
+func (i *Index) Ping(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("bleve: ping: %w", err)
+	}
+	if i.closed.Load() {
+		return fmt.Errorf("bleve: ping: %w", search.ErrUnavailable)
+	}
+	if _, err := i.idx.DocCount(); err != nil {
+		return fmt.Errorf("bleve: ping: %w", i.convert(err))
+	}
+	return nil
+}
+
+// Close closes the index; later calls fail with search.ErrUnavailable.
+func (i *Index) Close() error {
+	if i.closed.Swap(true) {
+		return nil
+	}
+	if err := i.idx.Close(); err != nil {
+		return fmt.Errorf("bleve: close: %w", err)
+	}
+	return nil
+}
+
+// convert marks a closed index as unavailable, the one Bleve failure a
+// caller can act on by waiting.
+func (i *Index) convert(err error) error {
+	if errors.Is(err, blevesearch.ErrorIndexClosed) || i.closed.Load() {
+		return fmt.Errorf("%w: %w", search.ErrUnavailable, err)
+	}
+	return err
+}

@@ -1,0 +1,394 @@
+// Package meili is the search backend at scale: a Meilisearch server
+// shared by every web instance.
+package meili
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/meilisearch/meilisearch-go"
+
+	"github.com/kotalama/kompeten/search"
+	"github.com/kotalama/kompeten/search/internal/snippet"
+)
+
+const (
+	// version is appended to the index uid. Bump it whenever settings
+	// change in a way existing documents must be reindexed for: the new
+	// index starts empty and Fresh tells the caller to reindex.
+	version = 1
+
+	// DefaultIndex is the base index name when Config.Index is empty.
+	DefaultIndex = "kompeten_courses"
+
+	primaryKey = "id"
+
+	// cropWords is how many words of a long field a snippet shows.
+	cropWords = 30
+
+	// batchSize bounds one documents request, far under Meilisearch's
+	// 100 MB payload limit even for long lessons.
+	batchSize = 500
+
+	pollInterval = 50 * time.Millisecond
+)
+
+// Field names, as sent in documents and used in settings and filters.
+const (
+	fID          = "id"
+	fTitle       = "title"
+	fSummary     = "summary"
+	fLessonTitle = "lesson_title"
+	fBody        = "body"
+	fType        = "type"
+	fCourseID    = "course_id"
+	fLessonID    = "lesson_id"
+	fCategory    = "category"
+	fLevel       = "level"
+	fStatus      = "status"
+	fOwners      = "owners"
+)
+
+// textFields in order of weight: Meilisearch ranks by this order of
+// searchableAttributes, and ties in snippet choice go to the earlier one,
+// as in the Bleve backend.
+var textFields = []string{fTitle, fSummary, fLessonTitle, fBody}
+
+// croppedFields are long enough to need cropping in a snippet.
+var croppedFields = []string{fSummary, fBody}
+
+var retrieved = []string{fID, fType, fCourseID, fLessonID, fTitle, fSummary, fLessonTitle, fBody}
+
+// Config says where the server is. Key must be allowed to manage the index
+// and its documents; SearchKey, when set, is the only key searches use, so
+// a search-only key is what sits on the hot path.
+type Config struct {
+	URL       string
+	Key       string
+	SearchKey string
+	Index     string // base name, default DefaultIndex; the version is appended
+}
+
+// Index is a Meilisearch-backed search.Index.
+type Index struct {
+	admin    meilisearch.ServiceManager
+	searcher meilisearch.ServiceManager
+	uid      string
+	fresh    bool
+	closed   atomic.Bool
+	// pre and post are random placeholder tags asked of Meilisearch for
+	// highlighting; document text cannot forge them, so only they become
+	// <mark> once everything else is escaped.
+	pre, post string
+}
+
+var _ search.Index = (*Index)(nil)
+
+// UID returns the versioned index uid for a base name.
+func UID(base string) string {
+	if base == "" {
+		base = DefaultIndex
+	}
+	return fmt.Sprintf("%s_v%d", base, version)
+}
+
+// Open connects, creates the index when absent and applies its settings,
+// waiting until the server has done both.
+func Open(ctx context.Context, cfg Config) (*Index, error) {
+	if cfg.URL == "" {
+		return nil, errors.New("meili: open: no URL configured")
+	}
+	var nonce [8]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return nil, fmt.Errorf("meili: open: placeholder tags: %w", err)
+	}
+	tag := hex.EncodeToString(nonce[:])
+	i := &Index{
+		admin: meilisearch.New(cfg.URL, meilisearch.WithAPIKey(cfg.Key)),
+		uid:   UID(cfg.Index),
+		pre:   "\uE000hl" + tag + "\uE001",
+		post:  "\uE000/hl" + tag + "\uE001",
+	}
+	i.searcher = i.admin
+	if cfg.SearchKey != "" {
+		i.searcher = meilisearch.New(cfg.URL, meilisearch.WithAPIKey(cfg.SearchKey))
+	}
+	if err := i.ensure(ctx); err != nil {
+		i.admin.Close()
+		if i.searcher != i.admin {
+			i.searcher.Close()
+		}
+		return nil, err
+	}
+	return i, nil
+}
+
+// Fresh reports whether Open created the index, so the caller knows to
+// reindex every course.
+func (i *Index) Fresh() bool { return i.fresh }
+
+func (i *Index) ensure(ctx context.Context) error {
+	_, err := i.admin.GetIndex(ctx, i.uid)
+	var merr *meilisearch.Error
+	switch {
+	case err == nil:
+	case errors.As(err, &merr) && merr.HasCode(meilisearch.APIErrCodeIndexNotFound):
+		info, err := i.admin.CreateIndex(ctx, &meilisearch.IndexConfig{Uid: i.uid, PrimaryKey: primaryKey})
+		if err != nil {
+			return fmt.Errorf("meili: create index %s: %w", i.uid, convert(err))
+		}
+		// Another instance starting at the same moment may win the race;
+		// its index is as good as ours.
+		if err := i.wait(ctx, info, "create index "+i.uid); err != nil &&
+			!errors.Is(err, errIndexExists) {
+			return err
+		}
+		i.fresh = true
+	default:
+		return fmt.Errorf("meili: get index %s: %w", i.uid, convert(err))
+	}
+	info, err := i.admin.Index(i.uid).UpdateSettings(ctx, settings())
+	if err != nil {
+		return fmt.Errorf("meili: update settings of %s: %w", i.uid, convert(err))
+	}
+	return i.wait(ctx, info, "update settings of "+i.uid)
+}
+
+// settings is the whole index configuration in one place. Typo tolerance
+// and ranking rules are left at the server's defaults for now; Indonesian
+// stop words, synonyms and typo rules belong here, with a version bump.
+func settings() *meilisearch.Settings {
+	return &meilisearch.Settings{
+		SearchableAttributes: textFields,
+		FilterableAttributes: []string{fType, fCategory, fLevel, fStatus, fOwners, fCourseID},
+		DisplayedAttributes:  retrieved,
+	}
+}
+
+var errIndexExists = errors.New("index already exists")
+
+// wait blocks until the task is done and turns a failed or canceled task
+// into an error, which WaitForTask itself does not.
+func (i *Index) wait(ctx context.Context, info *meilisearch.TaskInfo, what string) error {
+	task, err := i.admin.WaitForTask(ctx, info.TaskUID, pollInterval)
+	if err != nil {
+		return fmt.Errorf("meili: %s: wait for task %d: %w", what, info.TaskUID, convert(err))
+	}
+	switch task.Status {
+	case meilisearch.TaskStatusSucceeded:
+		return nil
+	case meilisearch.TaskStatusFailed:
+		err := fmt.Errorf("meili: %s: task %d failed: %s (%s)", what, info.TaskUID, task.Error.Message, task.Error.Code)
+		if task.Error.Code == meilisearch.APIErrCodeIndexAlreadyExists {
+			return fmt.Errorf("%w: %w", errIndexExists, err)
+		}
+		return err
+	default:
+		return fmt.Errorf("meili: %s: task %d ended %s", what, info.TaskUID, task.Status)
+	}
+}
+
+// Upsert replaces the given documents whole and waits until they are
+// searchable, so a caller (and the outbox) knows the change landed.
+func (i *Index) Upsert(ctx context.Context, docs ...search.Doc) error {
+	for _, d := range docs {
+		if d.ID == "" {
+			return fmt.Errorf("meili: upsert: document without id (course %q)", d.CourseID)
+		}
+	}
+	pk := primaryKey
+	for start := 0; start < len(docs); start += batchSize {
+		batch := docs[start:min(start+batchSize, len(docs))]
+		out := make([]search.Doc, len(batch))
+		for n, d := range batch {
+			if d.Owners == nil {
+				d.Owners = []string{} // an array, so the owners filter sees a list
+			}
+			out[n] = d
+		}
+		info, err := i.admin.Index(i.uid).AddDocuments(ctx, out, &meilisearch.DocumentOptions{PrimaryKey: &pk})
+		if err != nil {
+			return fmt.Errorf("meili: upsert %d docs: %w", len(out), convert(err))
+		}
+		if err := i.wait(ctx, info, fmt.Sprintf("upsert %d docs", len(out))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Delete removes documents by id and waits until they are gone.
+func (i *Index) Delete(ctx context.Context, ids ...string) error {
+	for start := 0; start < len(ids); start += batchSize {
+		batch := ids[start:min(start+batchSize, len(ids))]
+		info, err := i.admin.Index(i.uid).DeleteDocuments(ctx, batch, nil)
+		if err != nil {
+			return fmt.Errorf("meili: delete %d docs: %w", len(batch), convert(err))
+		}
+		if err := i.wait(ctx, info, fmt.Sprintf("delete %d docs", len(batch))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Quote returns v as a Meilisearch filter string literal: in double
+// quotes, with backslashes and double quotes escaped, so no value can end
+// the literal and add its own conditions.
+func Quote(v string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	return `"` + r.Replace(v) + `"`
+}
+
+// Filter returns the Meilisearch filter expression for q's filters and
+// visibility, or "" when there is none.
+func Filter(q search.Query) string {
+	var parts []string
+	if q.Category != "" {
+		parts = append(parts, fCategory+" = "+Quote(q.Category))
+	}
+	if q.Level != "" {
+		parts = append(parts, fLevel+" = "+Quote(q.Level))
+	}
+	if !q.All {
+		vis := fStatus + ` = "published"`
+		if q.Owner != "" {
+			vis = "(" + vis + " OR " + fOwners + " = " + Quote(q.Owner) + ")"
+		}
+		parts = append(parts, vis)
+	}
+	return strings.Join(parts, " AND ")
+}
+
+// Search answers q with the search key.
+func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, error) {
+	limit, offset := q.Page()
+	req := &meilisearch.SearchRequest{
+		Offset:                int64(offset),
+		Limit:                 int64(limit),
+		AttributesToRetrieve:  retrieved,
+		AttributesToHighlight: textFields,
+		HighlightPreTag:       i.pre,
+		HighlightPostTag:      i.post,
+		AttributesToCrop:      croppedFields,
+		CropLength:            cropWords,
+		CropMarker:            snippet.Ellipsis,
+		Facets:                []string{fCategory},
+		ShowRankingScore:      true,
+	}
+	if f := Filter(q); f != "" {
+		req.Filter = f
+	}
+	text := strings.TrimSpace(q.Text)
+	req.Query = text
+	res, err := i.searcher.Index(i.uid).Search(ctx, text, req)
+	if err != nil {
+		return search.Result{}, fmt.Errorf("meili: search %q: %w", q.Text, convert(err))
+	}
+
+	out := search.Result{Total: int(res.EstimatedTotalHits), Facets: map[string]int{}, Hits: make([]search.Hit, 0, len(res.Hits))}
+	if len(res.FacetDistribution) > 0 {
+		var dist map[string]map[string]int
+		if err := json.Unmarshal(res.FacetDistribution, &dist); err != nil {
+			return search.Result{}, fmt.Errorf("meili: search %q: decode facets: %w", q.Text, err)
+		}
+		for k, v := range dist[fCategory] {
+			out.Facets[k] = v
+		}
+	}
+	for _, raw := range res.Hits {
+		var h hit
+		if err := raw.DecodeInto(&h); err != nil {
+			return search.Result{}, fmt.Errorf("meili: search %q: decode hit: %w", q.Text, err)
+		}
+		out.Hits = append(out.Hits, i.toHit(h))
+	}
+	return out, nil
+}
+
+type hit struct {
+	ID          string         `json:"id"`
+	Type        string         `json:"type"`
+	CourseID    string         `json:"course_id"`
+	LessonID    string         `json:"lesson_id"`
+	Title       string         `json:"title"`
+	LessonTitle string         `json:"lesson_title"`
+	Score       float64        `json:"_rankingScore"`
+	Formatted   map[string]any `json:"_formatted"`
+}
+
+func (i *Index) toHit(h hit) search.Hit {
+	cands := make([]snippet.Field, len(textFields))
+	for n, f := range textFields {
+		s, _ := h.Formatted[f].(string)
+		html, words := snippet.FromTagged(s, i.pre, i.post)
+		cands[n] = snippet.Field{HTML: html, Terms: len(words)}
+	}
+	fallback := []int{1, 3} // summary, body
+	if h.Type == search.TypeLesson {
+		fallback = []int{3, 2, 1} // body, lesson title, course summary
+	}
+	return search.Hit{
+		ID:          h.ID,
+		Type:        h.Type,
+		CourseID:    h.CourseID,
+		LessonID:    h.LessonID,
+		Title:       h.Title,
+		LessonTitle: h.LessonTitle,
+		Snippet:     snippet.Pick(cands, fallback...),
+		Score:       h.Score,
+	}
+}
+
+// Ping asks the server for its health.
+func (i *Index) Ping(ctx context.Context) error {
+	if i.closed.Load() {
+		return fmt.Errorf("meili: ping: %w", search.ErrUnavailable)
+	}
+	h, err := i.admin.Health(ctx)
+	if err != nil {
+		return fmt.Errorf("meili: ping: %w", convert(err))
+	}
+	if h.Status != "available" {
+		return fmt.Errorf("meili: ping: server status %q: %w", h.Status, search.ErrUnavailable)
+	}
+	return nil
+}
+
+// Close releases idle connections; the server keeps the index.
+func (i *Index) Close() error {
+	if i.closed.Swap(true) {
+		return nil
+	}
+	i.admin.Close()
+	if i.searcher != i.admin {
+		i.searcher.Close()
+	}
+	return nil
+}
+
+// convert wraps failures that mean "the server is not there or not well"
+// in search.ErrUnavailable, so callers test for one error and keep the
+// change in the outbox. A rejected request (bad filter, bad key) is not
+// wrapped: waiting will not fix it.
+func convert(err error) error {
+	var merr *meilisearch.Error
+	if !errors.As(err, &merr) {
+		return err
+	}
+	switch {
+	case merr.ErrCode == meilisearch.CommunicationError,
+		merr.ErrCode == meilisearch.MaxRetriesExceeded,
+		merr.ErrCode == meilisearch.TimeoutError && errors.Is(err, context.DeadlineExceeded),
+		merr.StatusCode >= 500:
+		return fmt.Errorf("%w: %w", search.ErrUnavailable, err)
+	}
+	return err
+}
