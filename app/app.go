@@ -35,7 +35,7 @@ type App struct {
 
 // New wires an App over open stores.
 func New(ctx context.Context, cfg Config, stores Stores, log *slog.Logger) (*App, error) {
-	svc, err := content.New(stores.Docs)
+	svc, err := content.New(stores.Docs, stores.Blobs, content.Options{UploadMax: cfg.UploadMax})
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +62,10 @@ func New(ctx context.Context, cfg Config, stores Stores, log *slog.Logger) (*App
 		ErrorHandler:          a.errorHandler,
 		ReadTimeout:           10 * time.Minute,
 		IdleTimeout:           2 * time.Minute,
-		BodyLimit:             4 << 20,
+		// Bodies above BodyLimit are streamed, not read into memory; only
+		// the upload part route accepts them (limitBodies refuses the rest).
+		BodyLimit:         smallBodyLimit,
+		StreamRequestBody: true,
 	}
 	if len(cfg.TrustedProxies) > 0 {
 		// Only a configured proxy's X-Forwarded-For is believed; anyone
@@ -85,17 +88,48 @@ func (a *App) Handler() *fiber.App { return a.fiber }
 func (a *App) routes() {
 	f := a.fiber
 	f.Use(withRequestID, a.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: logPanic(a.log)}),
-		securityHeaders(a.cfg.Secure()), withDeadline(a.cfg.RequestTimeout), withLang)
+		securityHeaders(a.cfg.Secure()), limitBodies, withDeadline(a.cfg.RequestTimeout), withLang)
 
 	f.Get("/healthz", a.healthz)
 	f.Get("/readyz", a.readyz)
 	f.Get("/static/+", a.static)
+	f.Get("/media/:id", a.withAnyAuth, a.media)
 
+	trainer := requireRole(content.RoleTrainer)
 	api := f.Group("/api/v1", a.withBearer)
 	api.Post("/auth/token", a.createToken)
 	api.Delete("/auth/token", requireUser, a.deleteToken)
 	api.Get("/me", requireUser, a.me)
 	api.Post("/users", requireRole(content.RoleAdmin), a.createUser)
+
+	api.Get("/courses", requireUser, a.listCourses)
+	api.Post("/courses", trainer, a.createCourse)
+	api.Get("/courses/:id", requireUser, a.getCourse)
+	api.Patch("/courses/:id", trainer, a.patchCourse)
+	api.Delete("/courses/:id", trainer, a.deleteCourse)
+	api.Post("/courses/:id/publish", trainer, a.setStatus(content.StatusPublished))
+	api.Post("/courses/:id/unpublish", trainer, a.setStatus(content.StatusDraft))
+	api.Post("/courses/:id/archive", trainer, a.setStatus(content.StatusArchived))
+	api.Put("/courses/:id/order", trainer, a.reorderCourse)
+	api.Post("/courses/:id/modules", trainer, a.addModule)
+	api.Patch("/courses/:id/modules/:mid", trainer, a.patchModule)
+	api.Delete("/courses/:id/modules/:mid", trainer, a.deleteModule)
+	api.Post("/courses/:id/modules/:mid/lessons", trainer, a.addLesson)
+	api.Get("/lessons/:id", requireUser, a.getLesson)
+	api.Patch("/lessons/:id", trainer, a.patchLesson)
+	api.Delete("/lessons/:id", trainer, a.deleteLesson)
+	api.Post("/markdown/preview", trainer, a.previewMarkdown)
+
+	api.Post("/uploads", trainer, a.createUpload)
+	api.Get("/uploads/:id", trainer, a.getUpload)
+	api.Put("/uploads/:id/parts/:n", trainer, a.putPart)
+	api.Post("/uploads/:id/complete", trainer, a.completeUpload)
+	api.Delete("/uploads/:id", trainer, a.abortUpload)
+
+	api.Post("/courses/:id/enroll", requireUser, a.enroll)
+	api.Get("/enrollments", requireUser, a.listEnrollments)
+	api.Get("/courses/:id/progress", requireUser, a.courseProgress)
+	api.Post("/lessons/:id/progress", requireUser, a.lessonProgress)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -152,20 +186,33 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	return err
 }
 
-// runWorkers does the periodic housekeeping until ctx ends.
+// runWorkers does the background work until ctx ends: it applies the
+// search outbox every few seconds and sweeps expired state every ten
+// minutes. Every instance may run them: each step is idempotent.
 func (a *App) runWorkers(ctx context.Context) {
-	t := time.NewTicker(10 * time.Minute)
-	defer t.Stop()
+	outbox := time.NewTicker(2 * time.Second)
+	defer outbox.Stop()
+	sweep := time.NewTicker(10 * time.Minute)
+	defer sweep.Stop()
+	a.sweep(ctx)
 	for {
-		if n, err := a.svc.Sweep(ctx); err != nil && ctx.Err() == nil {
-			a.log.Warn("sweep", "err", err)
-		} else if n > 0 {
-			a.log.Info("sweep", "removed", n)
-		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-outbox.C:
+			if _, err := a.svc.ProcessOutbox(ctx, a.stores.Search); err != nil && ctx.Err() == nil {
+				a.log.Warn("search outbox", "err", err)
+			}
+		case <-sweep.C:
+			a.sweep(ctx)
 		}
+	}
+}
+
+func (a *App) sweep(ctx context.Context) {
+	if n, err := a.svc.Sweep(ctx); err != nil && ctx.Err() == nil {
+		a.log.Warn("sweep", "err", err)
+	} else if n > 0 {
+		a.log.Info("sweep", "removed", n)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/kotalama/kompeten/content"
 )
 
 const (
@@ -120,4 +123,25 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
+}
+
+// smallBodyLimit bounds every request body but upload parts.
+const smallBodyLimit = 4 << 20
+
+// limitBodies refuses large or unsized bodies everywhere except the upload
+// part route, which streams them. Fiber streams bodies above its limit
+// rather than refusing them, so this is where the limit is enforced.
+func limitBodies(c *fiber.Ctx) error {
+	n := c.Request().Header.ContentLength()
+	limit := smallBodyLimit
+	if c.Method() == fiber.MethodPut && strings.HasPrefix(c.Path(), "/api/v1/uploads/") && strings.Contains(c.Path(), "/parts/") {
+		limit = content.MaxPartSize
+	}
+	switch {
+	case n > limit:
+		return &apiError{Status: 413, Code: "too_large", Message: fmt.Sprintf("isi permintaan paling besar %d MiB", limit>>20)}
+	case n == -1: // chunked: no declared length to check
+		return &apiError{Status: 411, Code: "length_required", Message: "kirim Content-Length"}
+	}
+	return c.Next()
 }

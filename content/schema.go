@@ -9,30 +9,49 @@ const (
 	collTokens      = "tokens"
 	collThrottle    = "throttle"
 	collSettings    = "settings"
+	collCourses     = "courses"
+	collAssets      = "assets"
+	collUploads     = "uploads"
 	collEnrollments = "enrollments"
+	collOutbox      = "search_outbox"
 )
+
+func idx(name string, unique bool, fields ...docs.Field) docs.Index {
+	return docs.Index{Name: name, Fields: fields, Unique: unique}
+}
+
+func str(name string) docs.Field { return docs.Field{Name: name, Kind: docs.String} }
+func tm(name string) docs.Field  { return docs.Field{Name: name, Kind: docs.Time} }
+func num(name string) docs.Field { return docs.Field{Name: name, Kind: docs.Int} }
 
 // Schemas declares every collection the domain uses and the indexes its
 // queries need. The document store refuses any query these do not serve.
 func Schemas() []docs.Schema {
 	return []docs.Schema{
 		{Name: collUsers, Indexes: []docs.Index{
-			{Name: "unit_name", Fields: []docs.Field{{Name: "unit", Kind: docs.String}, {Name: "name", Kind: docs.String}}},
-			{Name: "is_admin", Fields: []docs.Field{{Name: "is_admin", Kind: docs.Bool}}},
+			idx("unit_name", false, str("unit"), str("name")),
+			idx("is_admin", false, docs.Field{Name: "is_admin", Kind: docs.Bool}),
 		}},
-		{Name: collSessions, Indexes: []docs.Index{
-			{Name: "expires", Fields: []docs.Field{{Name: "expires", Kind: docs.Time}}},
-		}},
+		{Name: collSessions, Indexes: []docs.Index{idx("expires", false, tm("expires"))}},
 		{Name: collTokens, Indexes: []docs.Index{
-			{Name: "user", Fields: []docs.Field{{Name: "user", Kind: docs.String}, {Name: "created", Kind: docs.Time}}},
-			{Name: "expires", Fields: []docs.Field{{Name: "expires", Kind: docs.Time}}},
+			idx("user", false, str("user"), tm("created")),
+			idx("expires", false, tm("expires")),
 		}},
-		{Name: collThrottle, Indexes: []docs.Index{
-			{Name: "updated", Fields: []docs.Field{{Name: "updated", Kind: docs.Time}}},
-		}},
+		{Name: collThrottle, Indexes: []docs.Index{idx("updated", false, tm("updated"))}},
 		{Name: collSettings},
-		{Name: collEnrollments, Indexes: []docs.Index{
-			{Name: "user_year", Fields: []docs.Field{{Name: "user", Kind: docs.String}, {Name: "jp_year", Kind: docs.Int}}},
+		{Name: collCourses, Indexes: []docs.Index{
+			idx("slug", true, str("slug")),
+			idx("status_title", false, str("status"), str("title")),
+			idx("status_category_title", false, str("status"), str("category"), str("title")),
+			idx("owner_updated", false, str("owner"), tm("updated")),
 		}},
+		{Name: collAssets, Indexes: []docs.Index{idx("course_created", false, str("course"), tm("created"))}},
+		{Name: collUploads, Indexes: []docs.Index{idx("expires", false, tm("expires"))}},
+		{Name: collEnrollments, Indexes: []docs.Index{
+			idx("user_year", false, str("user"), num("jp_year")),
+			idx("user_last", false, str("user"), tm("last_at")),
+			idx("course_created", false, str("course"), tm("created")),
+		}},
+		{Name: collOutbox, Indexes: []docs.Index{idx("queued", false, tm("queued"))}},
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kotalama/kompeten/storage/blobs"
 	"github.com/kotalama/kompeten/storage/docs"
 )
 
@@ -54,23 +55,39 @@ func (f fieldErrors) err() error {
 	return &ValidationError{Fields: f}
 }
 
-// Service holds the domain rules over the document store.
+// Options are the domain's settings.
+type Options struct {
+	// UploadMax is the largest accepted upload in bytes.
+	UploadMax int64
+}
+
+// Service holds the domain rules over the stores.
 type Service struct {
-	docs docs.Store
-	now  func() time.Time
+	docs  docs.Store
+	blobs blobs.Store // nil for the CLI, which touches only documents
+	opts  Options
+	md    *Markdown
+	now   func() time.Time
 	// dummyHash is checked when an account does not exist, so a login for
 	// an unknown NIP takes as long as one for a known NIP.
 	dummyHash string
 }
 
-// New returns the domain service over an open document store.
-func New(store docs.Store) (*Service, error) {
+// New returns the domain service over open stores. b may be nil when only
+// accounts are managed (the CLI).
+func New(d docs.Store, b blobs.Store, opts Options) (*Service, error) {
 	dummy, err := HashPassword("kompeten-dummy-password")
 	if err != nil {
 		return nil, err
 	}
-	return &Service{docs: store, now: time.Now, dummyHash: dummy}, nil
+	if opts.UploadMax <= 0 {
+		opts.UploadMax = 4 << 30
+	}
+	return &Service{docs: d, blobs: b, opts: opts, md: NewMarkdown(), now: time.Now, dummyHash: dummy}, nil
 }
+
+// Markdown is the service's Markdown renderer.
+func (s *Service) Markdown() *Markdown { return s.md }
 
 // SetClock replaces the clock; tests use it to move time.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }

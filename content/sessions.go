@@ -118,10 +118,16 @@ func (s *Service) EndSession(ctx context.Context, kind, secret string) error {
 	return mapErr(err, kind)
 }
 
-// Sweep deletes expired sessions and tokens and stale login-failure
-// records, a page at a time, and returns how many it removed.
+// Sweep deletes expired sessions, tokens and uploads and stale
+// login-failure records, a page at a time, and returns how many it removed.
 func (s *Service) Sweep(ctx context.Context) (int, error) {
 	removed := 0
+	if s.blobs != nil {
+		n, err := s.sweepUploads(ctx)
+		if removed += n; err != nil {
+			return removed, err
+		}
+	}
 	now := s.now().UTC()
 	for _, sw := range []struct {
 		coll, field string
@@ -152,19 +158,9 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	return removed, nil
 }
 
-// Enrollment is a learner in a course. The learning issue fills in the
-// rest; here the fields the yearly JP count reads.
-type Enrollment struct {
-	User   string `bson:"user"`
-	Course string `bson:"course"`
-	JP     int    `bson:"jp"`
-	// JPYear is the calendar year the JP were credited to, 0 until completion.
-	JPYear int `bson:"jp_year"`
-}
-
 // JPThisYear sums the JP credited to the user in the current calendar year.
 func (s *Service) JPThisYear(ctx context.Context, nip string) (int, error) {
-	year := s.now().Year()
+	year := s.now().In(jakarta).Year()
 	total := 0
 	q := docs.Query{Where: []docs.Eq{{Field: "user", Value: nip}, {Field: "jp_year", Value: year}}, Limit: 200}
 	for {

@@ -193,7 +193,7 @@ func userAdd(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv fu
 		return err
 	}
 	defer store.Close()
-	svc, err := content.New(store)
+	svc, err := content.New(store, nil, content.Options{})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,175 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/kotalama/kompeten/content"
+	"github.com/kotalama/kompeten/storage/blobs"
+)
+
+// byteRange is a resolved single range [start, start+length).
+type byteRange struct{ start, length int64 }
+
+var errUnsatisfiable = errors.New("range not satisfiable")
+
+// parseRange resolves a Range header against size. It returns nil (serve
+// the whole object) for no header, other units and multiple ranges, which
+// HTTP allows a server to ignore; errUnsatisfiable for ranges that start
+// past the end or are malformed.
+func parseRange(h string, size int64) (*byteRange, error) {
+	if h == "" {
+		return nil, nil
+	}
+	spec, ok := strings.CutPrefix(h, "bytes=")
+	if !ok {
+		return nil, nil
+	}
+	if strings.Contains(spec, ",") {
+		return nil, nil
+	}
+	first, last, ok := strings.Cut(strings.TrimSpace(spec), "-")
+	if !ok {
+		return nil, errUnsatisfiable
+	}
+	if first == "" { // suffix: the last N bytes
+		n, err := strconv.ParseInt(last, 10, 64)
+		if err != nil || n <= 0 || size == 0 {
+			return nil, errUnsatisfiable
+		}
+		n = min(n, size)
+		return &byteRange{size - n, n}, nil
+	}
+	start, err := strconv.ParseInt(first, 10, 64)
+	if err != nil || start < 0 || start >= size {
+		return nil, errUnsatisfiable
+	}
+	end := size - 1
+	if last != "" {
+		e, err := strconv.ParseInt(last, 10, 64)
+		if err != nil || e < start {
+			return nil, errUnsatisfiable
+		}
+		end = min(e, size-1)
+	}
+	return &byteRange{start, end - start + 1}, nil
+}
+
+// withAnyAuth takes a bearer token or, failing that, the session cookie:
+// media is read by pages (cookie) and API clients (bearer) alike.
+func (a *App) withAnyAuth(c *fiber.Ctx) error {
+	if strings.HasPrefix(c.Get(fiber.HeaderAuthorization), headerBearer) {
+		return a.withBearer(c)
+	}
+	return a.withSession(c)
+}
+
+// contentDisposition is inline for what browsers show safely, attachment
+// for everything else, with the original name encoded per RFC 6266/5987.
+func contentDisposition(a content.Asset) string {
+	kind := "attachment"
+	if content.Inline(a.ContentType) {
+		kind = "inline"
+	}
+	ascii := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' {
+			return '_'
+		}
+		return r
+	}, a.Name)
+	return fmt.Sprintf(`%s; filename="%s"; filename*=UTF-8''%s`, kind, ascii, url.PathEscape(a.Name))
+}
+
+// media serves an asset's bytes with single-range support, streaming from
+// the object store's ranged read; the object is never held in memory.
+func (a *App) media(c *fiber.Ctx) error {
+	u := currentUser(c)
+	if u == nil {
+		return errUnauthenticated()
+	}
+	asset, err := a.svc.MediaAccess(c.UserContext(), *u, param(c, "id"))
+	if err != nil {
+		return err
+	}
+	etag := `"` + asset.SHA256[:min(32, len(asset.SHA256))] + `"`
+	modified := asset.Created.UTC().Truncate(time.Second)
+	h := &c.Response().Header
+	h.Set(fiber.HeaderAcceptRanges, "bytes")
+	h.Set(fiber.HeaderETag, etag)
+	h.Set(fiber.HeaderLastModified, modified.Format(http.TimeFormat))
+	h.Set(fiber.HeaderContentType, asset.ContentType)
+	h.Set(fiber.HeaderContentDisposition, contentDisposition(asset))
+	h.Set(fiber.HeaderCacheControl, "private, max-age=86400")
+
+	if inm := c.Get(fiber.HeaderIfNoneMatch); inm != "" {
+		if etagMatch(inm, etag) {
+			return c.SendStatus(fiber.StatusNotModified)
+		}
+	} else if ims, err := http.ParseTime(c.Get(fiber.HeaderIfModifiedSince)); err == nil && !modified.After(ims) {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+
+	rangeHeader := c.Get(fiber.HeaderRange)
+	if ir := c.Get(fiber.HeaderIfRange); ir != "" && rangeHeader != "" {
+		// A range applies only to the representation the client has.
+		if strings.HasPrefix(ir, `"`) || strings.HasPrefix(ir, "W/") {
+			if ir != etag {
+				rangeHeader = ""
+			}
+		} else if t, err := http.ParseTime(ir); err != nil || !t.Equal(modified) {
+			rangeHeader = ""
+		}
+	}
+	rg, err := parseRange(rangeHeader, asset.Size)
+	if err != nil {
+		h.Set(fiber.HeaderContentRange, fmt.Sprintf("bytes */%d", asset.Size))
+		return c.SendStatus(fiber.StatusRequestedRangeNotSatisfiable)
+	}
+
+	if a.cfg.MediaPresign && rg == nil {
+		if u, err := a.svc.PresignAsset(c.UserContext(), asset, 5*time.Minute); err == nil {
+			return c.Redirect(u, fiber.StatusFound)
+		} else if !errors.Is(err, blobs.ErrNotSupported) {
+			return err
+		}
+	}
+
+	start, length := int64(0), asset.Size
+	status := fiber.StatusOK
+	if rg != nil {
+		start, length, status = rg.start, rg.length, fiber.StatusPartialContent
+		h.Set(fiber.HeaderContentRange, fmt.Sprintf("bytes %d-%d/%d", rg.start, rg.start+rg.length-1, asset.Size))
+	}
+	c.Status(status)
+	if c.Method() == fiber.MethodHead || length == 0 {
+		h.SetContentLength(int(length))
+		c.Response().SkipBody = c.Method() == fiber.MethodHead
+		return nil
+	}
+	// The stream outlives this handler (Fiber sends it afterwards), so it
+	// must not use the request's context, which ends when we return.
+	rc, err := a.svc.OpenAsset(context.Background(), asset, start, length)
+	if err != nil {
+		return err
+	}
+	c.Context().SetBodyStream(rc, int(length))
+	return nil
+}
+
+func etagMatch(header, etag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}

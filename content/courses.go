@@ -1,0 +1,689 @@
+package content
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kotalama/kompeten/storage/docs"
+)
+
+// Course statuses. A draft is invisible to learners.
+const (
+	StatusDraft     = "draft"
+	StatusPublished = "published"
+	StatusArchived  = "archived"
+)
+
+// Categories of kompetensi.
+var Categories = []string{"Teknis", "Manajerial", "Sosial Kultural"}
+
+// Levels of a course.
+var Levels = []string{"Dasar", "Menengah", "Lanjut"}
+
+// Lesson kinds.
+const (
+	KindText  = "text"
+	KindVideo = "video"
+	KindFile  = "file"
+	KindQuiz  = "quiz"
+)
+
+var lessonKinds = []string{KindText, KindVideo, KindFile, KindQuiz}
+
+// Course is a course with its modules and lessons embedded, so reading a
+// syllabus is one document read and every change one versioned write.
+type Course struct {
+	ID          string    `bson:"id" json:"id"`
+	Slug        string    `bson:"slug" json:"slug"`
+	Title       string    `bson:"title" json:"title"`
+	Summary     string    `bson:"summary" json:"summary"`
+	Description string    `bson:"description" json:"description"`
+	Category    string    `bson:"category" json:"category"`
+	Level       string    `bson:"level" json:"level"`
+	JP          int       `bson:"jp" json:"jp"`
+	Cover       string    `bson:"cover,omitempty" json:"cover,omitempty"`
+	Status      string    `bson:"status" json:"status"`
+	Owner       string    `bson:"owner" json:"owner"`
+	Owners      []string  `bson:"owners" json:"owners"`
+	Modules     []Module  `bson:"modules" json:"modules"`
+	Created     time.Time `bson:"created" json:"created_at"`
+	Updated     time.Time `bson:"updated" json:"updated_at"`
+	Published   time.Time `bson:"published,omitempty" json:"published_at,omitempty"`
+}
+
+// Module is a chapter of a course.
+type Module struct {
+	ID      string   `bson:"id" json:"id"`
+	Title   string   `bson:"title" json:"title"`
+	Lessons []Lesson `bson:"lessons" json:"lessons"`
+}
+
+// Lesson is one unit of learning. Its id starts with the course id, so a
+// lesson id alone leads to its course.
+type Lesson struct {
+	ID       string `bson:"id" json:"id"`
+	Title    string `bson:"title" json:"title"`
+	Kind     string `bson:"kind" json:"kind"`
+	Body     string `bson:"body,omitempty" json:"body,omitempty"` // Markdown
+	AssetID  string `bson:"asset_id,omitempty" json:"asset_id,omitempty"`
+	QuizID   string `bson:"quiz_id,omitempty" json:"quiz_id,omitempty"`
+	Minutes  int    `bson:"minutes" json:"minutes"`
+	Optional bool   `bson:"optional,omitempty" json:"optional,omitempty"`
+}
+
+// OwnedBy reports whether nip may edit the course.
+func (c *Course) OwnedBy(u User) bool {
+	return slices.Contains(u.Roles, RoleAdmin) || slices.Contains(c.Owners, u.NIP)
+}
+
+// Lessons returns every lesson in syllabus order.
+func (c *Course) Lessons() []Lesson {
+	var out []Lesson
+	for _, m := range c.Modules {
+		out = append(out, m.Lessons...)
+	}
+	return out
+}
+
+// Lesson finds a lesson and its position in syllabus order.
+func (c *Course) Lesson(id string) (Lesson, int, bool) {
+	for i, l := range c.Lessons() {
+		if l.ID == id {
+			return l, i, true
+		}
+	}
+	return Lesson{}, -1, false
+}
+
+// CourseOfLesson is the course id a lesson id starts with.
+func CourseOfLesson(lessonID string) string {
+	id, _, _ := strings.Cut(lessonID, "-")
+	return id
+}
+
+// CourseInput is a new course or a partial update: nil fields are kept.
+type CourseInput struct {
+	Title       *string `json:"title"`
+	Summary     *string `json:"summary"`
+	Description *string `json:"description"`
+	Category    *string `json:"category"`
+	Level       *string `json:"level"`
+	JP          *int    `json:"jp"`
+	Cover       *string `json:"cover"`
+}
+
+func trimPtr(p *string) {
+	if p != nil {
+		*p = strings.TrimSpace(*p)
+	}
+}
+
+// apply validates in and writes its fields into c.
+func (in CourseInput) apply(c *Course, creating bool) error {
+	f := fieldErrors{}
+	for _, p := range []*string{in.Title, in.Summary, in.Category, in.Level, in.Cover} {
+		trimPtr(p)
+	}
+	if creating && in.Title == nil {
+		f["title"] = "judul wajib diisi"
+	}
+	if in.Title != nil {
+		if n := utf8.RuneCountInString(*in.Title); n < 3 || n > 200 {
+			f["title"] = "judul 3 sampai 200 karakter"
+		} else {
+			c.Title = *in.Title
+		}
+	}
+	if in.Summary != nil {
+		if utf8.RuneCountInString(*in.Summary) > 500 {
+			f["summary"] = "ringkasan paling banyak 500 karakter"
+		} else {
+			c.Summary = *in.Summary
+		}
+	}
+	if in.Description != nil {
+		if len(*in.Description) > 100_000 {
+			f["description"] = "deskripsi paling banyak 100.000 karakter"
+		} else {
+			c.Description = *in.Description
+		}
+	}
+	if creating && in.Category == nil {
+		f["category"] = "kategori wajib dipilih: " + strings.Join(Categories, ", ")
+	}
+	if in.Category != nil {
+		if !slices.Contains(Categories, *in.Category) {
+			f["category"] = "kategori harus salah satu dari: " + strings.Join(Categories, ", ")
+		} else {
+			c.Category = *in.Category
+		}
+	}
+	if in.Level != nil {
+		if !slices.Contains(Levels, *in.Level) {
+			f["level"] = "tingkat harus salah satu dari: " + strings.Join(Levels, ", ")
+		} else {
+			c.Level = *in.Level
+		}
+	} else if creating {
+		c.Level = Levels[0]
+	}
+	if in.JP != nil {
+		if *in.JP < 1 || *in.JP > 200 {
+			f["jp"] = "JP antara 1 dan 200"
+		} else {
+			c.JP = *in.JP
+		}
+	} else if creating {
+		f["jp"] = "JP wajib diisi (1 sampai 200)"
+	}
+	if in.Cover != nil {
+		c.Cover = *in.Cover
+	}
+	return f.err()
+}
+
+// CreateCourse makes a draft course owned by the user.
+func (s *Service) CreateCourse(ctx context.Context, u User, in CourseInput) (Course, error) {
+	if !u.Has(RoleTrainer) {
+		return Course{}, ErrForbidden
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	c := Course{ID: "c" + newID(9), Status: StatusDraft, Owner: u.NIP, Owners: []string{u.NIP},
+		Modules: []Module{}, Created: now, Updated: now}
+	if err := in.apply(&c, true); err != nil {
+		return Course{}, err
+	}
+	if in.Cover != nil && c.Cover != "" {
+		if err := s.checkCover(ctx, c.ID, c.Cover); err != nil {
+			return Course{}, err
+		}
+	}
+	base := slugify(c.Title)
+	if base == "" {
+		base = "kursus"
+	}
+	coll := s.docs.C(collCourses)
+	for i := 0; ; i++ {
+		c.Slug = base
+		if i > 0 {
+			c.Slug = fmt.Sprintf("%s-%s", base, newID(4))
+		}
+		err := coll.Insert(ctx, c.ID, &c)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, docs.ErrDuplicate) || i >= 5 {
+			return Course{}, mapErr(err, "course")
+		}
+	}
+	return c, s.queueIndex(ctx, c.ID)
+}
+
+// Course loads a course by id or slug.
+func (s *Service) Course(ctx context.Context, idOrSlug string) (Course, error) {
+	var c Course
+	_, err := s.docs.C(collCourses).Get(ctx, idOrSlug, &c)
+	if errors.Is(err, docs.ErrNotFound) {
+		cs, _, ferr := docs.FindAll[Course](ctx, s.docs.C(collCourses),
+			docs.Query{Where: []docs.Eq{{Field: "slug", Value: idOrSlug}}, Limit: 1})
+		if ferr != nil {
+			return Course{}, mapErr(ferr, "course")
+		}
+		if len(cs) == 0 {
+			return Course{}, fmt.Errorf("course %s: %w", idOrSlug, ErrNotFound)
+		}
+		return cs[0], nil
+	}
+	return c, mapErr(err, "course "+idOrSlug)
+}
+
+// CanView reports whether u may see the course: published courses are open
+// to every signed-in user; drafts and archived ones only to owners and admins.
+func (c *Course) CanView(u User) bool {
+	return c.Status == StatusPublished || c.OwnedBy(u)
+}
+
+// ViewCourse loads a course the user may see; others get ErrNotFound, so a
+// draft's existence does not leak.
+func (s *Service) ViewCourse(ctx context.Context, u User, idOrSlug string) (Course, error) {
+	c, err := s.Course(ctx, idOrSlug)
+	if err != nil {
+		return Course{}, err
+	}
+	if !c.CanView(u) {
+		return Course{}, fmt.Errorf("course %s: %w", idOrSlug, ErrNotFound)
+	}
+	return c, nil
+}
+
+// editCourse applies fn to a course the user owns, as one versioned write.
+func (s *Service) editCourse(ctx context.Context, u User, idOrSlug string, fn func(*Course) error) (Course, error) {
+	c, err := s.ViewCourse(ctx, u, idOrSlug)
+	if err != nil {
+		return Course{}, err
+	}
+	if !c.OwnedBy(u) {
+		return Course{}, ErrForbidden
+	}
+	out, err := docs.Update(ctx, s.docs.C(collCourses), c.ID, func(c *Course) error {
+		if err := fn(c); err != nil {
+			return err
+		}
+		c.Updated = s.now().UTC().Truncate(time.Millisecond)
+		return nil
+	})
+	if err != nil {
+		return Course{}, mapErr(err, "course "+c.ID)
+	}
+	return out, s.queueIndex(ctx, c.ID)
+}
+
+// UpdateCourse changes the given fields of a course.
+func (s *Service) UpdateCourse(ctx context.Context, u User, id string, in CourseInput) (Course, error) {
+	if in.Cover != nil && strings.TrimSpace(*in.Cover) != "" {
+		c, err := s.ViewCourse(ctx, u, id)
+		if err != nil {
+			return Course{}, err
+		}
+		if err := s.checkCover(ctx, c.ID, strings.TrimSpace(*in.Cover)); err != nil {
+			return Course{}, err
+		}
+	}
+	return s.editCourse(ctx, u, id, func(c *Course) error { return in.apply(c, false) })
+}
+
+// checkCover makes sure a cover is an image asset of this course.
+func (s *Service) checkCover(ctx context.Context, courseID, assetID string) error {
+	a, err := s.Asset(ctx, assetID)
+	if err != nil || a.Course != courseID || !strings.HasPrefix(a.ContentType, "image/") {
+		return &ValidationError{Fields: map[string]string{"cover": "sampul harus gambar yang diunggah untuk kursus ini"}}
+	}
+	return nil
+}
+
+// SetStatus publishes, unpublishes (back to draft) or archives a course.
+func (s *Service) SetStatus(ctx context.Context, u User, id, status string) (Course, error) {
+	if !slices.Contains([]string{StatusDraft, StatusPublished, StatusArchived}, status) {
+		return Course{}, &ValidationError{Fields: map[string]string{"status": "status tidak dikenal"}}
+	}
+	return s.editCourse(ctx, u, id, func(c *Course) error {
+		if status == StatusPublished && len(c.Lessons()) == 0 {
+			return &ValidationError{Fields: map[string]string{"status": "kursus tanpa materi tidak dapat diterbitkan"}}
+		}
+		if status == StatusPublished && c.Published.IsZero() {
+			c.Published = s.now().UTC().Truncate(time.Millisecond)
+		}
+		c.Status = status
+		return nil
+	})
+}
+
+// DeleteCourse removes a course. Enrolments and assets stay behind as
+// history; a course with learners should be archived instead, so this is
+// refused once anyone has enrolled.
+func (s *Service) DeleteCourse(ctx context.Context, u User, id string) error {
+	c, err := s.ViewCourse(ctx, u, id)
+	if err != nil {
+		return err
+	}
+	if !c.OwnedBy(u) {
+		return ErrForbidden
+	}
+	n, err := s.docs.C(collEnrollments).Count(ctx, docs.Query{Where: []docs.Eq{{Field: "course", Value: c.ID}}})
+	if err != nil {
+		return mapErr(err, "count enrollments")
+	}
+	if n > 0 {
+		return &ValidationError{Fields: map[string]string{"course": fmt.Sprintf(
+			"kursus sudah diikuti %d peserta; arsipkan saja agar riwayat mereka tetap ada", n)}}
+	}
+	if err := s.docs.C(collCourses).Delete(ctx, c.ID); err != nil {
+		return mapErr(err, "course "+c.ID)
+	}
+	return s.queueIndex(ctx, c.ID)
+}
+
+// ModuleInput is a new or renamed module.
+type ModuleInput struct {
+	Title string `json:"title"`
+}
+
+func validTitle(t string) (string, error) {
+	t = strings.TrimSpace(t)
+	if n := utf8.RuneCountInString(t); n < 1 || n > 200 {
+		return "", &ValidationError{Fields: map[string]string{"title": "judul 1 sampai 200 karakter"}}
+	}
+	return t, nil
+}
+
+// AddModule appends a module to a course.
+func (s *Service) AddModule(ctx context.Context, u User, courseID string, in ModuleInput) (Module, error) {
+	title, err := validTitle(in.Title)
+	if err != nil {
+		return Module{}, err
+	}
+	m := Module{ID: "m" + newID(6), Title: title, Lessons: []Lesson{}}
+	_, err = s.editCourse(ctx, u, courseID, func(c *Course) error {
+		if len(c.Modules) >= 100 {
+			return &ValidationError{Fields: map[string]string{"modules": "paling banyak 100 modul"}}
+		}
+		c.Modules = append(c.Modules, m)
+		return nil
+	})
+	return m, err
+}
+
+// RenameModule changes a module's title.
+func (s *Service) RenameModule(ctx context.Context, u User, courseID, moduleID string, in ModuleInput) (Course, error) {
+	title, err := validTitle(in.Title)
+	if err != nil {
+		return Course{}, err
+	}
+	return s.editCourse(ctx, u, courseID, func(c *Course) error {
+		i := c.moduleIndex(moduleID)
+		if i < 0 {
+			return ErrNotFound
+		}
+		c.Modules[i].Title = title
+		return nil
+	})
+}
+
+// DeleteModule removes a module and its lessons.
+func (s *Service) DeleteModule(ctx context.Context, u User, courseID, moduleID string) (Course, error) {
+	return s.editCourse(ctx, u, courseID, func(c *Course) error {
+		i := c.moduleIndex(moduleID)
+		if i < 0 {
+			return ErrNotFound
+		}
+		c.Modules = slices.Delete(c.Modules, i, i+1)
+		return nil
+	})
+}
+
+func (c *Course) moduleIndex(id string) int {
+	return slices.IndexFunc(c.Modules, func(m Module) bool { return m.ID == id })
+}
+
+// LessonInput is a new lesson or a partial update of one.
+type LessonInput struct {
+	Title    *string `json:"title"`
+	Kind     *string `json:"kind"`
+	Body     *string `json:"body"`
+	AssetID  *string `json:"asset_id"`
+	QuizID   *string `json:"quiz_id"`
+	Minutes  *int    `json:"minutes"`
+	Optional *bool   `json:"optional"`
+}
+
+// applyLesson validates in against the course and writes it into l.
+func (s *Service) applyLesson(ctx context.Context, c *Course, l *Lesson, in LessonInput, creating bool) error {
+	f := fieldErrors{}
+	if in.Title != nil || creating {
+		t := ""
+		if in.Title != nil {
+			t = *in.Title
+		}
+		if title, err := validTitle(t); err != nil {
+			f["title"] = "judul 1 sampai 200 karakter"
+		} else {
+			l.Title = title
+		}
+	}
+	if in.Kind != nil {
+		if !slices.Contains(lessonKinds, *in.Kind) {
+			f["kind"] = "jenis harus text, video, file atau quiz"
+		} else {
+			l.Kind = *in.Kind
+		}
+	} else if creating {
+		f["kind"] = "jenis wajib dipilih: text, video, file atau quiz"
+	}
+	if in.Body != nil {
+		if len(*in.Body) > 200_000 {
+			f["body"] = "isi paling banyak 200.000 karakter"
+		} else {
+			l.Body = *in.Body
+		}
+	}
+	if in.AssetID != nil {
+		l.AssetID = strings.TrimSpace(*in.AssetID)
+	}
+	if in.QuizID != nil {
+		l.QuizID = strings.TrimSpace(*in.QuizID)
+	}
+	if in.Minutes != nil {
+		if *in.Minutes < 0 || *in.Minutes > 24*60 {
+			f["minutes"] = "durasi 0 sampai 1440 menit"
+		} else {
+			l.Minutes = *in.Minutes
+		}
+	}
+	if in.Optional != nil {
+		l.Optional = *in.Optional
+	}
+	if len(f) == 0 && (l.Kind == KindVideo || l.Kind == KindFile) && l.AssetID != "" {
+		a, err := s.Asset(ctx, l.AssetID)
+		switch {
+		case errors.Is(err, ErrNotFound) || (err == nil && a.Course != c.ID):
+			f["asset_id"] = "berkas tidak ditemukan di kursus ini"
+		case err != nil:
+			return err
+		case l.Kind == KindVideo && !strings.HasPrefix(a.ContentType, "video/") && !strings.HasPrefix(a.ContentType, "audio/"):
+			f["asset_id"] = "materi video memerlukan berkas video atau audio"
+		}
+	}
+	return f.err()
+}
+
+// AddLesson appends a lesson to a module.
+func (s *Service) AddLesson(ctx context.Context, u User, courseID, moduleID string, in LessonInput) (Lesson, error) {
+	c, err := s.ViewCourse(ctx, u, courseID)
+	if err != nil {
+		return Lesson{}, err
+	}
+	l := Lesson{ID: c.ID + "-" + newID(6)}
+	if err := s.applyLesson(ctx, &c, &l, in, true); err != nil {
+		return Lesson{}, err
+	}
+	_, err = s.editCourse(ctx, u, c.ID, func(c *Course) error {
+		i := c.moduleIndex(moduleID)
+		if i < 0 {
+			return fmt.Errorf("module %s: %w", moduleID, ErrNotFound)
+		}
+		if len(c.Modules[i].Lessons) >= 200 {
+			return &ValidationError{Fields: map[string]string{"lessons": "paling banyak 200 materi per modul"}}
+		}
+		c.Modules[i].Lessons = append(c.Modules[i].Lessons, l)
+		return nil
+	})
+	return l, err
+}
+
+// UpdateLesson changes the given fields of a lesson.
+func (s *Service) UpdateLesson(ctx context.Context, u User, lessonID string, in LessonInput) (Lesson, error) {
+	c, err := s.ViewCourse(ctx, u, CourseOfLesson(lessonID))
+	if err != nil {
+		return Lesson{}, err
+	}
+	l, _, ok := c.Lesson(lessonID)
+	if !ok {
+		return Lesson{}, fmt.Errorf("lesson %s: %w", lessonID, ErrNotFound)
+	}
+	if err := s.applyLesson(ctx, &c, &l, in, false); err != nil {
+		return Lesson{}, err
+	}
+	_, err = s.editCourse(ctx, u, c.ID, func(c *Course) error {
+		for mi := range c.Modules {
+			for li := range c.Modules[mi].Lessons {
+				if c.Modules[mi].Lessons[li].ID == lessonID {
+					c.Modules[mi].Lessons[li] = l
+					return nil
+				}
+			}
+		}
+		return fmt.Errorf("lesson %s: %w", lessonID, ErrNotFound)
+	})
+	return l, err
+}
+
+// DeleteLesson removes a lesson.
+func (s *Service) DeleteLesson(ctx context.Context, u User, lessonID string) (Course, error) {
+	return s.editCourse(ctx, u, CourseOfLesson(lessonID), func(c *Course) error {
+		for mi := range c.Modules {
+			for li, l := range c.Modules[mi].Lessons {
+				if l.ID == lessonID {
+					c.Modules[mi].Lessons = slices.Delete(c.Modules[mi].Lessons, li, li+1)
+					return nil
+				}
+			}
+		}
+		return fmt.Errorf("lesson %s: %w", lessonID, ErrNotFound)
+	})
+}
+
+// Reorder is the new order of a course: module ids in order, each with its
+// lesson ids in order. Lessons may move between modules; every module and
+// lesson must appear exactly once.
+type Reorder struct {
+	Modules []struct {
+		ID      string   `json:"id"`
+		Lessons []string `json:"lessons"`
+	} `json:"modules"`
+}
+
+// ReorderCourse applies a new order.
+func (s *Service) ReorderCourse(ctx context.Context, u User, courseID string, in Reorder) (Course, error) {
+	return s.editCourse(ctx, u, courseID, func(c *Course) error {
+		mods := map[string]Module{}
+		lessons := map[string]Lesson{}
+		for _, m := range c.Modules {
+			mods[m.ID] = m
+			for _, l := range m.Lessons {
+				lessons[l.ID] = l
+			}
+		}
+		bad := &ValidationError{Fields: map[string]string{"modules": "urutan harus memuat setiap modul dan materi tepat satu kali"}}
+		if len(in.Modules) != len(mods) {
+			return bad
+		}
+		seenM, seenL := map[string]bool{}, map[string]bool{}
+		var out []Module
+		for _, om := range in.Modules {
+			m, ok := mods[om.ID]
+			if !ok || seenM[om.ID] {
+				return bad
+			}
+			seenM[om.ID] = true
+			m.Lessons = []Lesson{}
+			for _, lid := range om.Lessons {
+				l, ok := lessons[lid]
+				if !ok || seenL[lid] {
+					return bad
+				}
+				seenL[lid] = true
+				m.Lessons = append(m.Lessons, l)
+			}
+			out = append(out, m)
+		}
+		if len(seenL) != len(lessons) {
+			return bad
+		}
+		c.Modules = out
+		return nil
+	})
+}
+
+// Move shifts a module or lesson one place up (-1) or down (+1): the
+// no-JavaScript way to reorder from the authoring page.
+func (s *Service) Move(ctx context.Context, u User, courseID, itemID string, delta int) (Course, error) {
+	return s.editCourse(ctx, u, courseID, func(c *Course) error {
+		if i := c.moduleIndex(itemID); i >= 0 {
+			j := i + delta
+			if j < 0 || j >= len(c.Modules) {
+				return nil
+			}
+			c.Modules[i], c.Modules[j] = c.Modules[j], c.Modules[i]
+			return nil
+		}
+		for mi := range c.Modules {
+			ls := c.Modules[mi].Lessons
+			for li := range ls {
+				if ls[li].ID != itemID {
+					continue
+				}
+				j := li + delta
+				switch {
+				case j >= 0 && j < len(ls):
+					ls[li], ls[j] = ls[j], ls[li]
+				case j < 0 && mi > 0: // to the end of the previous module
+					l := ls[li]
+					c.Modules[mi].Lessons = slices.Delete(ls, li, li+1)
+					c.Modules[mi-1].Lessons = append(c.Modules[mi-1].Lessons, l)
+				case j >= len(ls) && mi+1 < len(c.Modules): // to the start of the next module
+					l := ls[li]
+					c.Modules[mi].Lessons = slices.Delete(ls, li, li+1)
+					c.Modules[mi+1].Lessons = slices.Insert(c.Modules[mi+1].Lessons, 0, l)
+				}
+				return nil
+			}
+		}
+		return fmt.Errorf("item %s: %w", itemID, ErrNotFound)
+	})
+}
+
+// CourseList is a page of courses.
+type CourseList struct {
+	Items []Course `json:"items"`
+	Total int64    `json:"total"`
+	Next  string   `json:"next,omitempty"`
+}
+
+// CatalogQuery lists published courses.
+type CatalogQuery struct {
+	Category string
+	After    string
+	Limit    int
+}
+
+// Catalog lists published courses by title, optionally in one category.
+func (s *Service) Catalog(ctx context.Context, q CatalogQuery) (CourseList, error) {
+	if q.Limit <= 0 || q.Limit > 100 {
+		q.Limit = 24
+	}
+	where := []docs.Eq{{Field: "status", Value: StatusPublished}}
+	if q.Category != "" {
+		if !slices.Contains(Categories, q.Category) {
+			return CourseList{}, &ValidationError{Fields: map[string]string{"category": "kategori tidak dikenal"}}
+		}
+		where = append(where, docs.Eq{Field: "category", Value: q.Category})
+	}
+	coll := s.docs.C(collCourses)
+	total, err := coll.Count(ctx, docs.Query{Where: where})
+	if err != nil {
+		return CourseList{}, mapErr(err, "catalog")
+	}
+	items, next, err := docs.FindAll[Course](ctx, coll, docs.Query{Where: where, Sort: "title", Limit: q.Limit, After: q.After})
+	if err != nil {
+		return CourseList{}, mapErr(err, "catalog")
+	}
+	return CourseList{Items: items, Total: total, Next: next}, nil
+}
+
+// OwnedCourses lists the courses a trainer created, newest change first.
+func (s *Service) OwnedCourses(ctx context.Context, u User) ([]Course, error) {
+	cs, _, err := docs.FindAll[Course](ctx, s.docs.C(collCourses),
+		docs.Query{Where: []docs.Eq{{Field: "owner", Value: u.NIP}}, Sort: "updated", Desc: true, Limit: 200})
+	return cs, mapErr(err, "owned courses")
+}
+
+// AllCourses lists every course for admins, by id, a page at a time.
+func (s *Service) AllCourses(ctx context.Context, after string, limit int) ([]Course, string, error) {
+	cs, next, err := docs.FindAll[Course](ctx, s.docs.C(collCourses), docs.Query{Limit: limit, After: after})
+	return cs, next, mapErr(err, "courses")
+}
