@@ -54,6 +54,8 @@ type Store interface {
 	// object); a length running past the end is cut at the end.
 	Get(ctx context.Context, key string, offset, length int64) (io.ReadCloser, error)
 	Stat(ctx context.Context, key string) (Info, error)
+	// Delete removes the object; deleting a missing object succeeds, so a
+	// retried delete is harmless.
 	Delete(ctx context.Context, key string) error
 
 	// CreateMultipart starts a multipart upload to key and returns its id.
@@ -64,8 +66,11 @@ type Store interface {
 	// ListParts returns the parts received so far, by number.
 	ListParts(ctx context.Context, key, uploadID string) ([]Part, error)
 	// CompleteMultipart joins the given parts, in order, into the object.
+	// As on S3, part numbers must ascend, ETags must match, and every part
+	// but the last must be at least MinPartSize (else ErrInvalidPart).
 	CompleteMultipart(ctx context.Context, key, uploadID string, parts []Part) (Info, error)
-	// AbortMultipart discards the upload and its parts.
+	// AbortMultipart discards the upload and its parts. Aborting an upload
+	// that is already gone succeeds.
 	AbortMultipart(ctx context.Context, key, uploadID string) error
 
 	// PresignGet returns a short-lived URL to read the object directly, or
