@@ -138,6 +138,42 @@ func (a *App) routes() {
 	pages.Post("/login", a.loginSubmit)
 	pages.Post("/logout", a.logout)
 	pages.Get("/lang/:lang", a.setLang)
+
+	// Learner pages (pages_learn.go).
+	pages.Get("/courses", requireUser, a.catalogPage)
+	pages.Get("/courses/:id", requireUser, a.coursePage)
+	pages.Post("/courses/:id/enroll", requireUser, a.enrolSubmit)
+	pages.Get("/learn/:id", requireUser, a.lessonPage)
+	pages.Post("/learn/:id/progress", requireUser, a.progressSubmit)
+	pages.Post("/learn/:id/done", requireUser, a.doneSubmit)
+
+	// Authoring pages (pages_author.go); the upload routes reuse the API
+	// handlers under the cookie session, with the CSRF header.
+	pages.Get("/teach", trainer, a.teachPage)
+	pages.Get("/teach/new", trainer, a.newCoursePage)
+	pages.Post("/teach/new", trainer, a.newCourseSubmit)
+	pages.Post("/teach/preview", trainer, a.previewSubmit)
+	pages.Post("/teach/uploads", trainer, a.createUpload)
+	pages.Get("/teach/uploads/:id", trainer, a.getUpload)
+	pages.Put("/teach/uploads/:id/parts/:n", trainer, a.putPart)
+	pages.Post("/teach/uploads/:id/complete", trainer, a.completeUpload)
+	pages.Delete("/teach/uploads/:id", trainer, a.abortUpload)
+	pages.Get("/teach/lessons/:lid/edit", trainer, a.editLessonPage)
+	pages.Post("/teach/lessons/:lid/edit", trainer, a.editLessonSubmit)
+	pages.Post("/teach/lessons/:lid/delete", trainer, a.deleteLessonSubmit)
+	pages.Get("/teach/:id", trainer, a.teachCoursePage)
+	pages.Get("/teach/:id/assets", trainer, a.assetsFragment)
+	pages.Get("/teach/:id/edit", trainer, a.editCoursePage)
+	pages.Post("/teach/:id/edit", trainer, a.editCourseSubmit)
+	pages.Post("/teach/:id/modules", trainer, a.addModuleSubmit)
+	pages.Post("/teach/:id/modules/:mid/rename", trainer, a.renameModuleSubmit)
+	pages.Post("/teach/:id/modules/:mid/delete", trainer, a.deleteModuleSubmit)
+	pages.Get("/teach/:id/lessons/new", trainer, a.newLessonPage)
+	pages.Post("/teach/:id/lessons/new", trainer, a.newLessonSubmit)
+	pages.Post("/teach/:id/move", trainer, a.moveSubmit)
+	pages.Post("/teach/:id/status", trainer, a.statusSubmit)
+	pages.Get("/teach/:id/delete", trainer, a.deleteCoursePage)
+	pages.Post("/teach/:id/delete", trainer, a.deleteCourseSubmit)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

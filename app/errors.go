@@ -88,6 +88,12 @@ func (a *App) errorHandler(c *fiber.Ctx, err error) error {
 	} else {
 		a.log.Debug("request refused", "err", err, "path", c.Path(), "status", e.Status)
 	}
+	if c.Request().Header.ContentLength() > 8<<10 {
+		// Fasthttp reads the first 8 KiB of a body and streams the rest;
+		// a refused upload part may be unread, so the connection cannot
+		// carry another request after it.
+		c.Context().SetConnectionClose()
+	}
 	if e.Status == 429 {
 		c.Set(fiber.HeaderRetryAfter, "900")
 	}
@@ -119,7 +125,11 @@ func (a *App) errorHandler(c *fiber.Ctx, err error) error {
 	return nil
 }
 
-func isAPI(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/") }
+// isAPI tells requests answered in JSON (the API, and media, which a
+// video element cannot follow to a login page) from pages.
+func isAPI(c *fiber.Ctx) bool {
+	return strings.HasPrefix(c.Path(), "/api/") || strings.HasPrefix(c.Path(), "/media/")
+}
 
 // logPanic is the recover hook: the stack goes to the log, never the client.
 func logPanic(log *slog.Logger) func(c *fiber.Ctx, e any) {

@@ -22,6 +22,7 @@ import (
 const (
 	adminNIP    = "198501012010011001"
 	trainerNIP  = "198703212012032002"
+	trainer2NIP = "198811112013012003"
 	learnerNIP  = "199203152015031003"
 	learner2NIP = "199406302018011004"
 	testPass    = "kata-sandi-rahasia-1"
@@ -60,6 +61,7 @@ func newEnv(t *testing.T, env map[string]string) *testEnv {
 	for _, u := range []content.NewUser{
 		{NIP: adminNIP, Name: "Admin BKPSDM", Roles: []string{content.RoleAdmin}, Password: testPass},
 		{NIP: trainerNIP, Name: "Widya Pengajar", Roles: []string{content.RoleTrainer}, Password: testPass},
+		{NIP: trainer2NIP, Name: "Pengajar Lain", Roles: []string{content.RoleTrainer}, Password: testPass},
 		{NIP: learnerNIP, Name: "Siti Rahmawati", Unit: "Dinas Kesehatan", Password: testPass},
 		{NIP: learner2NIP, Name: "Budi Santoso", Unit: "Dinas Pendidikan", Password: testPass},
 	} {

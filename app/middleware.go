@@ -134,7 +134,8 @@ const smallBodyLimit = 4 << 20
 func limitBodies(c *fiber.Ctx) error {
 	n := c.Request().Header.ContentLength()
 	limit := smallBodyLimit
-	if c.Method() == fiber.MethodPut && strings.HasPrefix(c.Path(), "/api/v1/uploads/") && strings.Contains(c.Path(), "/parts/") {
+	if c.Method() == fiber.MethodPut && (strings.HasPrefix(c.Path(), "/api/v1/uploads/") || strings.HasPrefix(c.Path(), "/teach/uploads/")) &&
+		strings.Contains(c.Path(), "/parts/") {
 		limit = content.MaxPartSize
 	}
 	switch {

@@ -83,6 +83,10 @@ func (a *App) logout(c *fiber.Ctx) error {
 
 type homeView struct {
 	Year, JP, JPCapped, Target, Remaining int
+	// Continue is the course and lesson to pick up again, if any.
+	Continue       *content.EnrolledCourse
+	ContinueLesson *content.Lesson
+	Courses        []content.EnrolledCourse
 }
 
 func (a *App) home(c *fiber.Ctx) error {
@@ -94,9 +98,17 @@ func (a *App) home(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	mine, err := a.svc.MyCourses(c.UserContext(), u.NIP)
+	if err != nil {
+		return err
+	}
+	cont, lesson, err := a.svc.ContinueLearning(c.UserContext(), u.NIP)
+	if err != nil {
+		return err
+	}
 	return a.page(c, "home", homeView{
 		Year: a.svc.Now().Year(), JP: jp, JPCapped: min(jp, content.JPTarget), Target: content.JPTarget,
-		Remaining: max(content.JPTarget-jp, 0),
+		Remaining: max(content.JPTarget-jp, 0), Continue: cont, ContinueLesson: lesson, Courses: mine,
 	})
 }
 

@@ -1,0 +1,475 @@
+package app
+
+import (
+	"errors"
+	"html/template"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/kotalama/kompeten/content"
+)
+
+// Authoring pages for trainers. Every action is a plain POST form that
+// redirects back (303), so the pages work without JavaScript; the domain
+// checks ownership on every call.
+
+func formStr(c *fiber.Ctx, name string) *string {
+	s := utils.CopyString(c.FormValue(name))
+	return &s
+}
+
+// fieldErrs returns the per-field messages of a validation error.
+func fieldErrs(err error) (map[string]string, bool) {
+	var ve *content.ValidationError
+	if errors.As(err, &ve) {
+		return ve.Fields, true
+	}
+	return nil, false
+}
+
+type teachView struct {
+	Courses []content.Course
+}
+
+func (a *App) teachPage(c *fiber.Ctx) error {
+	cs, err := a.svc.OwnedCourses(c.UserContext(), *currentUser(c))
+	if err != nil {
+		return err
+	}
+	return a.page(c, "teach", teachView{Courses: cs})
+}
+
+type courseFormView struct {
+	New        bool
+	ID         string
+	Title      string
+	Summary    string
+	Desc       string
+	Category   string
+	Level      string
+	JP         string
+	Cover      string
+	Categories []string
+	Levels     []string
+	Images     []content.Asset
+	Errors     map[string]string
+}
+
+func (a *App) courseFormFrom(course content.Course) courseFormView {
+	v := courseFormView{ID: course.ID, Title: course.Title, Summary: course.Summary, Desc: course.Description,
+		Category: course.Category, Level: course.Level, Cover: course.Cover,
+		Categories: content.Categories, Levels: content.Levels}
+	if course.JP > 0 {
+		v.JP = strconv.Itoa(course.JP)
+	}
+	return v
+}
+
+func (a *App) newCoursePage(c *fiber.Ctx) error {
+	v := a.courseFormFrom(content.Course{Level: content.Levels[0]})
+	v.New = true
+	return a.page(c, "teach_course_form", v)
+}
+
+// courseInput reads the course form. A JP that is not a number is left
+// at -1, which the domain refuses with its own message.
+func courseInput(c *fiber.Ctx, withCover bool) content.CourseInput {
+	in := content.CourseInput{Title: formStr(c, "title"), Summary: formStr(c, "summary"),
+		Description: formStr(c, "description"), Category: formStr(c, "category"), Level: formStr(c, "level")}
+	jp, err := strconv.Atoi(strings.TrimSpace(c.FormValue("jp")))
+	if err != nil {
+		jp = -1
+	}
+	in.JP = &jp
+	if withCover {
+		in.Cover = formStr(c, "cover")
+	}
+	return in
+}
+
+func (a *App) formFromInput(in content.CourseInput, c *fiber.Ctx) courseFormView {
+	return courseFormView{Title: *in.Title, Summary: *in.Summary, Desc: *in.Description, Category: *in.Category,
+		Level: *in.Level, JP: utils.CopyString(c.FormValue("jp")), Cover: utils.CopyString(c.FormValue("cover")),
+		Categories: content.Categories, Levels: content.Levels}
+}
+
+func (a *App) newCourseSubmit(c *fiber.Ctx) error {
+	in := courseInput(c, false)
+	course, err := a.svc.CreateCourse(c.UserContext(), *currentUser(c), in)
+	if fields, ok := fieldErrs(err); ok {
+		v := a.formFromInput(in, c)
+		v.New, v.Errors = true, fields
+		c.Status(fiber.StatusUnprocessableEntity)
+		return a.page(c, "teach_course_form", v)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/teach/"+url.PathEscape(course.ID), fiber.StatusSeeOther)
+}
+
+// ownedCourse loads a course the user may edit, with its assets.
+func (a *App) ownedCourse(c *fiber.Ctx, id string) (content.Course, []content.Asset, error) {
+	u := currentUser(c)
+	// CourseAssets refuses everyone but owners and admins (404 for a draft
+	// they may not see, 403 otherwise).
+	assets, err := a.svc.CourseAssets(c.UserContext(), *u, id)
+	if err != nil {
+		return content.Course{}, nil, err
+	}
+	course, err := a.svc.ViewCourse(c.UserContext(), *u, id)
+	return course, assets, err
+}
+
+func images(as []content.Asset) []content.Asset {
+	var out []content.Asset
+	for _, x := range as {
+		if strings.HasPrefix(x.ContentType, "image/") {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func (a *App) editCoursePage(c *fiber.Ctx) error {
+	course, assets, err := a.ownedCourse(c, param(c, "id"))
+	if err != nil {
+		return err
+	}
+	v := a.courseFormFrom(course)
+	v.Images = images(assets)
+	return a.page(c, "teach_course_form", v)
+}
+
+func (a *App) editCourseSubmit(c *fiber.Ctx) error {
+	course, assets, err := a.ownedCourse(c, param(c, "id"))
+	if err != nil {
+		return err
+	}
+	in := courseInput(c, true)
+	_, err = a.svc.UpdateCourse(c.UserContext(), *currentUser(c), course.ID, in)
+	if fields, ok := fieldErrs(err); ok {
+		v := a.formFromInput(in, c)
+		v.ID, v.Errors, v.Images = course.ID, fields, images(assets)
+		c.Status(fiber.StatusUnprocessableEntity)
+		return a.page(c, "teach_course_form", v)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/teach/"+url.PathEscape(course.ID)+"?ok=saved", fiber.StatusSeeOther)
+}
+
+// previewSubmit: POST /teach/preview {markdown} with the CSRF header ->
+// {html}, for the editors' live preview.
+func (a *App) previewSubmit(c *fiber.Ctx) error {
+	var in struct {
+		Markdown string `json:"markdown"`
+	}
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if len(in.Markdown) > 200_000 {
+		return errField(413, "markdown", "teks terlalu panjang")
+	}
+	return c.JSON(fiber.Map{"html": a.svc.Markdown().HTML(in.Markdown)})
+}
+
+type teachCourseView struct {
+	Course  content.Course
+	Assets  []content.Asset
+	Lessons int
+	Error   string
+	OK      string
+	Kinds   []string
+}
+
+func (a *App) teachCoursePage(c *fiber.Ctx) error {
+	return a.renderTeachCourse(c, param(c, "id"), "")
+}
+
+func (a *App) renderTeachCourse(c *fiber.Ctx, id, errMsg string) error {
+	course, assets, err := a.ownedCourse(c, id)
+	if err != nil {
+		return err
+	}
+	v := teachCourseView{Course: course, Assets: assets, Lessons: len(course.Lessons()), Error: errMsg}
+	if ok := c.Query("ok"); ok != "" && errMsg == "" {
+		if msg := a.cat.T(langOf(c), "teach.ok."+ok); msg != "teach.ok."+ok {
+			v.OK = msg
+		}
+	}
+	return a.page(c, "teach_course", v)
+}
+
+// teachAction runs one change from the structure page and goes back to it;
+// a refused input shows the page again with the domain's message.
+func (a *App) teachAction(c *fiber.Ctx, ok string, fn func(u content.User, courseID string) error) error {
+	id := param(c, "id")
+	err := fn(*currentUser(c), id)
+	if fields, bad := fieldErrs(err); bad {
+		msgs := make([]string, 0, len(fields))
+		for _, m := range fields {
+			msgs = append(msgs, m)
+		}
+		c.Status(fiber.StatusUnprocessableEntity)
+		return a.renderTeachCourse(c, id, strings.Join(msgs, "; "))
+	}
+	if err != nil {
+		return err
+	}
+	to := "/teach/" + url.PathEscape(id)
+	if ok != "" {
+		to += "?ok=" + ok
+	}
+	if anchor := c.FormValue("anchor"); anchor != "" && validAnchor(anchor) {
+		to += "#" + anchor
+	}
+	return c.Redirect(to, fiber.StatusSeeOther)
+}
+
+func validAnchor(s string) bool {
+	if len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func (a *App) addModuleSubmit(c *fiber.Ctx) error {
+	return a.teachAction(c, "module_added", func(u content.User, id string) error {
+		_, err := a.svc.AddModule(c.UserContext(), u, id, content.ModuleInput{Title: utils.CopyString(c.FormValue("title"))})
+		return err
+	})
+}
+
+func (a *App) renameModuleSubmit(c *fiber.Ctx) error {
+	return a.teachAction(c, "saved", func(u content.User, id string) error {
+		_, err := a.svc.RenameModule(c.UserContext(), u, id, param(c, "mid"),
+			content.ModuleInput{Title: utils.CopyString(c.FormValue("title"))})
+		return err
+	})
+}
+
+func (a *App) deleteModuleSubmit(c *fiber.Ctx) error {
+	return a.teachAction(c, "deleted", func(u content.User, id string) error {
+		_, err := a.svc.DeleteModule(c.UserContext(), u, id, param(c, "mid"))
+		return err
+	})
+}
+
+func (a *App) moveSubmit(c *fiber.Ctx) error {
+	return a.teachAction(c, "", func(u content.User, id string) error {
+		delta := 1
+		if c.FormValue("dir") == "up" {
+			delta = -1
+		}
+		_, err := a.svc.Move(c.UserContext(), u, id, utils.CopyString(c.FormValue("item")), delta)
+		return err
+	})
+}
+
+func (a *App) statusSubmit(c *fiber.Ctx) error {
+	status := utils.CopyString(c.FormValue("status"))
+	return a.teachAction(c, "status_"+status, func(u content.User, id string) error {
+		_, err := a.svc.SetStatus(c.UserContext(), u, id, status)
+		return err
+	})
+}
+
+type deleteCourseView struct {
+	Course content.Course
+	Error  string
+}
+
+func (a *App) deleteCoursePage(c *fiber.Ctx) error {
+	course, _, err := a.ownedCourse(c, param(c, "id"))
+	if err != nil {
+		return err
+	}
+	return a.page(c, "teach_delete", deleteCourseView{Course: course})
+}
+
+func (a *App) deleteCourseSubmit(c *fiber.Ctx) error {
+	course, _, err := a.ownedCourse(c, param(c, "id"))
+	if err != nil {
+		return err
+	}
+	err = a.svc.DeleteCourse(c.UserContext(), *currentUser(c), course.ID)
+	if fields, ok := fieldErrs(err); ok {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return a.page(c, "teach_delete", deleteCourseView{Course: course, Error: fields["course"]})
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/teach?ok=deleted", fiber.StatusSeeOther)
+}
+
+type lessonFormView struct {
+	CourseID   string
+	CourseName string
+	ModuleID   string
+	Modules    []content.Module
+	LessonID   string // "" when new
+	Title      string
+	Kind       string
+	Minutes    string
+	Body       string
+	AssetID    string
+	Optional   bool
+	Kinds      []string
+	Assets     []content.Asset
+	Errors     map[string]string
+}
+
+func (a *App) newLessonPage(c *fiber.Ctx) error {
+	course, assets, err := a.ownedCourse(c, param(c, "id"))
+	if err != nil {
+		return err
+	}
+	mid := utils.CopyString(c.Query("module"))
+	if mid == "" && len(course.Modules) > 0 {
+		mid = course.Modules[len(course.Modules)-1].ID
+	}
+	return a.page(c, "teach_lesson_form", lessonFormView{CourseID: course.ID, CourseName: course.Title, ModuleID: mid,
+		Modules: course.Modules, Kind: content.KindText, Minutes: "10", Kinds: lessonKinds(), Assets: assets})
+}
+
+func hasModule(course content.Course, id string) bool {
+	for _, m := range course.Modules {
+		if m.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func lessonKinds() []string {
+	return []string{content.KindText, content.KindVideo, content.KindFile, content.KindQuiz}
+}
+
+func lessonInput(c *fiber.Ctx) (content.LessonInput, string) {
+	in := content.LessonInput{Title: formStr(c, "title"), Kind: formStr(c, "kind"), Body: formStr(c, "body"),
+		AssetID: formStr(c, "asset_id")}
+	minutesRaw := strings.TrimSpace(c.FormValue("minutes"))
+	m := 0
+	if minutesRaw != "" {
+		var err error
+		if m, err = strconv.Atoi(minutesRaw); err != nil {
+			m = -1
+		}
+	}
+	in.Minutes = &m
+	opt := c.FormValue("optional") != ""
+	in.Optional = &opt
+	return in, utils.CopyString(minutesRaw)
+}
+
+func (a *App) lessonFormAgain(c *fiber.Ctx, course content.Course, assets []content.Asset, lessonID string,
+	in content.LessonInput, minutes string, fields map[string]string) error {
+	c.Status(fiber.StatusUnprocessableEntity)
+	return a.page(c, "teach_lesson_form", lessonFormView{CourseID: course.ID, CourseName: course.Title,
+		ModuleID: utils.CopyString(c.FormValue("module")), Modules: course.Modules, LessonID: lessonID,
+		Title: *in.Title, Kind: *in.Kind, Minutes: minutes, Body: *in.Body, AssetID: *in.AssetID, Optional: *in.Optional,
+		Kinds: lessonKinds(), Assets: assets, Errors: fields})
+}
+
+func (a *App) newLessonSubmit(c *fiber.Ctx) error {
+	course, assets, err := a.ownedCourse(c, param(c, "id"))
+	if err != nil {
+		return err
+	}
+	in, minutes := lessonInput(c)
+	mid := utils.CopyString(c.FormValue("module"))
+	if !hasModule(course, mid) {
+		return a.lessonFormAgain(c, course, assets, "", in, minutes, map[string]string{"module": a.cat.T(langOf(c), "teach.pick_module")})
+	}
+	l, err := a.svc.AddLesson(c.UserContext(), *currentUser(c), course.ID, mid, in)
+	if fields, ok := fieldErrs(err); ok {
+		return a.lessonFormAgain(c, course, assets, "", in, minutes, fields)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/teach/"+url.PathEscape(course.ID)+"?ok=lesson_added#"+l.ID, fiber.StatusSeeOther)
+}
+
+func (a *App) editLessonPage(c *fiber.Ctx) error {
+	lid := param(c, "lid")
+	course, assets, err := a.ownedCourse(c, content.CourseOfLesson(lid))
+	if err != nil {
+		return err
+	}
+	l, _, ok := course.Lesson(lid)
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	return a.page(c, "teach_lesson_form", lessonFormView{CourseID: course.ID, CourseName: course.Title, LessonID: l.ID,
+		Title: l.Title, Kind: l.Kind, Minutes: strconv.Itoa(l.Minutes), Body: l.Body, AssetID: l.AssetID,
+		Optional: l.Optional, Kinds: lessonKinds(), Assets: assets})
+}
+
+func (a *App) editLessonSubmit(c *fiber.Ctx) error {
+	lid := param(c, "lid")
+	course, assets, err := a.ownedCourse(c, content.CourseOfLesson(lid))
+	if err != nil {
+		return err
+	}
+	in, minutes := lessonInput(c)
+	_, err = a.svc.UpdateLesson(c.UserContext(), *currentUser(c), lid, in)
+	if fields, ok := fieldErrs(err); ok {
+		return a.lessonFormAgain(c, course, assets, lid, in, minutes, fields)
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/teach/"+url.PathEscape(course.ID)+"?ok=saved#"+lid, fiber.StatusSeeOther)
+}
+
+func (a *App) deleteLessonSubmit(c *fiber.Ctx) error {
+	lid := param(c, "lid")
+	course, err := a.svc.DeleteLesson(c.UserContext(), *currentUser(c), lid)
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/teach/"+url.PathEscape(course.ID)+"?ok=deleted", fiber.StatusSeeOther)
+}
+
+// assetsFragment is the asset list of /teach/:id alone, which the uploader
+// fetches to show a new file without reloading the page.
+func (a *App) assetsFragment(c *fiber.Ctx) error {
+	course, assets, err := a.ownedCourse(c, param(c, "id"))
+	if err != nil {
+		return err
+	}
+	v := view{Lang: langOf(c), User: currentUser(c), Data: teachCourseView{Course: course, Assets: assets}}
+	b, err := a.r.fragment("teach_course", "assets", v)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Type("html", "utf-8")
+	return c.SendString(string(b))
+}
+
+// fragment renders one named template of a page's set.
+func (r *renderer) fragment(pageName, tmpl string, v view) (template.HTML, error) {
+	t, ok := r.pages[pageName]
+	if !ok {
+		return "", errors.New("no page template " + pageName)
+	}
+	var sb strings.Builder
+	if err := t.ExecuteTemplate(&sb, tmpl, v); err != nil {
+		return "", err
+	}
+	return template.HTML(sb.String()), nil //nolint:gosec // output of html/template
+}

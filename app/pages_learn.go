@@ -1,0 +1,277 @@
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"html/template"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+
+	"github.com/kotalama/kompeten/content"
+)
+
+// Learner pages: the catalog, a course, the lesson player and its progress
+// reports. Handlers are thin: the domain decides who may see what.
+
+type catalogView struct {
+	Categories []string
+	Category   string
+	Q          string
+	Items      []content.Course
+	Total      int64
+	Next       string // URL of the next page, "" on the last
+	First      bool   // true on the first page
+}
+
+func (a *App) catalogPage(c *fiber.Ctx) error {
+	cat := utils.CopyString(c.Query("category"))
+	q := strings.TrimSpace(utils.CopyString(c.Query("q")))
+	after := utils.CopyString(c.Query("page"))
+	list, err := a.svc.Catalog(c.UserContext(), content.CatalogQuery{Category: cat, After: after})
+	if err != nil {
+		return err
+	}
+	items := list.Items
+	if q != "" {
+		// A plain title filter over the listed page, until search is wired in.
+		needle := strings.ToLower(q)
+		items = items[:0:0]
+		for _, it := range list.Items {
+			if strings.Contains(strings.ToLower(it.Title), needle) || strings.Contains(strings.ToLower(it.Summary), needle) {
+				items = append(items, it)
+			}
+		}
+	}
+	v := catalogView{Categories: content.Categories, Category: cat, Q: q, Items: items, Total: list.Total, First: after == ""}
+	if list.Next != "" {
+		p := url.Values{"page": {list.Next}}
+		if cat != "" {
+			p.Set("category", cat)
+		}
+		if q != "" {
+			p.Set("q", q)
+		}
+		v.Next = "/courses?" + p.Encode()
+	}
+	return a.page(c, "courses", v)
+}
+
+// syllabusLesson is a lesson with the viewer's mark, for syllabus lists.
+type syllabusLesson struct {
+	content.Lesson
+	Done    bool
+	Current bool
+}
+
+type syllabusModule struct {
+	ID      string
+	Title   string
+	Lessons []syllabusLesson
+}
+
+func syllabus(course *content.Course, progress map[string]content.LessonProgress, current string) []syllabusModule {
+	out := make([]syllabusModule, 0, len(course.Modules))
+	for _, m := range course.Modules {
+		sm := syllabusModule{ID: m.ID, Title: m.Title}
+		for _, l := range m.Lessons {
+			sm.Lessons = append(sm.Lessons, syllabusLesson{Lesson: l, Done: progress[l.ID].Done, Current: l.ID == current})
+		}
+		out = append(out, sm)
+	}
+	return out
+}
+
+type courseView struct {
+	Course      content.Course
+	Description template.HTML
+	Modules     []syllabusModule
+	Lessons     int
+	Minutes     int
+	Enrolled    bool
+	Percent     int
+	Completed   bool
+	Continue    string // lesson id to continue with
+	CanEdit     bool
+	Status      string // message after an action
+}
+
+func (a *App) coursePage(c *fiber.Ctx) error {
+	u := currentUser(c)
+	course, err := a.svc.ViewCourse(c.UserContext(), *u, param(c, "id"))
+	if err != nil {
+		return err
+	}
+	v := courseView{Course: course, CanEdit: course.OwnedBy(*u),
+		Description: template.HTML(a.svc.Markdown().HTML(course.Description))} // sanitised by bluemonday
+	var progress map[string]content.LessonProgress
+	e, err := a.svc.Enrollment(c.UserContext(), u.NIP, course.ID)
+	switch {
+	case err == nil:
+		v.Enrolled, v.Completed = true, !e.Completed.IsZero()
+		progress = e.Lessons
+	case !errors.Is(err, content.ErrNotFound):
+		return err
+	}
+	all := course.Lessons()
+	v.Lessons = len(all)
+	for _, l := range all {
+		v.Minutes += l.Minutes
+	}
+	v.Modules = syllabus(&course, progress, "")
+	if v.Enrolled && len(all) > 0 {
+		done, req := 0, 0
+		for _, l := range all {
+			if !l.Optional {
+				req++
+				if progress[l.ID].Done {
+					done++
+				}
+			}
+		}
+		if req > 0 {
+			v.Percent = done * 100 / req
+		}
+		v.Continue = all[0].ID
+		for _, l := range all {
+			if !progress[l.ID].Done {
+				v.Continue = l.ID
+				break
+			}
+		}
+		if e.LastLesson != "" && !progress[e.LastLesson].Done {
+			if _, _, ok := course.Lesson(e.LastLesson); ok {
+				v.Continue = e.LastLesson
+			}
+		}
+	}
+	if c.Query("enrolled") == "1" && v.Enrolled {
+		v.Status = a.cat.T(langOf(c), "course.enrolled_now")
+	}
+	return a.page(c, "course", v)
+}
+
+// enrolSubmit enrols the user; enrolling again is harmless.
+func (a *App) enrolSubmit(c *fiber.Ctx) error {
+	u := currentUser(c)
+	e, _, err := a.svc.Enroll(c.UserContext(), *u, param(c, "id"))
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/courses/"+url.PathEscape(e.Course)+"?enrolled=1", fiber.StatusSeeOther)
+}
+
+type lessonPageView struct {
+	content.LessonView
+	Body       template.HTML
+	Modules    []syllabusModule
+	Number     int // 1-based position in the course
+	Count      int
+	Percent    int
+	MediaURL   string
+	IsPDF      bool
+	Position   string // saved position, seconds
+	ProgressTo string // URL of the progress route
+	JustDone   bool
+}
+
+func (a *App) lessonPage(c *fiber.Ctx) error {
+	u := currentUser(c)
+	lv, err := a.svc.ViewLesson(c.UserContext(), *u, param(c, "id"))
+	if err != nil {
+		return err
+	}
+	v := lessonPageView{LessonView: lv, Number: lv.Index + 1, Count: len(lv.Course.Lessons()),
+		Position:   strconv.FormatFloat(lv.Progress.Position, 'f', 1, 64),
+		ProgressTo: "/learn/" + url.PathEscape(lv.Lesson.ID) + "/progress", JustDone: c.Query("done") == "1"}
+	if lv.Lesson.Body != "" {
+		v.Body = template.HTML(a.svc.Markdown().HTML(lv.Lesson.Body)) // sanitised by bluemonday
+	}
+	if lv.Asset != nil {
+		v.MediaURL = "/media/" + url.PathEscape(lv.Asset.ID)
+		v.IsPDF = lv.Asset.ContentType == "application/pdf"
+	}
+	var progress map[string]content.LessonProgress
+	if lv.Enrolled {
+		e, err := a.svc.Enrollment(c.UserContext(), u.NIP, lv.Course.ID)
+		if err != nil && !errors.Is(err, content.ErrNotFound) {
+			return err
+		}
+		progress = e.Lessons
+		v.Percent = e.Percent
+	}
+	v.Modules = syllabus(&lv.Course, progress, lv.Lesson.ID)
+	return a.page(c, "lesson", v)
+}
+
+// progressForm reads a player report sent as a form (navigator.sendBeacon
+// sends URLSearchParams with the cookie, so the CSRF token rides in the body).
+func progressForm(c *fiber.Ctx) (content.ProgressInput, error) {
+	var in content.ProgressInput
+	num := func(name string) (float64, bool, error) {
+		s := strings.TrimSpace(c.FormValue(name))
+		if s == "" {
+			return 0, false, nil
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return 0, false, errField(400, name, name+" harus angka")
+		}
+		return f, true, nil
+	}
+	if p, ok, err := num("position"); err != nil {
+		return in, err
+	} else if ok {
+		in.Position = &p
+	}
+	if d, ok, err := num("duration"); err != nil {
+		return in, err
+	} else if ok {
+		in.Duration = d
+	}
+	if w := strings.TrimSpace(c.FormValue("watched")); w != "" {
+		if len(w) > 64<<10 {
+			return in, errField(400, "watched", "watched terlalu panjang")
+		}
+		if err := json.Unmarshal([]byte(w), &in.Watched); err != nil {
+			return in, errField(400, "watched", "watched harus JSON [[dari, sampai], …]")
+		}
+	}
+	switch strings.ToLower(strings.TrimSpace(c.FormValue("done"))) {
+	case "1", "true", "on", "yes":
+		in.Done = true
+	}
+	return in, nil
+}
+
+// progressSubmit: POST /learn/:id/progress, answered with JSON.
+func (a *App) progressSubmit(c *fiber.Ctx) error {
+	in, err := progressForm(c)
+	if err != nil {
+		return err
+	}
+	p, err := a.svc.RecordProgress(c.UserContext(), *currentUser(c), param(c, "id"), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+// doneSubmit: POST /learn/:id/done, the plain form of "Tandai selesai";
+// it goes back to the lesson, or on to the next one.
+func (a *App) doneSubmit(c *fiber.Ctx) error {
+	u := currentUser(c)
+	id := param(c, "id")
+	if _, err := a.svc.RecordProgress(c.UserContext(), *u, id, content.ProgressInput{Done: true}); err != nil {
+		return err
+	}
+	if c.FormValue("next") == "1" {
+		if lv, err := a.svc.ViewLesson(c.UserContext(), *u, id); err == nil && lv.Next != nil {
+			return c.Redirect("/learn/"+url.PathEscape(lv.Next.ID), fiber.StatusSeeOther)
+		}
+	}
+	return c.Redirect("/learn/"+url.PathEscape(id)+"?done=1", fiber.StatusSeeOther)
+}
