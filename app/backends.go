@@ -60,6 +60,29 @@ func OpenDocs(ctx context.Context, cfg Config) (docs.Store, error) {
 	}
 }
 
+// OpenBlobs opens only the object store (for the demo loader, which runs
+// beside a server that holds the search index).
+func OpenBlobs(ctx context.Context, cfg Config) (blobs.Store, error) {
+	bt, err := ParseBlobsURL(cfg.Blobs)
+	if err != nil {
+		return nil, err
+	}
+	var b blobs.Store
+	switch bt.Kind {
+	case "s3":
+		b, err = s3.Open(ctx, s3.Config{Endpoint: bt.Endpoint, AccessKey: bt.Access, SecretKey: bt.Secret,
+			Bucket: bt.Bucket, Region: bt.Region, Secure: bt.Secure})
+	default:
+		if err = os.MkdirAll(bt.Path, 0o750); err == nil {
+			b, err = fs.Open(bt.Path)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("object store: %w", err)
+	}
+	return b, nil
+}
+
 // OpenStores opens all three backends the configuration names.
 func OpenStores(ctx context.Context, cfg Config) (s Stores, err error) {
 	defer func() {
@@ -70,21 +93,8 @@ func OpenStores(ctx context.Context, cfg Config) (s Stores, err error) {
 	if s.Docs, err = OpenDocs(ctx, cfg); err != nil {
 		return s, fmt.Errorf("document store: %w", err)
 	}
-	bt, err := ParseBlobsURL(cfg.Blobs)
-	if err != nil {
+	if s.Blobs, err = OpenBlobs(ctx, cfg); err != nil {
 		return s, err
-	}
-	switch bt.Kind {
-	case "s3":
-		s.Blobs, err = s3.Open(ctx, s3.Config{Endpoint: bt.Endpoint, AccessKey: bt.Access, SecretKey: bt.Secret,
-			Bucket: bt.Bucket, Region: bt.Region, Secure: bt.Secure})
-	default:
-		if err = os.MkdirAll(bt.Path, 0o750); err == nil {
-			s.Blobs, err = fs.Open(bt.Path)
-		}
-	}
-	if err != nil {
-		return s, fmt.Errorf("object store: %w", err)
 	}
 	st, err := ParseSearchURL(cfg.Search)
 	if err != nil {

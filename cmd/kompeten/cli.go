@@ -25,6 +25,7 @@ Usage:
   kompeten [serve] [flags]          run the server (default)
   kompeten user add --nip N --name "…" --role learner|trainer|admin
                     [--unit U] [--position P] [--email E] --password-stdin
+  kompeten demo                    load a demo course, a trainer and a learner
   kompeten healthcheck             exit 0 when the local server answers /readyz
   kompeten version
 
@@ -51,6 +52,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	case "version":
 		fmt.Fprintln(stdout, "kompeten", version())
 		return 0
+	case "demo":
+		err = demo(args, stdout, stderr, getenv)
 	case "healthcheck":
 		err = healthcheck(args, stderr, getenv)
 	case "help", "-h", "--help":

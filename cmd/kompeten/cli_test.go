@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"flag"
 	"io"
 	"net/http"
 	"regexp"
@@ -10,6 +12,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kotalama/kompeten/app"
+	"github.com/kotalama/kompeten/content"
 )
 
 // syncBuffer is written by the server goroutine and read by the test.
@@ -116,5 +121,79 @@ func TestServeAndShutdown(t *testing.T) {
 	}
 	if !strings.Contains(errb.String(), "shutting down") || !strings.Contains(errb.String(), "msg=stopped") {
 		t.Errorf("no orderly shutdown in the log:\n%s", errb.String())
+	}
+}
+
+func TestDemo(t *testing.T) {
+	dir := t.TempDir()
+	env := envOf(map[string]string{"KOMPETEN_DATA": dir})
+	var out, errb bytes.Buffer
+	if code := run([]string{"demo"}, nil, &out, &errb, env); code != 0 {
+		t.Fatalf("demo: exit %d\n%s", code, errb.String())
+	}
+	first := out.String()
+	for _, want := range []string{"Kursus demo dibuat: /courses/" + demoSlug, demoTrainerNIP, demoLearnerNIP, "kata sandi demo-"} {
+		if !strings.Contains(first, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, first)
+		}
+	}
+	// The printed password works, and the course is there, published,
+	// with a video whose length was read from the file, and a PDF.
+	ctx := context.Background()
+	cfg, err := app.ParseConfig(flag.NewFlagSet("t", flag.ContinueOnError), nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := app.OpenDocs(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	svc, err := content.New(store, nil, content.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass := regexp.MustCompile(`peserta\s+NIP \d+\s+kata sandi (\S+)`).FindStringSubmatch(first)
+	if pass == nil {
+		t.Fatalf("no learner password in:\n%s", first)
+	}
+	if _, err := svc.Authenticate(ctx, demoLearnerNIP, pass[1], "127.0.0.1"); err != nil {
+		t.Fatalf("printed learner password does not work: %v", err)
+	}
+	c, err := svc.Course(ctx, demoSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, l := range c.Lessons() {
+		kinds[l.Kind]++
+		if l.AssetID == "" {
+			continue
+		}
+		a, err := svc.Asset(ctx, l.AssetID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch l.Kind {
+		case content.KindVideo:
+			if a.ContentType != "video/mp4" || a.Duration < 29 || a.Duration > 31 {
+				t.Errorf("video asset %s, %.1f s; want video/mp4 of 30 s", a.ContentType, a.Duration)
+			}
+		case content.KindFile:
+			if a.ContentType != "application/pdf" {
+				t.Errorf("PDF asset is %s", a.ContentType)
+			}
+		}
+	}
+	if c.Status != content.StatusPublished || kinds["text"] != 6 || kinds["video"] != 1 || kinds["file"] != 1 {
+		t.Errorf("course %s with lessons %v", c.Status, kinds)
+	}
+	if _, err := svc.Enrollment(ctx, demoLearnerNIP, c.ID); err != nil {
+		t.Errorf("demo learner not enrolled: %v", err)
+	}
+	// Again: nothing new, and it says so.
+	out.Reset()
+	if code := run([]string{"demo"}, nil, &out, &errb, env); code != 0 || !strings.Contains(out.String(), "sudah ada") {
+		t.Fatalf("second demo: exit %d\n%s", code, out.String())
 	}
 }
