@@ -4,16 +4,19 @@ import "github.com/kotalama/kompeten/storage/docs"
 
 // Collection names.
 const (
-	collUsers       = "users"
-	collSessions    = "sessions"
-	collTokens      = "tokens"
-	collThrottle    = "throttle"
-	collSettings    = "settings"
-	collCourses     = "courses"
-	collAssets      = "assets"
-	collUploads     = "uploads"
-	collEnrollments = "enrollments"
-	collOutbox      = "search_outbox"
+	collUsers        = "users"
+	collSessions     = "sessions"
+	collTokens       = "tokens"
+	collThrottle     = "throttle"
+	collSettings     = "settings"
+	collCourses      = "courses"
+	collAssets       = "assets"
+	collUploads      = "uploads"
+	collEnrollments  = "enrollments"
+	collOutbox       = "search_outbox"
+	collQuizzes      = "quizzes"
+	collAttempts     = "attempts"
+	collCertificates = "certificates"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -53,5 +56,15 @@ func Schemas() []docs.Schema {
 			idx("course_created", false, str("course"), tm("created")),
 		}},
 		{Name: collOutbox, Indexes: []docs.Index{idx("queued", false, tm("queued"))}},
+		{Name: collQuizzes, Indexes: []docs.Index{idx("course", false, str("course"), tm("created"))}},
+		{Name: collAttempts, Indexes: []docs.Index{
+			idx("quiz_user_n", true, str("quiz"), str("user"), num("n")),
+			idx("quiz_submitted", false, str("quiz"), tm("submitted")),
+			idx("open_deadline", false, docs.Field{Name: "open", Kind: docs.Bool}, tm("deadline")),
+		}},
+		{Name: collCertificates, Indexes: []docs.Index{
+			idx("code", true, str("code")),
+			idx("course_issued", false, str("course"), tm("issued")),
+		}},
 	}
 }
