@@ -11,7 +11,7 @@ import (
 // video lesson, a draft course, and the learner enrolled in the first.
 type fixture struct {
 	course, draft, module, text, video, asset string
-	tokens                                   map[string]string
+	tokens                                    map[string]string
 }
 
 var roles = []string{"owner", "trainer2", "enrolled", "learner2", "admin", "anon"}

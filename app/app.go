@@ -94,6 +94,8 @@ func (a *App) routes() {
 	f.Get("/readyz", a.readyz)
 	f.Get("/static/+", a.static)
 	f.Get("/media/:id", a.withAnyAuth, a.media)
+	f.Get("/certificates/:code.pdf", a.withAnyAuth, a.certificatePDF)
+	f.Get("/verify/:code", a.withSession, a.verifyPage)
 
 	trainer := requireRole(content.RoleTrainer)
 	api := f.Group("/api/v1", a.withBearer)
@@ -130,6 +132,14 @@ func (a *App) routes() {
 	api.Get("/enrollments", requireUser, a.listEnrollments)
 	api.Get("/courses/:id/progress", requireUser, a.courseProgress)
 	api.Post("/lessons/:id/progress", requireUser, a.lessonProgress)
+	api.Post("/quizzes", trainer, a.createQuiz)
+	api.Get("/quizzes/:id", trainer, a.getQuiz)
+	api.Patch("/quizzes/:id", trainer, a.patchQuiz)
+	api.Post("/quizzes/:id/attempts", requireUser, a.startAttempt)
+	api.Get("/attempts/:id", requireUser, a.getAttempt)
+	api.Put("/attempts/:id/answers", requireUser, a.saveAnswers)
+	api.Post("/attempts/:id/submit", requireUser, a.submitAttempt)
+	api.Get("/certificates/:code", a.verifyCertificateAPI)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)

@@ -128,7 +128,11 @@ func (a *App) errorHandler(c *fiber.Ctx, err error) error {
 // isAPI tells requests answered in JSON (the API, and media, which a
 // video element cannot follow to a login page) from pages.
 func isAPI(c *fiber.Ctx) bool {
-	return strings.HasPrefix(c.Path(), "/api/") || strings.HasPrefix(c.Path(), "/media/")
+	p := c.Path()
+	return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/media/") ||
+		// Page routes that scripts call: uploads, Markdown preview, progress reports.
+		strings.HasPrefix(p, "/teach/uploads") || p == "/teach/preview" ||
+		(strings.HasPrefix(p, "/learn/") && strings.HasSuffix(p, "/progress"))
 }
 
 // logPanic is the recover hook: the stack goes to the log, never the client.

@@ -68,6 +68,7 @@ type syllabusLesson struct {
 }
 
 type syllabusModule struct {
+	Number  int
 	ID      string
 	Title   string
 	Lessons []syllabusLesson
@@ -75,8 +76,8 @@ type syllabusModule struct {
 
 func syllabus(course *content.Course, progress map[string]content.LessonProgress, current string) []syllabusModule {
 	out := make([]syllabusModule, 0, len(course.Modules))
-	for _, m := range course.Modules {
-		sm := syllabusModule{ID: m.ID, Title: m.Title}
+	for i, m := range course.Modules {
+		sm := syllabusModule{Number: i + 1, ID: m.ID, Title: m.Title}
 		for _, l := range m.Lessons {
 			sm.Lessons = append(sm.Lessons, syllabusLesson{Lesson: l, Done: progress[l.ID].Done, Current: l.ID == current})
 		}

@@ -259,7 +259,7 @@ func (s *Service) RecordProgress(ctx context.Context, u User, lessonID string, i
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	var out LessonProgress
-	_, err = docs.Update(ctx, s.docs.C(collEnrollments), enrollmentID(u.NIP, c.ID), func(e *Enrollment) error {
+	e, err := docs.Update(ctx, s.docs.C(collEnrollments), enrollmentID(u.NIP, c.ID), func(e *Enrollment) error {
 		if e.Lessons == nil {
 			e.Lessons = map[string]LessonProgress{}
 		}
@@ -293,7 +293,10 @@ func (s *Service) RecordProgress(ctx context.Context, u User, lessonID string, i
 	if errors.Is(err, docs.ErrNotFound) {
 		return LessonProgress{}, fmt.Errorf("not enrolled in %s: %w", c.ID, ErrForbidden)
 	}
-	return out, mapErr(err, "progress")
+	if err != nil {
+		return LessonProgress{}, mapErr(err, "progress")
+	}
+	return out, s.ensureCertificate(ctx, e, c)
 }
 
 func (p *LessonProgress) markDone(now time.Time) {

@@ -128,6 +128,10 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 			return removed, err
 		}
 	}
+	n, err := s.closeExpiredAttempts(ctx)
+	if removed += n; err != nil {
+		return removed, err
+	}
 	now := s.now().UTC()
 	for _, sw := range []struct {
 		coll, field string

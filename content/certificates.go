@@ -1,0 +1,128 @@
+package content
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kotalama/kompeten/storage/docs"
+)
+
+// Issuer is who signs certificates.
+const Issuer = "BKPSDM Kota Kotalama"
+
+// Certificate is issued once per completed enrolment. Its document id is
+// user/course, so two racing completions cannot issue two; its code is
+// random (65 bits) and is what the public uses to verify it.
+type Certificate struct {
+	Code        string    `bson:"code" json:"code"`
+	User        string    `bson:"user" json:"-"`
+	Name        string    `bson:"name" json:"name"`
+	NIP         string    `bson:"nip" json:"-"`
+	Course      string    `bson:"course" json:"course_id"`
+	CourseTitle string    `bson:"course_title" json:"course"`
+	JP          int       `bson:"jp" json:"jp"`
+	Issued      time.Time `bson:"issued" json:"issued_at"`
+	Issuer      string    `bson:"issuer" json:"issuer"`
+}
+
+// codeLen characters of 5 bits each: 65 random bits.
+const codeLen = 13
+
+// FormatCode shows a code in groups a person can read aloud and type:
+// ABCD-EFGH-JKMNP.
+func FormatCode(code string) string {
+	c := strings.ToUpper(code)
+	if len(c) != codeLen {
+		return c
+	}
+	return c[:4] + "-" + c[4:8] + "-" + c[8:]
+}
+
+// NormalizeCode undoes formatting and common misreadings (I and L read as
+// 1, O as 0, U as V), so a typed code finds its certificate.
+func NormalizeCode(s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '-', ' ':
+			return -1
+		case 'i', 'l':
+			return '1'
+		case 'o':
+			return '0'
+		case 'u':
+			return 'v'
+		}
+		return r
+	}, s)
+}
+
+func certificateID(nip, course string) string { return nip + "/" + course }
+
+// ensureCertificate issues the certificate of a completed enrolment once
+// and records its code in the enrolment.
+func (s *Service) ensureCertificate(ctx context.Context, e Enrollment, c Course) error {
+	if e.Completed.IsZero() {
+		return nil
+	}
+	id := certificateID(e.User, c.ID)
+	var cert Certificate
+	_, err := s.docs.C(collCertificates).Get(ctx, id, &cert)
+	if errors.Is(err, docs.ErrNotFound) {
+		u, err := s.User(ctx, e.User)
+		if err != nil {
+			return err
+		}
+		cert = Certificate{Code: newID(codeLen), User: u.NIP, Name: u.Name, NIP: u.NIP, Course: c.ID, CourseTitle: c.Title,
+			JP: e.JP, Issued: e.Completed, Issuer: Issuer}
+		err = s.docs.C(collCertificates).Insert(ctx, id, &cert)
+		if errors.Is(err, docs.ErrDuplicate) {
+			_, err = s.docs.C(collCertificates).Get(ctx, id, &cert)
+		}
+		if err != nil {
+			return mapErr(err, "certificate")
+		}
+	} else if err != nil {
+		return mapErr(err, "certificate")
+	}
+	if e.Certificate == cert.Code {
+		return nil
+	}
+	_, err = docs.Update(ctx, s.docs.C(collEnrollments), enrollmentID(e.User, c.ID), func(e *Enrollment) error {
+		e.Certificate = cert.Code
+		return nil
+	})
+	return mapErr(err, "certificate")
+}
+
+// CertificateByCode finds a certificate for public verification.
+func (s *Service) CertificateByCode(ctx context.Context, code string) (Certificate, error) {
+	code = NormalizeCode(code)
+	if len(code) != codeLen {
+		return Certificate{}, fmt.Errorf("certificate: %w", ErrNotFound)
+	}
+	cs, _, err := docs.FindAll[Certificate](ctx, s.docs.C(collCertificates),
+		docs.Query{Where: []docs.Eq{{Field: "code", Value: code}}, Limit: 1})
+	if err != nil {
+		return Certificate{}, mapErr(err, "certificate")
+	}
+	if len(cs) == 0 {
+		return Certificate{}, fmt.Errorf("certificate: %w", ErrNotFound)
+	}
+	return cs[0], nil
+}
+
+// OwnCertificate returns a certificate its holder or an admin may download.
+func (s *Service) OwnCertificate(ctx context.Context, u User, code string) (Certificate, error) {
+	c, err := s.CertificateByCode(ctx, code)
+	if err != nil {
+		return Certificate{}, err
+	}
+	if c.User != u.NIP && !u.Has(RoleAdmin) {
+		return Certificate{}, fmt.Errorf("certificate: %w", ErrNotFound)
+	}
+	return c, nil
+}
