@@ -73,18 +73,19 @@ func (a *App) deleteToken(c *fiber.Ctx) error {
 
 type meResponse struct {
 	content.User
-	JPThisYear int `json:"jp_this_year"`
-	JPTarget   int `json:"jp_target"`
+	JPThisYear int                `json:"jp_this_year"`
+	JPTarget   int                `json:"jp_target"`
+	JPCourses  []content.JPCredit `json:"jp_courses"`
 }
 
-// me: GET /api/v1/me.
+// me: GET /api/v1/me, with this year's JP and the courses that gave it.
 func (a *App) me(c *fiber.Ctx) error {
 	u := currentUser(c)
-	jp, err := a.svc.JPThisYear(c.UserContext(), u.NIP)
+	jp, err := a.svc.JPFor(c.UserContext(), u.NIP, a.svc.CurrentYear())
 	if err != nil {
 		return err
 	}
-	return c.JSON(meResponse{User: *u, JPThisYear: jp, JPTarget: content.JPTarget})
+	return c.JSON(meResponse{User: *u, JPThisYear: jp.Total, JPTarget: content.JPTarget, JPCourses: jp.Credits})
 }
 
 // createUser: POST /api/v1/users (admin).

@@ -139,6 +139,10 @@ func (a *App) routes() {
 	api.Get("/attempts/:id", requireUser, a.getAttempt)
 	api.Put("/attempts/:id/answers", requireUser, a.saveAnswers)
 	api.Post("/attempts/:id/submit", requireUser, a.submitAttempt)
+	api.Get("/quizzes/:id/stats", trainer, a.quizStats)
+	api.Get("/quizzes/:id/results.csv", trainer, a.quizResultsCSV)
+	api.Get("/reports/jp", requireRole(content.RoleAdmin), a.jpReport)
+	api.Get("/reports/jp.csv", requireRole(content.RoleAdmin), a.jpReportCSV)
 	api.Get("/certificates/:code", a.verifyCertificateAPI)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 

@@ -17,6 +17,7 @@ const (
 	collQuizzes      = "quizzes"
 	collAttempts     = "attempts"
 	collCertificates = "certificates"
+	collUnits        = "units"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -42,6 +43,7 @@ func Schemas() []docs.Schema {
 		}},
 		{Name: collThrottle, Indexes: []docs.Index{idx("updated", false, tm("updated"))}},
 		{Name: collSettings},
+		{Name: collUnits},
 		{Name: collCourses, Indexes: []docs.Index{
 			idx("slug", true, str("slug")),
 			idx("status_title", false, str("status"), str("title")),

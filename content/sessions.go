@@ -164,20 +164,6 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 
 // JPThisYear sums the JP credited to the user in the current calendar year.
 func (s *Service) JPThisYear(ctx context.Context, nip string) (int, error) {
-	year := s.now().In(jakarta).Year()
-	total := 0
-	q := docs.Query{Where: []docs.Eq{{Field: "user", Value: nip}, {Field: "jp_year", Value: year}}, Limit: 200}
-	for {
-		es, next, err := docs.FindAll[Enrollment](ctx, s.docs.C(collEnrollments), q)
-		if err != nil {
-			return 0, mapErr(err, "jp")
-		}
-		for _, e := range es {
-			total += e.JP
-		}
-		if next == "" {
-			return total, nil
-		}
-		q.After = next
-	}
+	j, err := s.JPFor(ctx, nip, s.CurrentYear())
+	return j.Total, err
 }

@@ -133,7 +133,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
 	if err := s.docs.C(collUsers).Insert(ctx, u.NIP, &u); err != nil {
 		return User{}, mapErr(err, "user "+u.NIP)
 	}
-	return u, nil
+	return u, s.noteUnit(ctx, u.Unit)
 }
 
 // User returns the account with that NIP.

@@ -1,0 +1,131 @@
+package content
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+var (
+	aikenOptionRe = regexp.MustCompile(`^([A-Z])[.)](?:[ \t]+(.*))?$`)
+	aikenAnswerRe = regexp.MustCompile(`^(?i:answer)[ \t]*:(.*)$`)
+)
+
+// ParseAiken reads single choice questions in Moodle's Aiken format:
+//
+//	Apa ibu kota Indonesia?
+//	A. Bandung
+//	B) Jakarta
+//	ANSWER: B
+//
+// The question text may span lines until the first option, which must be
+// labelled A; options follow in order (A. or A) and a space); ANSWER: ends
+// the question. Blank lines separate questions, though a blank line before
+// an option or the ANSWER line is tolerated. Bad questions are skipped with
+// an ImportError naming their first line.
+func ParseAiken(src string) ([]Question, []ImportError) {
+	type aikenQ struct {
+		line     int
+		text     []string
+		options  []Option
+		problems []string
+	}
+	var (
+		qs    []Question
+		errs  []ImportError
+		cur   *aikenQ
+		blank bool // a blank line since the last line of cur
+	)
+	finish := func(answer string, answerLine int) {
+		q := cur
+		cur = nil
+		if len(q.text) == 0 {
+			q.problems = append(q.problems, "teks pertanyaan tidak ada sebelum pilihan A")
+		}
+		if len(q.options) < 2 {
+			q.problems = append(q.problems, fmt.Sprintf("soal memerlukan minimal 2 pilihan (A. …, B. …), ditemukan %d", len(q.options)))
+		}
+		correct := -1
+		if answerLine == 0 {
+			q.problems = append(q.problems, "baris ANSWER: (jawaban benar) tidak ditemukan")
+		} else {
+			letter := strings.ToUpper(strings.TrimRight(strings.TrimSpace(answer), ".)"))
+			switch {
+			case len(letter) != 1 || letter[0] < 'A' || letter[0] > 'Z':
+				q.problems = append(q.problems, fmt.Sprintf("jawaban %q di baris %d harus satu huruf pilihan", strings.TrimSpace(answer), answerLine))
+			case int(letter[0]-'A') >= len(q.options):
+				have := "tidak ada pilihan"
+				if n := len(q.options); n > 0 {
+					have = fmt.Sprintf("pilihan hanya A–%c", 'A'+n-1)
+				}
+				q.problems = append(q.problems, fmt.Sprintf("jawaban %s di baris %d tidak ada di antara pilihan (%s)", letter, answerLine, have))
+			default:
+				correct = int(letter[0] - 'A')
+			}
+		}
+		if len(q.problems) > 0 {
+			errs = append(errs, ImportError{Line: q.line, Message: strings.Join(q.problems, "; ")})
+			return
+		}
+		q.options[correct].Weight = 100
+		qs, errs = finishImported(qs, errs, Question{
+			Type:    QSingle,
+			Prompt:  strings.Join(q.text, "\n"),
+			Options: q.options,
+			Points:  1,
+		}, q.line)
+	}
+	for i, raw := range splitImportLines(src) {
+		n, line := i+1, strings.TrimSpace(raw)
+		if line == "" {
+			blank = cur != nil
+			continue
+		}
+		// ANSWER: in any case once options are listed; before that only in
+		// capitals, since "Answer: …" may well be question text.
+		if m := aikenAnswerRe.FindStringSubmatch(line); m != nil && (strings.HasPrefix(line, "ANSWER") || cur != nil && len(cur.options) > 0) {
+			if cur == nil {
+				errs = append(errs, ImportError{Line: n, Message: "baris ANSWER: tanpa soal di atasnya"})
+			} else {
+				finish(m[1], n)
+			}
+			blank = false
+			continue
+		}
+		if m := aikenOptionRe.FindStringSubmatch(line); m != nil {
+			label := m[1][0]
+			switch {
+			case cur != nil && len(cur.options) > 0 && label != 'A':
+				if want := byte('A' + len(cur.options)); label != want {
+					cur.problems = append(cur.problems, fmt.Sprintf("pilihan %c di baris %d tidak berurutan (seharusnya %c)", label, n, want))
+				}
+				cur.options = append(cur.options, Option{Text: strings.TrimSpace(m[2])})
+				blank = false
+				continue
+			case label == 'A':
+				if cur != nil && len(cur.options) > 0 {
+					finish("", 0) // a new list of options: the last question had no ANSWER
+				}
+				if cur == nil {
+					cur = &aikenQ{line: n}
+				}
+				cur.options = append(cur.options, Option{Text: strings.TrimSpace(m[2])})
+				blank = false
+				continue
+			}
+			// A line like "B. J. Habibie …" before any option is text.
+		}
+		if cur != nil && (len(cur.options) > 0 || blank) {
+			finish("", 0) // text after the options, or after a blank line: a new question
+		}
+		if cur == nil {
+			cur = &aikenQ{line: n}
+		}
+		cur.text = append(cur.text, line)
+		blank = false
+	}
+	if cur != nil {
+		finish("", 0)
+	}
+	return qs, errs
+}

@@ -1,0 +1,258 @@
+package content
+
+import (
+	"context"
+	"errors"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/kotalama/kompeten/storage/docs"
+)
+
+// JPCredit is one completed course that counts toward a year's JP.
+type JPCredit struct {
+	CourseID  string    `json:"course_id"`
+	Title     string    `json:"title"`
+	JP        int       `json:"jp"`
+	Completed time.Time `json:"completed_at"`
+}
+
+// JPYear is a learner's JP in one calendar year with the courses behind it.
+type JPYear struct {
+	Year    int        `json:"year"`
+	Total   int        `json:"total"`
+	Target  int        `json:"target"`
+	Credits []JPCredit `json:"courses"`
+}
+
+// Reached reports whether the year's target is met.
+func (j JPYear) Reached() bool { return j.Total >= j.Target }
+
+// CurrentYear is the calendar year in Kotalama (WIB).
+func (s *Service) CurrentYear() int { return s.now().In(jakarta).Year() }
+
+// JPFor lists the JP credited to a user in a year, with the courses.
+func (s *Service) JPFor(ctx context.Context, nip string, year int) (JPYear, error) {
+	out := JPYear{Year: year, Target: JPTarget, Credits: []JPCredit{}}
+	q := docs.Query{Where: []docs.Eq{{Field: "user", Value: nip}, {Field: "jp_year", Value: year}}, Limit: 200}
+	for {
+		es, next, err := docs.FindAll[Enrollment](ctx, s.docs.C(collEnrollments), q)
+		if err != nil {
+			return out, mapErr(err, "jp")
+		}
+		for _, e := range es {
+			title := e.Course
+			if c, err := s.Course(ctx, e.Course); err == nil {
+				title = c.Title
+			} else if !errors.Is(err, ErrNotFound) {
+				return out, err
+			}
+			out.Total += e.JP
+			out.Credits = append(out.Credits, JPCredit{CourseID: e.Course, Title: title, JP: e.JP, Completed: e.Completed})
+		}
+		if next == "" {
+			break
+		}
+		q.After = next
+	}
+	sort.Slice(out.Credits, func(i, j int) bool { return out.Credits[i].Completed.Before(out.Credits[j].Completed) })
+	return out, nil
+}
+
+// unitDoc records that a unit kerja has members, so units can be listed.
+type unitDoc struct {
+	Name string `bson:"name"`
+}
+
+func (s *Service) noteUnit(ctx context.Context, unit string) error {
+	if unit == "" {
+		return nil
+	}
+	_, err := upsert(ctx, s.docs.C(collUnits), unit, func(u *unitDoc) error { u.Name = unit; return nil })
+	return mapErr(err, "unit")
+}
+
+// Units lists every unit kerja that has members, by name.
+func (s *Service) Units(ctx context.Context) ([]string, error) {
+	var out []string
+	q := docs.Query{Limit: 500}
+	for {
+		us, next, err := docs.FindAll[unitDoc](ctx, s.docs.C(collUnits), q)
+		if err != nil {
+			return nil, mapErr(err, "units")
+		}
+		for _, u := range us {
+			out = append(out, u.Name)
+		}
+		if next == "" {
+			return out, nil
+		}
+		q.After = next
+	}
+}
+
+// UnitJPRow is one ASN in the yearly JP report.
+type UnitJPRow struct {
+	NIP      string `json:"nip"`
+	Name     string `json:"name"`
+	Position string `json:"position"`
+	JP       int    `json:"jp"`
+	Reached  bool   `json:"reached"`
+}
+
+// UnitJP reports, for one unit kerja, each member's JP in the year. Only
+// admins may see it.
+func (s *Service) UnitJP(ctx context.Context, u User, unit string, year int) ([]UnitJPRow, error) {
+	if !slices.Contains(u.Roles, RoleAdmin) {
+		return nil, ErrForbidden
+	}
+	var rows []UnitJPRow
+	q := docs.Query{Where: []docs.Eq{{Field: "unit", Value: unit}}, Sort: "name", Limit: 500}
+	for {
+		us, next, err := docs.FindAll[User](ctx, s.docs.C(collUsers), q)
+		if err != nil {
+			return nil, mapErr(err, "unit members")
+		}
+		for _, m := range us {
+			jp, err := s.JPFor(ctx, m.NIP, year)
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, UnitJPRow{NIP: m.NIP, Name: m.Name, Position: m.Position, JP: jp.Total, Reached: jp.Reached()})
+		}
+		if next == "" {
+			return rows, nil
+		}
+		q.After = next
+	}
+}
+
+// QuizStats summarises the submitted attempts of a quiz.
+type QuizStats struct {
+	Quiz      Quiz
+	Attempts  int
+	Learners  int
+	MeanScore float64 // mean percent
+	PassRate  float64 // share of attempts passed, 0..1
+	// Histogram counts attempts by percent in tenths: [0,10), …, [90,100].
+	Histogram [10]int
+	Questions []QuestionStats
+	Rows      []Attempt
+}
+
+// QuestionStats are the item statistics of one question.
+type QuestionStats struct {
+	ID     string
+	Prompt string
+	// Answered is how many attempts were served it.
+	Answered int
+	// Facility is the mean share of its points earned (0..1).
+	Facility float64
+	// Discrimination is the facility of the upper 27% of attempts (by total
+	// score) minus that of the lower 27%: near 0 or below means the
+	// question does not tell stronger from weaker learners.
+	Discrimination float64
+}
+
+// QuizStatistics computes the statistics of a quiz for its owners.
+func (s *Service) QuizStatistics(ctx context.Context, u User, quizID string) (QuizStats, error) {
+	q, _, err := s.OwnedQuiz(ctx, u, quizID)
+	if err != nil {
+		return QuizStats{}, err
+	}
+	st := QuizStats{Quiz: q}
+	query := docs.Query{Where: []docs.Eq{{Field: "quiz", Value: q.ID}},
+		Range: &docs.Range{Field: "submitted", Gt: time.Unix(1, 0)}, Sort: "submitted", Limit: 1000}
+	for {
+		as, next, err := docs.FindAll[Attempt](ctx, s.docs.C(collAttempts), query)
+		if err != nil {
+			return QuizStats{}, mapErr(err, "quiz attempts")
+		}
+		st.Rows = append(st.Rows, as...)
+		if next == "" {
+			break
+		}
+		query.After = next
+	}
+	learners := map[string]bool{}
+	passed, sum := 0, 0.0
+	for _, a := range st.Rows {
+		learners[a.User] = true
+		sum += a.Percent
+		if a.Passed {
+			passed++
+		}
+		st.Histogram[min(int(a.Percent/10), 9)]++
+	}
+	st.Attempts, st.Learners = len(st.Rows), len(learners)
+	if st.Attempts > 0 {
+		st.MeanScore = math.Round(sum/float64(st.Attempts)*10) / 10
+		st.PassRate = float64(passed) / float64(st.Attempts)
+	}
+	ranked := slices.Clone(st.Rows)
+	sort.SliceStable(ranked, func(i, j int) bool { return ranked[i].Percent > ranked[j].Percent })
+	k := int(math.Round(0.27 * float64(len(ranked))))
+	upper, lower := ranked[:k], ranked[len(ranked)-k:]
+	for _, qq := range q.Questions {
+		qs := QuestionStats{ID: qq.ID, Prompt: qq.Prompt}
+		var all float64
+		for _, a := range st.Rows {
+			if sh, ok := shareOf(a, qq.ID); ok {
+				qs.Answered++
+				all += sh
+			}
+		}
+		if qs.Answered > 0 {
+			qs.Facility = all / float64(qs.Answered)
+		}
+		if k > 0 {
+			qs.Discrimination = meanShare(upper, qq.ID) - meanShare(lower, qq.ID)
+		}
+		st.Questions = append(st.Questions, qs)
+	}
+	return st, nil
+}
+
+// shareOf is the share of a question's points an attempt earned, if it
+// was served the question.
+func shareOf(a Attempt, qid string) (float64, bool) {
+	for _, r := range a.Results {
+		if r.ID == qid {
+			if r.Points == 0 {
+				return 0, true
+			}
+			return r.Score / r.Points, true
+		}
+	}
+	return 0, false
+}
+
+func meanShare(as []Attempt, qid string) float64 {
+	n, sum := 0, 0.0
+	for _, a := range as {
+		if sh, ok := shareOf(a, qid); ok {
+			n++
+			sum += sh
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return sum / float64(n)
+}
+
+// CourseQuizzes lists a course's quizzes for its owners.
+func (s *Service) CourseQuizzes(ctx context.Context, u User, courseID string) ([]Quiz, error) {
+	c, err := s.ViewCourse(ctx, u, courseID)
+	if err != nil {
+		return nil, err
+	}
+	if !c.OwnedBy(u) {
+		return nil, ErrForbidden
+	}
+	qs, _, err := docs.FindAll[Quiz](ctx, s.docs.C(collQuizzes),
+		docs.Query{Where: []docs.Eq{{Field: "course", Value: c.ID}}, Sort: "created", Limit: 200})
+	return qs, mapErr(err, "quizzes")
+}
