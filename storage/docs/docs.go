@@ -10,6 +10,8 @@ package docs
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"time"
 )
 
@@ -115,6 +117,8 @@ type Collection interface {
 	// Delete removes the document; deleting a missing one is ErrNotFound.
 	Delete(ctx context.Context, id string) error
 	Find(ctx context.Context, q Query) (Page, error)
+	// Count counts the documents matching q's Where and Range. q is checked
+	// like a Find, but its Sort, Limit and After do not change the count.
 	Count(ctx context.Context, q Query) (int64, error)
 }
 
@@ -130,6 +134,9 @@ type Store interface {
 // MaxUpdateAttempts bounds the retries of Update under contention.
 const MaxUpdateAttempts = 64
 
+// maxBackoff caps the wait between two attempts of Update.
+const maxBackoff = time.Second
+
 // Update applies fn to the current document and replaces it, retrying
 // get-modify-replace when another writer got there first. fn may be called
 // several times and must only modify the value it is given. If fn returns an
@@ -137,6 +144,7 @@ const MaxUpdateAttempts = 64
 func Update[T any](ctx context.Context, c Collection, id string, fn func(*T) error) (T, error) {
 	var zero T
 	for attempt := 0; attempt < MaxUpdateAttempts; attempt++ {
+		start := time.Now()
 		var v T
 		version, err := c.Get(ctx, id, &v)
 		if err != nil {
@@ -152,18 +160,24 @@ func Update[T any](ctx context.Context, c Collection, id string, fn func(*T) err
 		if !errors.Is(err, ErrConflict) {
 			return zero, err
 		}
-		if err := backoff(ctx, attempt); err != nil {
+		if err := backoff(ctx, attempt, time.Since(start)); err != nil {
 			return zero, err
 		}
 	}
-	return zero, ErrConflict
+	return zero, fmt.Errorf("docs: update %s: %d attempts: %w", id, MaxUpdateAttempts, ErrConflict)
 }
 
-// backoff waits a little longer after each conflict, with jitter from the
-// clock so concurrent writers spread out.
-func backoff(ctx context.Context, attempt int) error {
-	d := time.Duration(attempt+1) * 200 * time.Microsecond
-	d += time.Duration(time.Now().UnixNano()%int64(d+1)) / 2
+// backoff waits after a conflict. A collision can happen while an attempt
+// runs, so the wait is measured in attempts (took is how long the failed one
+// took): doubling with each conflict, up to 64 attempts' time, and drawn at
+// random below that so the losers of a race spread out instead of meeting
+// again. A fixed wait only works for one server speed: against MongoDB a
+// network away, or FerretDB, sixteen writers on one document would keep
+// colliding until some ran out of attempts.
+func backoff(ctx context.Context, attempt int, took time.Duration) error {
+	unit := max(took, 100*time.Microsecond)
+	d := min(unit<<min(attempt, 6), maxBackoff)
+	d = rand.N(d) + 1
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

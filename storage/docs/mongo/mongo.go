@@ -1,0 +1,438 @@
+// Package mongo is the document store at scale: MongoDB, with each document
+// stored as its _id, a version field _v and its own fields, so the declared
+// indexes are native MongoDB indexes.
+package mongo
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/x/mongo/driver/connstring"
+
+	"github.com/kotalama/kompeten/storage/docs"
+)
+
+// DefaultDatabase is used when the URI names no database.
+const DefaultDatabase = "kompeten"
+
+// versionKey holds the document version beside its fields; docs.Encode
+// refuses documents that use it themselves.
+const versionKey = "_v"
+
+// Store is a document store in one MongoDB database.
+type Store struct {
+	client *mongo.Client
+	db     *mongo.Database
+	colls  map[string]*Collection
+}
+
+var _ docs.Store = (*Store)(nil)
+
+// Open connects to uri, whose path names the database, and creates the
+// declared indexes.
+func Open(ctx context.Context, uri string, schemas []docs.Schema) (*Store, error) {
+	cs, err := connstring.ParseAndValidate(uri)
+	if err != nil {
+		return nil, fmt.Errorf("mongo: open: %w", err)
+	}
+	dbName := cs.Database
+	if dbName == "" {
+		dbName = DefaultDatabase
+	}
+	client, err := mongo.Connect(options.Client().ApplyURI(uri))
+	if err != nil {
+		return nil, fmt.Errorf("mongo: open: %w", err)
+	}
+	if err := client.Ping(ctx, nil); err != nil {
+		client.Disconnect(context.Background())
+		return nil, fmt.Errorf("mongo: open: ping: %w", err)
+	}
+	s := &Store{client: client, db: client.Database(dbName), colls: map[string]*Collection{}}
+	ferret, err := isFerretDB(ctx, s.db)
+	if err != nil {
+		client.Disconnect(context.Background())
+		return nil, fmt.Errorf("mongo: open: %w", err)
+	}
+	for _, sc := range schemas {
+		if err := sc.Validate(); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("mongo: %w", err)
+		}
+		if _, dup := s.colls[sc.Name]; dup {
+			s.Close()
+			return nil, fmt.Errorf("mongo: collection %s declared twice", sc.Name)
+		}
+		c := &Collection{schema: sc, fields: sc.Fields(), coll: s.db.Collection(sc.Name), ferret: ferret}
+		if err := c.ensureIndexes(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
+		s.colls[sc.Name] = c
+	}
+	return s, nil
+}
+
+// C returns a declared collection and panics on an undeclared name.
+func (s *Store) C(name string) docs.Collection {
+	c, ok := s.colls[name]
+	if !ok {
+		panic(fmt.Sprintf("mongo: %v: %s", docs.ErrUnknownCollection, name))
+	}
+	return c
+}
+
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.client.Ping(ctx, nil); err != nil {
+		return fmt.Errorf("mongo: ping: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) Close() error {
+	return s.client.Disconnect(context.Background())
+}
+
+// Collection is one MongoDB collection.
+type Collection struct {
+	schema docs.Schema
+	fields []docs.Field
+	coll   *mongo.Collection
+
+	// FerretDB 1.24 runs an update as find, filter in Go, then write by
+	// _id, with nothing in between held: two replaces guarded by the same
+	// _v both succeed and one is lost. Against FerretDB (tests, and a
+	// single process) writes are therefore serialized here; MongoDB's
+	// ReplaceOne is atomic and needs no lock.
+	ferret bool
+	writes sync.Mutex
+}
+
+// isFerretDB tells FerretDB from MongoDB by the field its buildInfo adds.
+func isFerretDB(ctx context.Context, db *mongo.Database) (bool, error) {
+	var info bson.Raw
+	if err := db.RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
+		return false, fmt.Errorf("buildInfo: %w", err)
+	}
+	_, err := info.LookupErr("ferretdbVersion")
+	return err == nil, nil
+}
+
+// lock serializes writes against FerretDB; see Collection.ferret.
+func (c *Collection) lock() func() {
+	if !c.ferret {
+		return func() {}
+	}
+	c.writes.Lock()
+	return c.writes.Unlock
+}
+
+// ensureIndexes creates the declared indexes. Non-unique ones end with _id,
+// so sorts and keyset pages (which break ties by _id) are served by the
+// index without an in-memory sort; unique ones cannot, or _id would make
+// every key unique. An index whose definition changed is dropped and built
+// again.
+func (c *Collection) ensureIndexes(ctx context.Context) error {
+	for _, ix := range c.schema.Indexes {
+		keys := bson.D{}
+		for _, f := range ix.Fields {
+			keys = append(keys, bson.E{Key: f.Name, Value: 1})
+		}
+		if !ix.Unique {
+			keys = append(keys, bson.E{Key: "_id", Value: 1})
+		}
+		model := mongo.IndexModel{Keys: keys, Options: options.Index().SetName(ix.Name)}
+		if ix.Unique {
+			model.Options.SetUnique(true)
+		}
+		_, err := c.coll.Indexes().CreateOne(ctx, model)
+		if err != nil && changedIndex(err) {
+			if derr := c.coll.Indexes().DropOne(ctx, ix.Name); derr != nil {
+				return fmt.Errorf("mongo: index %s/%s: drop changed index: %w", c.schema.Name, ix.Name, derr)
+			}
+			_, err = c.coll.Indexes().CreateOne(ctx, model)
+		}
+		if err != nil {
+			return fmt.Errorf("mongo: index %s/%s: %w", c.schema.Name, ix.Name, c.mapErr(err))
+		}
+	}
+	return nil
+}
+
+// changedIndex reports an existing index of that name with another
+// definition: IndexOptionsConflict (85) or IndexKeySpecsConflict (86).
+func changedIndex(err error) bool {
+	var se mongo.ServerError
+	return errors.As(err, &se) && (se.HasErrorCode(85) || se.HasErrorCode(86))
+}
+
+func (c *Collection) mapErr(err error) error {
+	// FerretDB 1.24 reports a unique index violated by an update as an
+	// InternalError carrying SQLite's message, not as E11000.
+	if mongo.IsDuplicateKeyError(err) || (c.ferret && strings.Contains(err.Error(), "UNIQUE constraint failed")) {
+		return fmt.Errorf("%w: %v", docs.ErrDuplicate, err)
+	}
+	return err
+}
+
+// encode builds the stored document: docs.Encode's _id and fields with the
+// version after _id. The indexed fields are checked the same way the sqlite
+// backend checks them, so both refuse the same documents.
+func (c *Collection) encode(id string, version int64, v any) (bson.Raw, error) {
+	raw, err := docs.Encode(id, v)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range c.fields {
+		if _, err := docs.Extract(raw, f); err != nil {
+			return nil, err
+		}
+	}
+	elems, err := raw.Elements()
+	if err != nil {
+		return nil, err
+	}
+	ver := make([]byte, 0, 1+len(versionKey)+1+8)
+	ver = append(ver, byte(bson.TypeInt64))
+	ver = append(ver, versionKey...)
+	ver = append(ver, 0)
+	ver = binary.LittleEndian.AppendUint64(ver, uint64(version))
+	out := make([]byte, 4, len(raw)+len(ver))
+	binary.LittleEndian.PutUint32(out, uint32(len(raw)+len(ver)))
+	out = append(out, elems[0]...) // _id, which docs.Encode puts first
+	out = append(out, ver...)
+	for _, e := range elems[1:] {
+		out = append(out, e...)
+	}
+	return append(out, 0), nil
+}
+
+// split returns the version and the document without _v, so callers see
+// the same bytes from both backends.
+func split(raw bson.Raw) (int64, bson.Raw, error) {
+	elems, err := raw.Elements()
+	if err != nil {
+		return 0, nil, err
+	}
+	var version int64
+	found := false
+	out := make([]byte, 4, len(raw))
+	for _, e := range elems {
+		if e.Key() == versionKey {
+			switch val := e.Value(); val.Type {
+			case bson.TypeInt64:
+				version = val.Int64()
+			case bson.TypeInt32:
+				version = int64(val.Int32())
+			default:
+				return 0, nil, fmt.Errorf("version field is a BSON %s", val.Type)
+			}
+			found = true
+			continue
+		}
+		out = append(out, e...)
+	}
+	if !found {
+		return 0, nil, errors.New("document has no version field")
+	}
+	out = append(out, 0)
+	binary.LittleEndian.PutUint32(out, uint32(len(out)))
+	return version, out, nil
+}
+
+func (c *Collection) Get(ctx context.Context, id string, v any) (int64, error) {
+	raw, err := c.coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Raw()
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return 0, fmt.Errorf("mongo: get %s/%s: %w", c.schema.Name, id, docs.ErrNotFound)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("mongo: get %s/%s: %w", c.schema.Name, id, err)
+	}
+	version, doc, err := split(raw)
+	if err != nil {
+		return 0, fmt.Errorf("mongo: get %s/%s: %w", c.schema.Name, id, err)
+	}
+	if err := bson.Unmarshal(doc, v); err != nil {
+		return 0, fmt.Errorf("mongo: get %s/%s: decode: %w", c.schema.Name, id, err)
+	}
+	return version, nil
+}
+
+func (c *Collection) Insert(ctx context.Context, id string, v any) error {
+	doc, err := c.encode(id, 1, v)
+	if err != nil {
+		return fmt.Errorf("mongo: insert %s/%s: %w", c.schema.Name, id, err)
+	}
+	defer c.lock()()
+	if _, err := c.coll.InsertOne(ctx, doc); err != nil {
+		return fmt.Errorf("mongo: insert %s/%s: %w", c.schema.Name, id, c.mapErr(err))
+	}
+	return nil
+}
+
+func (c *Collection) Replace(ctx context.Context, id string, version int64, v any) (int64, error) {
+	doc, err := c.encode(id, version+1, v)
+	if err != nil {
+		return 0, fmt.Errorf("mongo: replace %s/%s: %w", c.schema.Name, id, err)
+	}
+	defer c.lock()()
+	res, err := c.coll.ReplaceOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: versionKey, Value: version}}, doc)
+	if err != nil {
+		return 0, fmt.Errorf("mongo: replace %s/%s: %w", c.schema.Name, id, c.mapErr(err))
+	}
+	if res.MatchedCount == 1 {
+		return version + 1, nil
+	}
+	n, err := c.coll.CountDocuments(ctx, bson.D{{Key: "_id", Value: id}}, options.Count().SetLimit(1))
+	if err != nil {
+		return 0, fmt.Errorf("mongo: replace %s/%s: %w", c.schema.Name, id, err)
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("mongo: replace %s/%s: %w", c.schema.Name, id, docs.ErrNotFound)
+	}
+	return 0, fmt.Errorf("mongo: replace %s/%s at version %d: %w", c.schema.Name, id, version, docs.ErrConflict)
+}
+
+func (c *Collection) Delete(ctx context.Context, id string) error {
+	defer c.lock()()
+	res, err := c.coll.DeleteOne(ctx, bson.D{{Key: "_id", Value: id}})
+	if err != nil {
+		return fmt.Errorf("mongo: delete %s/%s: %w", c.schema.Name, id, err)
+	}
+	if res.DeletedCount == 0 {
+		return fmt.Errorf("mongo: delete %s/%s: %w", c.schema.Name, id, docs.ErrNotFound)
+	}
+	return nil
+}
+
+// filter renders a plan's conditions, and its cursor when withCursor.
+func filter(p docs.Plan, withCursor bool) bson.D {
+	f := bson.D{}
+	for _, w := range p.Where {
+		f = append(f, bson.E{Key: w.Field.Name, Value: w.Value})
+	}
+	if r := p.Range; r != nil {
+		b := bson.D{}
+		for _, x := range []struct {
+			op string
+			v  any
+		}{{"$gt", r.Gt}, {"$gte", r.Gte}, {"$lt", r.Lt}, {"$lte", r.Lte}} {
+			if x.v != nil {
+				b = append(b, bson.E{Key: x.op, Value: x.v})
+			}
+		}
+		f = append(f, bson.E{Key: r.Field.Name, Value: b})
+	}
+	a := p.After
+	if !withCursor || a == nil {
+		return f
+	}
+	cmp := "$gt"
+	if p.Desc {
+		cmp = "$lt"
+	}
+	idAfter := bson.D{{Key: "_id", Value: bson.D{{Key: cmp, Value: a.ID}}}}
+	if p.Sort == nil {
+		return append(f, idAfter[0])
+	}
+	name := p.Sort.Name
+	var or bson.A
+	switch {
+	case a.Value == nil && p.Desc:
+		// Null (or missing) sorts before every value, so descending
+		// nothing but other nulls with a smaller _id follow it.
+		or = bson.A{bson.D{{Key: name, Value: nil}, idAfter[0]}}
+	case a.Value == nil:
+		or = bson.A{
+			bson.D{{Key: name, Value: nil}, idAfter[0]},
+			bson.D{{Key: name, Value: bson.D{{Key: "$ne", Value: nil}}}},
+		}
+	default:
+		or = bson.A{bson.D{{Key: name, Value: bson.D{{Key: cmp, Value: a.Value}}}}}
+		if !p.SortUnique {
+			or = append(or, bson.D{{Key: name, Value: a.Value}, idAfter[0]})
+		}
+		if p.Desc {
+			// Comparisons never match another BSON type, so nulls,
+			// which come last descending, must be asked for.
+			or = append(or, bson.D{{Key: name, Value: nil}})
+		}
+	}
+	return append(f, bson.E{Key: "$or", Value: or})
+}
+
+func (c *Collection) Find(ctx context.Context, q docs.Query) (docs.Page, error) {
+	p, err := c.schema.Plan(q)
+	if err != nil {
+		return docs.Page{}, fmt.Errorf("mongo: find %s: %w", c.schema.Name, err)
+	}
+	dir := 1
+	if p.Desc {
+		dir = -1
+	}
+	sort := bson.D{}
+	if p.Sort != nil {
+		sort = append(sort, bson.E{Key: p.Sort.Name, Value: dir})
+	}
+	if p.Sort == nil || !p.SortUnique {
+		sort = append(sort, bson.E{Key: "_id", Value: dir})
+	}
+	opts := options.Find().SetSort(sort)
+	if p.Limit > 0 {
+		// One more than asked tells whether there is a next page.
+		opts.SetLimit(int64(p.Limit) + 1)
+	}
+	cur, err := c.coll.Find(ctx, filter(p, true), opts)
+	if err != nil {
+		return docs.Page{}, fmt.Errorf("mongo: find %s: %w", c.schema.Name, err)
+	}
+	defer cur.Close(context.WithoutCancel(ctx))
+	var page docs.Page
+	var lastRaw bson.Raw
+	for cur.Next(ctx) {
+		if p.Limit > 0 && len(page.Docs) == p.Limit {
+			var sv any
+			if p.Sort != nil {
+				if sv, err = docs.Extract(lastRaw, *p.Sort); err != nil {
+					return docs.Page{}, fmt.Errorf("mongo: find %s: %w", c.schema.Name, err)
+				}
+			}
+			page.Next = p.EncodeCursor(sv, page.Docs[len(page.Docs)-1].ID)
+			break
+		}
+		version, doc, err := split(cur.Current)
+		if err != nil {
+			return docs.Page{}, fmt.Errorf("mongo: find %s: %w", c.schema.Name, err)
+		}
+		id, ok := doc.Lookup("_id").StringValueOK()
+		if !ok {
+			return docs.Page{}, fmt.Errorf("mongo: find %s: document with a non-string _id", c.schema.Name)
+		}
+		page.Docs = append(page.Docs, docs.Doc{ID: id, Version: version, BSON: doc})
+		lastRaw = doc
+	}
+	if err := cur.Err(); err != nil {
+		return docs.Page{}, fmt.Errorf("mongo: find %s: %w", c.schema.Name, err)
+	}
+	return page, nil
+}
+
+// Count counts the documents matching the query's conditions; its sort,
+// limit and cursor are checked but do not change the count.
+func (c *Collection) Count(ctx context.Context, q docs.Query) (int64, error) {
+	p, err := c.schema.Plan(q)
+	if err != nil {
+		return 0, fmt.Errorf("mongo: count %s: %w", c.schema.Name, err)
+	}
+	n, err := c.coll.CountDocuments(ctx, filter(p, false))
+	if err != nil {
+		return 0, fmt.Errorf("mongo: count %s: %w", c.schema.Name, err)
+	}
+	return n, nil
+}
