@@ -139,6 +139,8 @@ func (a *App) routes() {
 	api.Get("/attempts/:id", requireUser, a.getAttempt)
 	api.Put("/attempts/:id/answers", requireUser, a.saveAnswers)
 	api.Post("/attempts/:id/submit", requireUser, a.submitAttempt)
+	api.Post("/quizzes/:id/import", trainer, a.importQuiz)
+	api.Get("/quizzes/:id/export.gift", trainer, a.exportQuiz)
 	api.Get("/quizzes/:id/stats", trainer, a.quizStats)
 	api.Get("/quizzes/:id/results.csv", trainer, a.quizResultsCSV)
 	api.Get("/reports/jp", requireRole(content.RoleAdmin), a.jpReport)

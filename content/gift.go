@@ -462,7 +462,7 @@ func ExportGIFT(qs []Question) string {
 	category := ""
 	for _, q := range qs {
 		if c := oneLine(q.Category); c != category {
-			fmt.Fprintf(&b, "$CATEGORY: %s\n\n", c)
+			b.WriteString(strings.TrimSpace("$CATEGORY: "+c) + "\n\n")
 			category = c
 		}
 		block, ok := giftAnswerBlock(q)
@@ -518,9 +518,9 @@ func formatWeight(w float64) string { return strconv.FormatFloat(w, 'f', -1, 64)
 // giftAnswerBlock is the {…} of a question.
 func giftAnswerBlock(q Question) (string, bool) {
 	var b strings.Builder
-	explanation := func() {
+	explanation := func(sep string) {
 		if e := escapeGIFT(q.Explanation); e != "" {
-			b.WriteString("\n####" + e)
+			b.WriteString(sep + "####" + e)
 		}
 	}
 	switch q.Type {
@@ -537,8 +537,8 @@ func giftAnswerBlock(q Question) (string, bool) {
 		if right != "" {
 			b.WriteString("#" + right)
 		}
-		explanation()
-		b.WriteString("\n}")
+		explanation("")
+		b.WriteString("}")
 	case QSingle, QMultiple:
 		b.WriteString("{")
 		// A single choice question needs an = (and a ~, else it reads as
@@ -558,7 +558,7 @@ func giftAnswerBlock(q Question) (string, bool) {
 				b.WriteString("#" + fb)
 			}
 		}
-		explanation()
+		explanation("\n")
 		b.WriteString("\n}")
 	case QShort:
 		b.WriteString("{")
@@ -567,7 +567,7 @@ func giftAnswerBlock(q Question) (string, bool) {
 				b.WriteString("\n=" + a)
 			}
 		}
-		explanation()
+		explanation("\n")
 		b.WriteString("\n}")
 	default:
 		return "", false
