@@ -60,8 +60,10 @@ func New(ctx context.Context, cfg Config, stores Stores, log *slog.Logger) (*App
 		AppName:               "kompeten",
 		DisableStartupMessage: true,
 		ErrorHandler:          a.errorHandler,
-		ReadTimeout:           10 * time.Minute,
-		IdleTimeout:           2 * time.Minute,
+		// A whole request, body included, must arrive within ReadTimeout:
+		// upload parts on a slow link need the longest.
+		ReadTimeout: partDeadline + time.Minute,
+		IdleTimeout: 2 * time.Minute,
 		// Bodies above BodyLimit are streamed, not read into memory; only
 		// the upload part route accepts them (limitBodies refuses the rest).
 		BodyLimit:         smallBodyLimit,
@@ -124,7 +126,7 @@ func (a *App) routes() {
 
 	api.Post("/uploads", trainer, a.createUpload)
 	api.Get("/uploads/:id", trainer, a.getUpload)
-	api.Put("/uploads/:id/parts/:n", trainer, a.putPart)
+	api.Put("/uploads/:id/parts/:n", trainer, withLongDeadline, a.putPart)
 	api.Post("/uploads/:id/complete", trainer, a.completeUpload)
 	api.Delete("/uploads/:id", trainer, a.abortUpload)
 
@@ -145,6 +147,7 @@ func (a *App) routes() {
 	api.Get("/quizzes/:id/results.csv", trainer, a.quizResultsCSV)
 	api.Get("/reports/jp", requireRole(content.RoleAdmin), a.jpReport)
 	api.Get("/reports/jp.csv", requireRole(content.RoleAdmin), a.jpReportCSV)
+	api.Get("/search", requireUser, a.searchAPI)
 	api.Get("/certificates/:code", a.verifyCertificateAPI)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
@@ -171,7 +174,7 @@ func (a *App) routes() {
 	pages.Post("/teach/preview", trainer, a.previewSubmit)
 	pages.Post("/teach/uploads", trainer, a.createUpload)
 	pages.Get("/teach/uploads/:id", trainer, a.getUpload)
-	pages.Put("/teach/uploads/:id/parts/:n", trainer, a.putPart)
+	pages.Put("/teach/uploads/:id/parts/:n", trainer, withLongDeadline, a.putPart)
 	pages.Post("/teach/uploads/:id/complete", trainer, a.completeUpload)
 	pages.Delete("/teach/uploads/:id", trainer, a.abortUpload)
 	pages.Get("/teach/lessons/:lid/edit", trainer, a.editLessonPage)
@@ -190,6 +193,31 @@ func (a *App) routes() {
 	pages.Post("/teach/:id/status", trainer, a.statusSubmit)
 	pages.Get("/teach/:id/delete", trainer, a.deleteCoursePage)
 	pages.Post("/teach/:id/delete", trainer, a.deleteCourseSubmit)
+
+	// Quiz pages (pages_quiz.go) and reports (pages_reports.go). The
+	// attempt's answer route reuses the API handler under the cookie
+	// session, with the CSRF header.
+	pages.Get("/teach/:id/quizzes/new", trainer, a.newQuizPage)
+	pages.Post("/teach/:id/quizzes/new", trainer, a.newQuizSubmit)
+	pages.Get("/teach/quizzes/:id", trainer, a.quizEditorPage)
+	pages.Get("/teach/quizzes/:id/settings", trainer, a.quizSettingsPage)
+	pages.Post("/teach/quizzes/:id/settings", trainer, a.quizSettingsSubmit)
+	pages.Get("/teach/quizzes/:id/questions/new", trainer, a.newQuestionPage)
+	pages.Post("/teach/quizzes/:id/questions/new", trainer, a.questionSubmit)
+	pages.Get("/teach/quizzes/:id/questions/:qn/edit", trainer, a.editQuestionPage)
+	pages.Post("/teach/quizzes/:id/questions/:qn/edit", trainer, a.questionSubmit)
+	pages.Post("/teach/quizzes/:id/questions/:qn/delete", trainer, a.deleteQuestionSubmit)
+	pages.Post("/teach/quizzes/:id/import", trainer, a.importSubmit)
+	pages.Get("/teach/quizzes/:id/export.gift", trainer, a.exportQuiz)
+	pages.Get("/teach/quizzes/:id/stats", trainer, a.quizStatsPage)
+	pages.Get("/teach/quizzes/:id/results.csv", trainer, a.quizResultsCSV)
+	pages.Post("/learn/:id/quiz", requireUser, a.startQuizSubmit)
+	pages.Get("/quiz/attempts/:id", requireUser, a.attemptPage)
+	pages.Put("/quiz/attempts/:id/answers", requireUser, a.saveAnswers)
+	pages.Post("/quiz/attempts/:id/submit", requireUser, a.attemptSubmit)
+	pages.Get("/quiz/attempts/:id/result", requireUser, a.resultPage)
+	pages.Get("/admin/jp", requireRole(content.RoleAdmin), a.jpReportPage)
+	pages.Get("/admin/jp.csv", requireRole(content.RoleAdmin), a.jpReportCSV)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

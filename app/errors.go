@@ -132,7 +132,9 @@ func isAPI(c *fiber.Ctx) bool {
 	return strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/media/") ||
 		// Page routes that scripts call: uploads, Markdown preview, progress reports.
 		strings.HasPrefix(p, "/teach/uploads") || p == "/teach/preview" ||
-		(strings.HasPrefix(p, "/learn/") && strings.HasSuffix(p, "/progress"))
+		(strings.HasPrefix(p, "/learn/") && strings.HasSuffix(p, "/progress")) ||
+		// The quiz page's autosave of answers.
+		(strings.HasPrefix(p, "/quiz/attempts/") && strings.HasSuffix(p, "/answers"))
 }
 
 // logPanic is the recover hook: the stack goes to the log, never the client.

@@ -11,29 +11,52 @@ func (a *App) healthz(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ok"})
 }
 
-// readyz pings every backend; 503 names the ones that do not answer.
+// readyz pings every backend. The document and object stores are needed
+// to serve anything: without them, 503 naming the one that is down. Search
+// is not: without it the platform still serves and records every change in
+// the outbox, so readyz says "degraded" (still 200, so a load balancer keeps
+// the instance) and how many courses wait to be indexed.
 func (a *App) readyz(c *fiber.Ctx) error {
-	checks := map[string]func(context.Context) error{
-		"docs":   a.stores.Docs.Ping,
-		"blobs":  a.stores.Blobs.Ping,
-		"search": a.stores.Search.Ping,
+	checks := []struct {
+		name     string
+		ping     func(context.Context) error
+		required bool
+	}{
+		{"docs", a.stores.Docs.Ping, true},
+		{"blobs", a.stores.Blobs.Ping, true},
+		{"search", a.stores.Search.Ping, false},
 	}
 	results := fiber.Map{}
-	var down []string
-	for name, ping := range checks {
+	var down, degraded []string
+	for _, ch := range checks {
 		ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
-		err := ping(ctx)
+		err := ch.ping(ctx)
 		cancel()
-		if err != nil {
-			a.log.Warn("backend not ready", "backend", name, "err", err)
-			results[name] = "unavailable"
-			down = append(down, name)
-		} else {
-			results[name] = "ok"
+		switch {
+		case err == nil:
+			results[ch.name] = "ok"
+		case ch.required:
+			a.log.Warn("backend not ready", "backend", ch.name, "err", err)
+			results[ch.name] = "unavailable"
+			down = append(down, ch.name)
+		default:
+			a.log.Warn("backend degraded", "backend", ch.name, "err", err)
+			results[ch.name] = "degraded"
+			degraded = append(degraded, ch.name)
 		}
 	}
-	if len(down) > 0 {
-		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "unavailable": down, "checks": results})
+	body := fiber.Map{"status": "ok", "checks": results}
+	if len(down) == 0 {
+		if n, err := a.svc.PendingIndex(c.UserContext()); err == nil {
+			body["search_pending"] = n
+		}
 	}
-	return c.JSON(fiber.Map{"status": "ok", "checks": results})
+	if len(degraded) > 0 {
+		body["status"], body["degraded"] = "degraded", degraded
+	}
+	if len(down) > 0 {
+		body["status"], body["unavailable"] = "unavailable", down
+		return c.Status(fiber.StatusServiceUnavailable).JSON(body)
+	}
+	return c.JSON(body)
 }

@@ -87,6 +87,18 @@ type homeView struct {
 	Continue       *content.EnrolledCourse
 	ContinueLesson *content.Lesson
 	Courses        []content.EnrolledCourse
+	// Credits are the courses behind this year's JP; Certificates the
+	// completed courses with their certificate codes.
+	Credits      []content.JPCredit
+	Certificates []certificateRow
+}
+
+type certificateRow struct {
+	Course    content.Course
+	Code      string
+	Shown     string
+	Completed string
+	JP        int
 }
 
 func (a *App) home(c *fiber.Ctx) error {
@@ -106,10 +118,22 @@ func (a *App) home(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return a.page(c, "home", homeView{
+	v := homeView{
 		Year: a.svc.Now().Year(), JP: jp, JPCapped: min(jp, content.JPTarget), Target: content.JPTarget,
 		Remaining: max(content.JPTarget-jp, 0), Continue: cont, ContinueLesson: lesson, Courses: mine,
-	})
+	}
+	year, err := a.svc.JPFor(c.UserContext(), u.NIP, a.svc.CurrentYear())
+	if err != nil {
+		return err
+	}
+	v.Year, v.Credits = year.Year, year.Credits
+	for _, ec := range mine {
+		if ec.Certificate != "" {
+			v.Certificates = append(v.Certificates, certificateRow{Course: ec.Course, Code: ec.Certificate,
+				Shown: content.FormatCode(ec.Certificate), Completed: formatDateID(ec.Completed), JP: ec.JP})
+		}
+	}
+	return a.page(c, "home", v)
 }
 
 // setLang stores the chosen language in a cookie and goes back.

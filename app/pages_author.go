@@ -186,6 +186,7 @@ type teachCourseView struct {
 	Error   string
 	OK      string
 	Kinds   []string
+	Quizzes []content.Quiz
 }
 
 func (a *App) teachCoursePage(c *fiber.Ctx) error {
@@ -198,6 +199,9 @@ func (a *App) renderTeachCourse(c *fiber.Ctx, id, errMsg string) error {
 		return err
 	}
 	v := teachCourseView{Course: course, Assets: assets, Lessons: len(course.Lessons()), Error: errMsg}
+	if v.Quizzes, err = a.svc.CourseQuizzes(c.UserContext(), *currentUser(c), course.ID); err != nil {
+		return err
+	}
 	if ok := c.Query("ok"); ok != "" && errMsg == "" {
 		if msg := a.cat.T(langOf(c), "teach.ok."+ok); msg != "teach.ok."+ok {
 			v.OK = msg

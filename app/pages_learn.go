@@ -98,6 +98,9 @@ type courseView struct {
 	Continue    string // lesson id to continue with
 	CanEdit     bool
 	Status      string // message after an action
+	CertCode    string // the certificate of a completed course
+	CertShown   string // its code as people read it
+	JP          int    // JP credited at completion
 }
 
 func (a *App) coursePage(c *fiber.Ctx) error {
@@ -114,6 +117,10 @@ func (a *App) coursePage(c *fiber.Ctx) error {
 	case err == nil:
 		v.Enrolled, v.Completed = true, !e.Completed.IsZero()
 		progress = e.Lessons
+		v.JP = e.JP
+		if e.Certificate != "" {
+			v.CertCode, v.CertShown = e.Certificate, content.FormatCode(e.Certificate)
+		}
 	case !errors.Is(err, content.ErrNotFound):
 		return err
 	}
@@ -177,6 +184,7 @@ type lessonPageView struct {
 	Position   string // saved position, seconds
 	ProgressTo string // URL of the progress route
 	JustDone   bool
+	Quiz       *quizLessonView // kind quiz: its rules and my attempts
 }
 
 func (a *App) lessonPage(c *fiber.Ctx) error {
@@ -205,6 +213,11 @@ func (a *App) lessonPage(c *fiber.Ctx) error {
 		v.Percent = e.Percent
 	}
 	v.Modules = syllabus(&lv.Course, progress, lv.Lesson.ID)
+	if lv.Lesson.Kind == content.KindQuiz {
+		if v.Quiz, err = a.quizLesson(c, *u, lv.Lesson.QuizID); err != nil {
+			return err
+		}
+	}
 	return a.page(c, "lesson", v)
 }
 

@@ -203,12 +203,20 @@ func TestHealth(t *testing.T) {
 	if r.StatusCode != 200 || !strings.Contains(string(r.body), `"search":"ok"`) {
 		t.Fatalf("readyz %d %s", r.StatusCode, r.body)
 	}
-	// A backend that is gone makes readyz 503 and names it.
+	// Search gone: still serving (200), reported as degraded.
 	if err := e.stores.Search.Close(); err != nil {
 		t.Fatal(err)
 	}
 	r = b.get("/readyz")
-	if r.StatusCode != 503 || !strings.Contains(string(r.body), `"unavailable":["search"]`) {
+	if r.StatusCode != 200 || !strings.Contains(string(r.body), `"degraded":["search"]`) {
 		t.Fatalf("readyz with search closed: %d %s", r.StatusCode, r.body)
+	}
+	// A store the platform cannot serve without: 503 naming it.
+	if err := e.stores.Blobs.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r = b.get("/readyz")
+	if r.StatusCode != 503 || !strings.Contains(string(r.body), `"unavailable":["blobs"]`) {
+		t.Fatalf("readyz with blobs closed: %d %s", r.StatusCode, r.body)
 	}
 }

@@ -77,8 +77,10 @@ func validationMessage(err error) string {
 // answers weigh 100, ~%w% answers keep their partial credit) and one with
 // only ~ answers is multiple choice with weights. Short answers weighted
 // below 100% are dropped: only full-credit answers become Accepted, and
-// per-answer feedback of short answers is dropped too. Numerical, matching,
-// essay and description questions are reported as not supported.
+// per-answer feedback of short answers is dropped too. True/false values
+// may be written in any case. Numerical ({#…}), matching (->, also without
+// =), essay ({}) and description (no {…}) questions are reported as not
+// supported, and so is a question with more than one answer block.
 //
 // Bad questions are skipped with an ImportError naming their first line.
 func ParseGIFT(src string) ([]Question, []ImportError) {

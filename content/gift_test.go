@@ -1,6 +1,7 @@
 package content
 
 import (
+	"math/rand"
 	"os"
 	"reflect"
 	"strings"
@@ -520,5 +521,71 @@ func TestExportGIFTUnknownType(t *testing.T) {
 	qs, errs := ParseGIFT(out)
 	if len(errs) != 0 || len(qs) != 1 || qs[0].Prompt != "ok" || !strings.Contains(out, `// Soal q9 berjenis "essay"`) {
 		t.Errorf("got %+v, %v from\n%s", qs, errs, out)
+	}
+}
+
+// TestGIFTRoundTripRandom builds GIFT files from random pieces that need
+// care (escapes, weights, format tags, blanks, "->", comment marks) and
+// checks that whatever ParseGIFT keeps survives ExportGIFT and ParseGIFT.
+func TestGIFTRoundTripRandom(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	pieces := []string{"kata", "Jakarta", " ", "T", "a", `\:`, `\#`, `\=`, `\~`, `\n`, `\\`, `\{`, `\}`, "_____", "-", ">", "->",
+		"%", "%50%", "[html]", "[moodle]", "//", "::", "ü", "é", "\u00a0", "\t", "#", "=", "~", "{", "}", "\n", "$CATEGORY:"}
+	text := func() string {
+		var b strings.Builder
+		for n := 1 + r.Intn(6); n > 0; n-- {
+			b.WriteString(pieces[r.Intn(len(pieces))])
+		}
+		return b.String()
+	}
+	kept := 0
+	for i := 0; i < 3000; i++ {
+		var b strings.Builder
+		for k := r.Intn(3); k >= 0; k-- {
+			if r.Intn(4) == 0 {
+				b.WriteString("$CATEGORY: " + text() + "\n\n")
+			}
+			if r.Intn(4) == 0 {
+				b.WriteString("::" + text() + "::")
+			}
+			b.WriteString(text() + " {")
+			if r.Intn(4) == 0 {
+				b.WriteString([]string{"T", "F", "TRUE", "FALSE"}[r.Intn(4)])
+				for j := r.Intn(4); j > 0; j-- {
+					b.WriteString("#" + text())
+				}
+			} else {
+				for j := 1 + r.Intn(4); j > 0; j-- {
+					b.WriteString([]string{"=", "~", "~%50%", "~%-100%", "~%100%", "=%50%", "=%100%", " ~%33.33333%", "\n="}[r.Intn(9)])
+					b.WriteString(text())
+					if r.Intn(3) == 0 {
+						b.WriteString("#" + text())
+					}
+				}
+			}
+			if r.Intn(3) == 0 {
+				b.WriteString("####" + text())
+			}
+			b.WriteString("}")
+			if r.Intn(3) == 0 {
+				b.WriteString(text())
+			}
+			b.WriteString("\n\n")
+		}
+		src := b.String()
+		qs, errs := ParseGIFT(src)
+		kept += len(qs)
+		checkImported(t, src, qs, errs)
+		out := ExportGIFT(qs)
+		back, errs := ParseGIFT(out)
+		if len(errs) != 0 {
+			t.Fatalf("%q: re-import errors %v\nexport:\n%s", src, errs, out)
+		}
+		if got, want := essentialsOf(back), essentialsOf(qs); !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: round trip differs\n got %+v\nwant %+v\nexport:\n%s", src, got, want, out)
+		}
+	}
+	if kept < 1000 {
+		t.Errorf("only %d questions parsed: the generator makes too few good ones", kept)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kotalama/kompeten/search"
@@ -56,8 +57,8 @@ func searchID(courseID, lessonID string) string {
 }
 
 // SearchDocs are the search entries of a course: the course itself and
-// each lesson.
-func (s *Service) SearchDocs(c *Course) []search.Doc {
+// each lesson, with the text of PDF lessons.
+func (s *Service) SearchDocs(ctx context.Context, c *Course) ([]search.Doc, error) {
 	base := search.Doc{CourseID: c.ID, Title: c.Title, Summary: c.Summary, Category: c.Category, Level: c.Level,
 		JP: c.JP, Owners: c.Owners, Status: c.Status}
 	course := base
@@ -67,9 +68,22 @@ func (s *Service) SearchDocs(c *Course) []search.Doc {
 		d := base
 		d.ID, d.Type, d.LessonID, d.LessonTitle = searchID(c.ID, l.ID), search.TypeLesson, l.ID, l.Title
 		d.Body = s.md.Text(l.Body)
+		if l.Kind == KindFile && l.AssetID != "" {
+			a, err := s.Asset(ctx, l.AssetID)
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return nil, err
+			}
+			if err == nil {
+				text, err := s.PDFText(ctx, a)
+				if err != nil {
+					return nil, err
+				}
+				d.Body = strings.TrimSpace(d.Body + " " + text)
+			}
+		}
 		out = append(out, d)
 	}
-	return out
+	return out, nil
 }
 
 // ProcessOutbox applies pending changes to the index, oldest first, and
@@ -116,7 +130,9 @@ func (s *Service) reindexCourse(ctx context.Context, idx search.Index, courseID 
 	c, err := s.Course(ctx, courseID)
 	switch {
 	case err == nil:
-		current = s.SearchDocs(&c)
+		if current, err = s.SearchDocs(ctx, &c); err != nil {
+			return err
+		}
 	case !errors.Is(err, ErrNotFound):
 		return err
 	}
@@ -158,4 +174,34 @@ func ignoreNotFound(err error) error {
 		return nil
 	}
 	return err
+}
+
+// Reindex rebuilds the index entries of every course from the document
+// store, calling progress after each course with the count done and the
+// total.
+func (s *Service) Reindex(ctx context.Context, idx search.Index, progress func(done, total int)) error {
+	total64, err := s.docs.C(collCourses).Count(ctx, docs.Query{})
+	if err != nil {
+		return mapErr(err, "count courses")
+	}
+	total, done := int(total64), 0
+	progress(done, total)
+	after := ""
+	for {
+		cs, next, err := s.AllCourses(ctx, after, 100)
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			if err := s.reindexCourse(ctx, idx, c.ID); err != nil {
+				return fmt.Errorf("reindex %s: %w", c.ID, err)
+			}
+			done++
+			progress(done, max(total, done))
+		}
+		if next == "" {
+			return nil
+		}
+		after = next
+	}
 }

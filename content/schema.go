@@ -18,6 +18,7 @@ const (
 	collAttempts     = "attempts"
 	collCertificates = "certificates"
 	collUnits        = "units"
+	collAssetText    = "asset_text"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -44,6 +45,7 @@ func Schemas() []docs.Schema {
 		{Name: collThrottle, Indexes: []docs.Index{idx("updated", false, tm("updated"))}},
 		{Name: collSettings},
 		{Name: collUnits},
+		{Name: collAssetText},
 		{Name: collCourses, Indexes: []docs.Index{
 			idx("slug", true, str("slug")),
 			idx("status_title", false, str("status"), str("title")),

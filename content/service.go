@@ -68,6 +68,8 @@ type Service struct {
 	opts  Options
 	md    *Markdown
 	now   func() time.Time
+	// pending holds upload parts that arrived ahead of the hash chain.
+	pending *partBuffers
 	// dummyHash is checked when an account does not exist, so a login for
 	// an unknown NIP takes as long as one for a known NIP.
 	dummyHash string
@@ -83,7 +85,7 @@ func New(d docs.Store, b blobs.Store, opts Options) (*Service, error) {
 	if opts.UploadMax <= 0 {
 		opts.UploadMax = 4 << 30
 	}
-	return &Service{docs: d, blobs: b, opts: opts, md: NewMarkdown(), now: time.Now, dummyHash: dummy}, nil
+	return &Service{docs: d, blobs: b, opts: opts, md: NewMarkdown(), now: time.Now, pending: newPartBuffers(), dummyHash: dummy}, nil
 }
 
 // Markdown is the service's Markdown renderer.

@@ -3,12 +3,9 @@ package content
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"path"
 	"slices"
@@ -224,19 +221,20 @@ func (s *Service) PutPart(ctx context.Context, u User, id string, n int, length 
 		up.ContentType = ct
 		r = io.MultiReader(bytes.NewReader(head), body)
 	}
-	var h hash.Hash
+	var sink partSink
 	if up.HashedParts == n-1 {
-		h = sha256.New()
-		if len(up.HashState) > 0 {
-			if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(up.HashState); err != nil {
-				h = nil
-			}
-		}
-		if h != nil {
+		if h, err := restoreHash(up.HashState); err == nil {
+			sink.h = h
 			r = io.TeeReader(r, h)
 		}
+	} else if s.pending.reserve(length, s.now()) {
+		sink.buf = bytes.NewBuffer(make([]byte, 0, length))
+		r = io.TeeReader(r, sink.buf)
 	}
 	p, err := s.blobs.PutPart(ctx, up.Key, up.BackendID, n, r, length)
+	if err != nil && sink.buf != nil {
+		s.pending.release(length)
+	}
 	if errors.Is(err, blobs.ErrSizeMismatch) {
 		return ReceivedPart{}, &ValidationError{Fields: map[string]string{"size": fmt.Sprintf("bagian %d harus tepat %d byte", n, length)}}
 	}
@@ -245,8 +243,8 @@ func (s *Service) PutPart(ctx context.Context, u User, id string, n int, length 
 	}
 	rp := ReceivedPart{N: n, Size: p.Size, ETag: p.ETag}
 	var state []byte
-	if h != nil {
-		state, _ = h.(encoding.BinaryMarshaler).MarshalBinary()
+	if sink.h != nil {
+		state = hashState(sink.h)
 	}
 	_, err = docs.Update(ctx, s.docs.C(collUploads), id, func(d *Upload) error {
 		d.Received = slices.DeleteFunc(d.Received, func(x ReceivedPart) bool { return x.N == n })
@@ -259,7 +257,16 @@ func (s *Service) PutPart(ctx context.Context, u User, id string, n int, length 
 		}
 		return nil
 	})
-	return rp, mapErr(err, "upload "+id)
+	if err != nil {
+		if sink.buf != nil {
+			s.pending.release(length)
+		}
+		return ReceivedPart{}, mapErr(err, "upload "+id)
+	}
+	if sink.buf != nil {
+		s.pending.put(id, n, sink.buf.Bytes(), s.now())
+	}
+	return rp, s.advanceHash(ctx, id)
 }
 
 // CompleteUpload joins the parts into the object and records the asset.
@@ -293,10 +300,17 @@ func (s *Service) CompleteUpload(ctx context.Context, u User, id string) (Asset,
 	if err != nil {
 		return Asset{}, fmt.Errorf("complete %s: %w", id, err)
 	}
+	if err := s.advanceHash(ctx, up.ID); err != nil {
+		return Asset{}, err
+	}
+	if up, err = s.GetUpload(ctx, u, id); err != nil {
+		return Asset{}, err
+	}
 	sum, err := s.finishHash(ctx, up)
 	if err != nil {
 		return Asset{}, err
 	}
+	s.pending.drop(up.ID)
 	a := Asset{ID: up.ID, Key: up.Key, ContentType: up.ContentType, Size: info.Size, SHA256: sum, Name: up.Filename,
 		Course: up.Course, Uploader: up.Owner, Created: s.now().UTC().Truncate(time.Millisecond),
 		ModTime: info.ModTime.UTC().Truncate(time.Second), ETag: info.ETag}
@@ -315,11 +329,9 @@ func (s *Service) CompleteUpload(ctx context.Context, u User, id string) (Asset,
 // finishHash continues the SHA-256 chain over the parts it did not see
 // while streaming, reading them back from the completed object.
 func (s *Service) finishHash(ctx context.Context, up Upload) (string, error) {
-	h := sha256.New()
-	if len(up.HashState) > 0 {
-		if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(up.HashState); err != nil {
-			return "", fmt.Errorf("hash state of %s: %w", up.ID, err)
-		}
+	h, err := restoreHash(up.HashState)
+	if err != nil {
+		return "", fmt.Errorf("upload %s: %w", up.ID, err)
 	}
 	if off := int64(up.HashedParts) * up.PartSize; up.HashedParts < up.Parts {
 		rc, err := s.blobs.Get(ctx, up.Key, off, -1)
@@ -345,6 +357,7 @@ func (s *Service) AbortUpload(ctx context.Context, u User, id string) error {
 }
 
 func (s *Service) dropUpload(ctx context.Context, up Upload) error {
+	s.pending.drop(up.ID)
 	if err := s.blobs.AbortMultipart(ctx, up.Key, up.BackendID); err != nil && !errors.Is(err, blobs.ErrNotFound) {
 		return fmt.Errorf("abort %s: %w", up.ID, err)
 	}

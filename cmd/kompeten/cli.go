@@ -25,6 +25,7 @@ Usage:
   kompeten [serve] [flags]          run the server (default)
   kompeten user add --nip N --name "…" --role learner|trainer|admin
                     [--unit U] [--position P] [--email E] --password-stdin
+  kompeten reindex                 rebuild the search index (stop the server first on Bleve)
   kompeten demo                    load a demo course, a trainer and a learner
   kompeten healthcheck             exit 0 when the local server answers /readyz
   kompeten version
@@ -52,6 +53,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	case "version":
 		fmt.Fprintln(stdout, "kompeten", version())
 		return 0
+	case "reindex":
+		err = reindex(args, stdout, stderr, getenv)
 	case "demo":
 		err = demo(args, stdout, stderr, getenv)
 	case "healthcheck":

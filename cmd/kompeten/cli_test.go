@@ -15,6 +15,7 @@ import (
 
 	"github.com/kotalama/kompeten/app"
 	"github.com/kotalama/kompeten/content"
+	"github.com/kotalama/kompeten/search"
 )
 
 // syncBuffer is written by the server goroutine and read by the test.
@@ -195,5 +196,45 @@ func TestDemo(t *testing.T) {
 	out.Reset()
 	if code := run([]string{"demo"}, nil, &out, &errb, env); code != 0 || !strings.Contains(out.String(), "sudah ada") {
 		t.Fatalf("second demo: exit %d\n%s", code, out.String())
+	}
+}
+
+func TestReindex(t *testing.T) {
+	env := envOf(map[string]string{"KOMPETEN_DATA": t.TempDir()})
+	var out, errb bytes.Buffer
+	if code := run([]string{"demo"}, nil, &out, &errb, env); code != 0 {
+		t.Fatalf("demo: %s", errb.String())
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"reindex"}, nil, &out, &errb, env); code != 0 {
+		t.Fatalf("reindex: exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "[==============================] 1/1 kursus") || !strings.Contains(out.String(), "dibangun ulang") {
+		t.Fatalf("no finished progress bar: %q %q", errb.String(), out.String())
+	}
+	// The demo course's lessons, the PDF's text included, are searchable.
+	ctx := context.Background()
+	cfg, err := app.ParseConfig(flag.NewFlagSet("t", flag.ContinueOnError), nil, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stores, err := app.OpenStores(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stores.Close()
+	res, err := stores.Search.Search(ctx, search.Query{Text: "masyarakat", Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pdfHit bool
+	for _, h := range res.Hits {
+		if strings.Contains(h.LessonTitle, "PDF") {
+			pdfHit = true
+		}
+	}
+	if res.Total < 2 || !pdfHit {
+		t.Errorf("search after reindex: %d hits, PDF lesson among them %v: %+v", res.Total, pdfHit, res.Hits)
 	}
 }

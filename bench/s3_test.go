@@ -1,0 +1,436 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/kotalama/kompeten/storage/blobs/s3/s3test"
+)
+
+const (
+	bigSize = 1 << 30
+	// mp4Head sniffs as MP4 (an ftyp box), so the server accepts the file.
+	mp4Head = "\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
+	// uploadParallel is how many parts the browser uploader sends at once.
+	uploadParallel = 3
+	directKey      = "bench/direct-1gib.mp4"
+)
+
+// s3Fixture is shared by the three MinIO benchmarks: one MinIO bucket, one
+// kompeten server storing objects there, the trainer's token and course,
+// and the 1 GiB file. Upload1GiB fills in the asset; the later benchmarks
+// upload it themselves (unmeasured) when run alone.
+type s3Fixture struct {
+	srv    *server
+	mc     *minio.Client
+	bucket string
+	hc     *http.Client
+	token  string
+	course string
+	file   string
+
+	mu        sync.Mutex
+	asset     string // uploaded through the API
+	directUp  bool   // directKey written by minio-go
+	assetSize int64
+}
+
+var (
+	s3Once sync.Once
+	s3Fx   *s3Fixture
+)
+
+// s3Setup returns the shared fixture, skipping when there is no MinIO.
+func s3Setup(b *testing.B) *s3Fixture {
+	b.Helper()
+	// Start is once-guarded itself and skips without a binary. Its
+	// bucket belongs to b; the fixture makes its own, which lives until
+	// MinIO stops at the end of the run.
+	cfg := s3test.Start(b)
+	s3Once.Do(func() {
+		fx := &s3Fixture{bucket: "kompeten-bench-" + randomHex(4), hc: newClient(64)}
+		blobsURL := (&url.URL{Scheme: "s3", User: url.UserPassword(cfg.AccessKey, cfg.SecretKey), Host: cfg.Endpoint,
+			Path: "/" + fx.bucket, RawQuery: "secure=false"}).String()
+		fx.srv = startServer(b, "s3", "KOMPETEN_BLOBS="+blobsURL)
+		tr, err := minio.DefaultTransport(false)
+		if err != nil {
+			b.Fatal(err)
+		}
+		// The same pool size as the bench's own client, so MinIO direct is
+		// not slowed by connection churn under 200 clients.
+		tr.MaxIdleConnsPerHost = 256
+		fx.mc, err = minio.New(cfg.Endpoint, &minio.Options{
+			Creds: credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""), Secure: false, Transport: tr})
+		if err != nil {
+			b.Fatal(err)
+		}
+		fx.token = token(b, fx.hc, fx.srv.Base, trainerNIP)
+		c := call(b, fx.hc, "POST", fx.srv.Base+"/api/v1/courses", fx.token,
+			map[string]any{"title": "Bench Video 1 GiB", "category": "Teknis", "jp": 1}, 201)
+		fx.course = str(b, c, "id")
+		fx.file = makeBigFile(b)
+		s3Fx = fx
+	})
+	if s3Fx == nil {
+		b.Fatal("s3 fixture failed in an earlier benchmark")
+	}
+	return s3Fx
+}
+
+// makeBigFile writes 1 GiB of pseudo-random bytes that start like an MP4.
+func makeBigFile(b *testing.B) string {
+	b.Helper()
+	path := filepath.Join(work(b), "video-1gib.mp4")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	atExit(func() { os.Remove(path) })
+	w := bufio.NewWriterSize(f, 1<<20)
+	rng := rand.NewChaCha8([32]byte{'k', 'o', 'm', 'p', 'e', 't', 'e', 'n'})
+	buf := make([]byte, 1<<20)
+	for i := 0; i < bigSize>>20; i++ {
+		rng.Read(buf)
+		if i == 0 {
+			copy(buf, mp4Head)
+		}
+		if _, err := w.Write(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return path
+}
+
+// uploadTimes is where the time of one API upload went.
+type uploadTimes struct {
+	create, parts, complete time.Duration
+}
+
+func (t uploadTimes) total() time.Duration { return t.create + t.parts + t.complete }
+
+// apiUpload runs the part protocol like the browser uploader: create,
+// uploadParallel parts at a time streamed from the file, complete.
+func (fx *s3Fixture) apiUpload(b *testing.B) (string, uploadTimes) {
+	b.Helper()
+	var t uploadTimes
+	t0 := time.Now()
+	up := call(b, fx.hc, "POST", fx.srv.Base+"/api/v1/uploads", fx.token,
+		map[string]any{"filename": "video-1gib.mp4", "size": bigSize, "course_id": fx.course}, 201)
+	id := str(b, up, "id")
+	partSize := int64(up["part_size"].(float64))
+	parts := int(up["parts"].(float64))
+	t.create = time.Since(t0)
+
+	f, err := os.Open(fx.file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	t1 := time.Now()
+	ns := make(chan int, parts)
+	for n := 1; n <= parts; n++ {
+		ns <- n
+	}
+	close(ns)
+	errc := make(chan error, uploadParallel)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var wg sync.WaitGroup
+	for range uploadParallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range ns {
+				if ctx.Err() != nil {
+					return
+				}
+				off := int64(n-1) * partSize
+				size := min(partSize, bigSize-off)
+				req, err := http.NewRequestWithContext(ctx, "PUT", fmt.Sprintf("%s/api/v1/uploads/%s/parts/%d", fx.srv.Base, id, n),
+					io.NewSectionReader(f, off, size))
+				if err != nil {
+					errc <- err
+					cancel()
+					return
+				}
+				req.ContentLength = size
+				req.Header.Set("Authorization", "Bearer "+fx.token)
+				req.Header.Set("Content-Type", "application/octet-stream")
+				res, err := fx.hc.Do(req)
+				if err != nil {
+					errc <- fmt.Errorf("part %d: %w", n, err)
+					cancel()
+					return
+				}
+				body, _ := io.ReadAll(res.Body)
+				res.Body.Close()
+				if res.StatusCode != 200 {
+					errc <- fmt.Errorf("part %d: status %d: %s", n, res.StatusCode, body)
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	if err := <-errc; err != nil {
+		b.Fatal(err)
+	}
+	t.parts = time.Since(t1)
+
+	t2 := time.Now()
+	asset := call(b, fx.hc, "POST", fx.srv.Base+"/api/v1/uploads/"+id+"/complete", fx.token, nil, 201)
+	t.complete = time.Since(t2)
+	if sz := int64(asset["size"].(float64)); sz != bigSize {
+		b.Fatalf("asset size %d, want %d", sz, bigSize)
+	}
+	if ct, _ := asset["content_type"].(string); ct != "video/mp4" {
+		b.Logf("asset content_type %q (expected video/mp4)", ct)
+	}
+	return str(b, asset, "id"), t
+}
+
+// directUpload is minio-go's PutObject of the same file, streamed from it
+// with its size (default options: 16 MiB parts, 4 in parallel).
+func (fx *s3Fixture) directUpload(b *testing.B) time.Duration {
+	b.Helper()
+	f, err := os.Open(fx.file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	t0 := time.Now()
+	info, err := fx.mc.PutObject(ctx, fx.bucket, directKey, f, bigSize, minio.PutObjectOptions{ContentType: "video/mp4"})
+	d := time.Since(t0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if info.Size != bigSize {
+		b.Fatalf("direct put size %d", info.Size)
+	}
+	return d
+}
+
+// freshServer restarts the server, so what a benchmark measures (RSS
+// above all) is not left over from the one before.
+func (fx *s3Fixture) freshServer(b *testing.B) {
+	b.Helper()
+	fx.hc.CloseIdleConnections()
+	fx.srv.restart(b)
+}
+
+// ensureAsset uploads the file through the API, unmeasured, if no earlier
+// benchmark did.
+func (fx *s3Fixture) ensureAsset(b *testing.B) string {
+	fx.mu.Lock()
+	defer fx.mu.Unlock()
+	if fx.asset == "" {
+		fx.asset, _ = fx.apiUpload(b)
+	}
+	if !fx.directUp {
+		fx.directUpload(b)
+		fx.directUp = true
+	}
+	return fx.asset
+}
+
+func mbps(n int64, d time.Duration) float64 { return float64(n) / 1e6 / d.Seconds() }
+
+// BenchmarkUpload1GiB: the part API (3 parts in flight, like the browser)
+// against minio-go's PutObject straight to the same MinIO.
+func BenchmarkUpload1GiB(b *testing.B) {
+	fx := s3Setup(b)
+	fx.mu.Lock()
+	defer fx.mu.Unlock()
+	b.ResetTimer()
+	for range b.N {
+		w := watchRSS(fx.srv.Pid())
+		asset, t := fx.apiUpload(b)
+		peak, hwm, startRSS := w.Stop()
+		direct := fx.directUpload(b)
+		fx.asset, fx.directUp = asset, true
+
+		api := mbps(bigSize, t.total())
+		dir := mbps(bigSize, direct)
+		b.ReportMetric(api, "api_MBps")
+		b.ReportMetric(dir, "direct_MBps")
+		b.ReportMetric(api/dir, "ratio")
+		b.ReportMetric(peak, "server_peak_RSS_MB")
+		b.ReportMetric(hwm, "server_HWM_MB")
+		b.ReportMetric(startRSS, "server_start_RSS_MB")
+		b.ReportMetric(mbps(bigSize, t.parts), "parts_only_MBps")
+		b.ReportMetric(t.complete.Seconds(), "complete_s")
+		b.Logf("api upload: create %v, parts %v, complete %v (total %v); direct PutObject %v",
+			t.create.Round(time.Millisecond), t.parts.Round(time.Millisecond), t.complete.Round(time.Millisecond),
+			t.total().Round(time.Millisecond), direct.Round(time.Millisecond))
+	}
+}
+
+// BenchmarkMediaRead1GiB: GET /media/{asset} (owner's bearer token) to
+// io.Discard against minio-go's GetObject of the same object.
+func BenchmarkMediaRead1GiB(b *testing.B) {
+	fx := s3Setup(b)
+	asset := fx.ensureAsset(b)
+	buf := getBuf()
+	defer bufPool.Put(buf)
+	fx.freshServer(b)
+	b.ResetTimer()
+	for range b.N {
+		// Through the server.
+		w := watchRSS(fx.srv.Pid())
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		t0 := time.Now()
+		req, _ := http.NewRequestWithContext(ctx, "GET", fx.srv.Base+"/media/"+asset, nil)
+		req.Header.Set("Authorization", "Bearer "+fx.token)
+		res, err := fx.hc.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ttfb := time.Since(t0)
+		n, err := discard(res.Body, *buf)
+		res.Body.Close()
+		media := time.Since(t0)
+		cancel()
+		peak, hwm, _ := w.Stop()
+		if err != nil || res.StatusCode != 200 || n != bigSize {
+			b.Fatalf("media: status %d, %d bytes, %v", res.StatusCode, n, err)
+		}
+
+		// Straight from MinIO: the object the API upload wrote.
+		key := "assets/" + fx.course + "/" + asset
+		ctx, cancel = context.WithTimeout(context.Background(), 10*time.Minute)
+		t1 := time.Now()
+		obj, err := fx.mc.GetObject(ctx, fx.bucket, key, minio.GetObjectOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, err = discard(obj, *buf)
+		obj.Close()
+		direct := time.Since(t1)
+		cancel()
+		if err != nil || n != bigSize {
+			b.Fatalf("direct get %s: %d bytes, %v", key, n, err)
+		}
+
+		m, d := mbps(bigSize, media), mbps(bigSize, direct)
+		b.ReportMetric(m, "media_MBps")
+		b.ReportMetric(d, "minio_MBps")
+		b.ReportMetric(m/d, "ratio")
+		b.ReportMetric(float64(ttfb.Microseconds())/1000, "media_ttfb_ms")
+		b.ReportMetric(peak, "server_peak_RSS_MB")
+		b.ReportMetric(hwm, "server_HWM_MB")
+		b.Logf("media %v (first byte after %v), minio direct %v", media.Round(time.Millisecond), ttfb.Round(time.Millisecond), direct.Round(time.Millisecond))
+	}
+}
+
+const (
+	rangeClients = 200
+	rangeTotal   = 4000
+	rangeSize    = 1 << 20
+	rangeLimit   = 90 * time.Second
+)
+
+// BenchmarkRandomRanges: 200 clients reading random 1 MiB ranges of the
+// object, through /media and straight from MinIO.
+func BenchmarkRandomRanges(b *testing.B) {
+	fx := s3Setup(b)
+	asset := fx.ensureAsset(b)
+	key := "assets/" + fx.course + "/" + asset
+	hc := newClient(rangeClients)
+	defer hc.CloseIdleConnections()
+	fx.freshServer(b)
+	offset := func(i int) int64 {
+		// The same pseudo-random offsets for both sides.
+		r := rand.New(rand.NewPCG(uint64(i), 42))
+		return r.Int64N(bigSize - rangeSize + 1)
+	}
+	b.ResetTimer()
+	for range b.N {
+		w := watchRSS(fx.srv.Pid())
+		cpu0 := fx.srv.cpuTime()
+		media := runLoad(rangeClients, rangeTotal, rangeLimit, func(ctx context.Context, i int) (int64, error) {
+			a := offset(i)
+			req, _ := http.NewRequestWithContext(ctx, "GET", fx.srv.Base+"/media/"+asset, nil)
+			req.Header.Set("Authorization", "Bearer "+fx.token)
+			req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", a, a+rangeSize-1))
+			res, err := hc.Do(req)
+			if err != nil {
+				return 0, err
+			}
+			defer res.Body.Close()
+			buf := getBuf()
+			defer bufPool.Put(buf)
+			n, err := discard(res.Body, *buf)
+			if err != nil {
+				return n, err
+			}
+			if res.StatusCode != 206 || n != rangeSize {
+				return n, fmt.Errorf("%w: %d, %d bytes", errStatus, res.StatusCode, n)
+			}
+			return n, nil
+		})
+		peak, hwm, startRSS := w.Stop()
+		serverCPU := fx.srv.cpuTime() - cpu0
+		direct := runLoad(rangeClients, rangeTotal, rangeLimit, func(ctx context.Context, i int) (int64, error) {
+			a := offset(i)
+			var opts minio.GetObjectOptions
+			if err := opts.SetRange(a, a+rangeSize-1); err != nil {
+				return 0, err
+			}
+			obj, err := fx.mc.GetObject(ctx, fx.bucket, key, opts)
+			if err != nil {
+				return 0, err
+			}
+			defer obj.Close()
+			buf := getBuf()
+			defer bufPool.Put(buf)
+			n, err := discard(obj, *buf)
+			if err == nil && n != rangeSize {
+				err = fmt.Errorf("%w: %d bytes", errStatus, n)
+			}
+			return n, err
+		})
+		for _, r := range []struct {
+			name string
+			res  *loadResult
+		}{{"media", media}, {"minio", direct}} {
+			b.ReportMetric(r.res.pct(50), "p50_"+r.name+"_ms")
+			b.ReportMetric(r.res.pct(99), "p99_"+r.name+"_ms")
+			b.ReportMetric(r.res.rps(), r.name+"_req/s")
+			b.ReportMetric(float64(r.res.errs), r.name+"_errors")
+			if r.res.firstErr != nil {
+				b.Logf("%s: %d errors, first: %v", r.name, r.res.errs, r.res.firstErr)
+			}
+			b.Logf("%s: %d ranges of 1 MiB in %v (%.0f MB/s), p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms",
+				r.name, len(r.res.lat), r.res.wall.Round(time.Millisecond), mbps(r.res.bytes, r.res.wall),
+				r.res.pct(50), r.res.pct(90), r.res.pct(99), r.res.pct(100))
+		}
+		b.ReportMetric(peak, "server_peak_RSS_MB")
+		b.ReportMetric(hwm, "server_HWM_MB")
+		b.ReportMetric(startRSS, "server_start_RSS_MB")
+		b.Logf("server CPU during the /media ranges: %v (%.2f ms per range)", serverCPU.Round(time.Millisecond),
+			float64(serverCPU.Microseconds())/1000/float64(max(1, len(media.lat))))
+	}
+}

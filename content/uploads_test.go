@@ -1,0 +1,93 @@
+package content
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/kotalama/kompeten/storage/blobs/fs"
+	"github.com/kotalama/kompeten/storage/docs/sqlite"
+)
+
+func newTestService(t *testing.T) *Service {
+	t.Helper()
+	dir := t.TempDir()
+	ctx := context.Background()
+	d, err := sqlite.Open(ctx, filepath.Join(dir, "k.db"), Schemas())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := fs.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close(); d.Close() })
+	s, err := New(d, b, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestHashChainWithParallelParts: parts arriving together and out of order
+// are hashed by the time the last one lands, so completion reads nothing
+// back, and the digest is the file's.
+func TestHashChainWithParallelParts(t *testing.T) {
+	s := newTestService(t)
+	ctx := context.Background()
+	trainer, err := s.CreateUser(ctx, NewUser{NIP: "198703212012032002", Name: "Pengajar", Roles: []string{RoleTrainer}, Password: "kata-sandi-rahasia-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	title, cat, jp := "Kursus unggah", "Teknis", 1
+	c, err := s.CreateCourse(ctx, trainer, CourseInput{Title: &title, Category: &cat, JP: &jp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := make([]byte, 4*PartSize+999)
+	copy(data, "\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2")
+	for i := 24; i < len(data); i++ {
+		data[i] = byte(i * 31 / 7)
+	}
+	up, err := s.CreateUpload(ctx, trainer, NewUpload{Filename: "v.mp4", Size: int64(len(data)), CourseID: c.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := func(n int) []byte { return data[(n-1)*PartSize : min(n*PartSize, len(data))] }
+	put := func(n int) {
+		if _, err := s.PutPart(ctx, trainer, up.ID, n, int64(len(part(n))), bytes.NewReader(part(n))); err != nil {
+			t.Error(err)
+		}
+	}
+	// 5 and 3 first, then 2, 4 and 1 at once.
+	put(5)
+	put(3)
+	var wg sync.WaitGroup
+	for _, n := range []int{2, 4, 1} {
+		wg.Add(1)
+		go func() { defer wg.Done(); put(n) }()
+	}
+	wg.Wait()
+	got, err := s.GetUpload(ctx, trainer, up.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.HashedParts != 5 {
+		t.Fatalf("hash chain reached part %d of 5 before completion", got.HashedParts)
+	}
+	if s.pending.bytes != 0 {
+		t.Errorf("%d bytes still buffered", s.pending.bytes)
+	}
+	a, err := s.CompleteUpload(ctx, trainer, up.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	if a.SHA256 != hex.EncodeToString(sum[:]) || a.Size != int64(len(data)) {
+		t.Fatalf("asset %s %d, want %x %d", a.SHA256, a.Size, sum, len(data))
+	}
+}
