@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -31,6 +32,8 @@ type App struct {
 	assets  *assets
 	r       *renderer
 	csrfKey []byte
+	// copyBufs are the large buffers media streams are copied with.
+	copyBufs sync.Pool
 }
 
 // New wires an App over open stores.

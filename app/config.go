@@ -32,6 +32,9 @@ type Config struct {
 	MediaPresign    bool
 	RequestTimeout  time.Duration
 	ShutdownTimeout time.Duration
+	// DebugAddr, when set, serves Go's profiler (/debug/pprof) there. Keep
+	// it on loopback: it shows the program's internals.
+	DebugAddr string
 }
 
 // option is one setting: its flag, its variable, its default and how it
@@ -71,6 +74,7 @@ func options() []option {
 			func(c *Config, v string) (err error) { c.MediaPresign, err = strconv.ParseBool(v); return err }},
 		{"request-timeout", "KOMPETEN_REQUEST_TIMEOUT", "30s", "deadline for store calls of one ordinary request", false,
 			func(c *Config, v string) (err error) { c.RequestTimeout, err = time.ParseDuration(v); return err }},
+		{"debug-addr", "KOMPETEN_DEBUG_ADDR", "", "serve /debug/pprof on this address (e.g. 127.0.0.1:6060); off when empty", false, str(func(c *Config) *string { return &c.DebugAddr })},
 		{"shutdown-timeout", "KOMPETEN_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests may finish on SIGTERM", false,
 			func(c *Config, v string) (err error) { c.ShutdownTimeout, err = time.ParseDuration(v); return err }},
 	}
@@ -176,6 +180,11 @@ func (c Config) Validate() error {
 	}
 	if c.UploadMax < 1<<20 {
 		return &ConfigError{"KOMPETEN_UPLOAD_MAX", "must be at least 1MiB"}
+	}
+	if c.DebugAddr != "" {
+		if _, _, err := net.SplitHostPort(c.DebugAddr); err != nil {
+			return &ConfigError{"KOMPETEN_DEBUG_ADDR", "want host:port, e.g. 127.0.0.1:6060"}
+		}
 	}
 	if c.RequestTimeout <= 0 {
 		return &ConfigError{"KOMPETEN_REQUEST_TIMEOUT", "must be positive"}

@@ -70,7 +70,7 @@ func (a *App) courseFormFrom(course content.Course) courseFormView {
 }
 
 func (a *App) newCoursePage(c *fiber.Ctx) error {
-	v := a.courseFormFrom(content.Course{Level: content.Levels[0]})
+	v := a.courseFormFrom(content.Course{CourseCard: content.CourseCard{Level: content.Levels[0]}})
 	v.New = true
 	return a.page(c, "teach_course_form", v)
 }

@@ -21,7 +21,7 @@ type catalogView struct {
 	Categories []string
 	Category   string
 	Q          string
-	Items      []content.Course
+	Items      []content.CourseCard
 	Total      int64
 	Next       string // URL of the next page, "" on the last
 	First      bool   // true on the first page

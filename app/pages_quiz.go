@@ -586,7 +586,7 @@ func (a *App) startQuizSubmit(c *fiber.Ctx) error {
 	}
 	at, _, err := a.svc.StartAttempt(c.UserContext(), *u, lv.Lesson.QuizID)
 	if errors.Is(err, content.ErrAttemptsUsed) {
-		return &apiError{Status: 409, Code: "attempts_used", Message: a.cat.T(langOf(c), "quiz.attempts_used")}
+		return &apiError{Status: 409, Code: "attempts_used", Message: a.cat.T(langOf(c), "quiz.attempts_used_msg")}
 	}
 	if err != nil {
 		return err

@@ -441,6 +441,14 @@ func (r *loadResult) rps() float64 { return float64(len(r.lat)) / r.wall.Seconds
 // runLoad runs do from clients goroutines until total calls are made or
 // limit passes, whichever is first. do returns the bytes it read.
 func runLoad(clients, total int, limit time.Duration, do func(ctx context.Context, i int) (int64, error)) *loadResult {
+	return runLoadAt(clients, total, 0, limit, do)
+}
+
+// runLoadAt is runLoad with an offered rate: with rate > 0, call i is due
+// at start + i/rate, and its latency counts from when it was due, so a
+// server that falls behind shows it (no coordinated omission). With rate
+// 0 every client sends its next call as soon as the last one answered.
+func runLoadAt(clients, total int, rate float64, limit time.Duration, do func(ctx context.Context, i int) (int64, error)) *loadResult {
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	var next atomic.Int64
@@ -460,6 +468,12 @@ func runLoad(clients, total int, limit time.Duration, do func(ctx context.Contex
 					return
 				}
 				t0 := time.Now()
+				if rate > 0 {
+					t0 = start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+					if d := time.Until(t0); d > 0 {
+						time.Sleep(d)
+					}
+				}
 				n, err := do(ctx, i)
 				if err != nil {
 					if ctx.Err() != nil {

@@ -35,25 +35,31 @@ const (
 
 var lessonKinds = []string{KindText, KindVideo, KindFile, KindQuiz}
 
+// CourseCard is what lists show of a course. Lists decode only this, not
+// the whole syllabus with every lesson's text.
+type CourseCard struct {
+	ID        string    `bson:"id" json:"id"`
+	Slug      string    `bson:"slug" json:"slug"`
+	Title     string    `bson:"title" json:"title"`
+	Summary   string    `bson:"summary" json:"summary"`
+	Category  string    `bson:"category" json:"category"`
+	Level     string    `bson:"level" json:"level"`
+	JP        int       `bson:"jp" json:"jp"`
+	Cover     string    `bson:"cover,omitempty" json:"cover,omitempty"`
+	Status    string    `bson:"status" json:"status"`
+	Owner     string    `bson:"owner" json:"owner"`
+	Owners    []string  `bson:"owners" json:"owners"`
+	Created   time.Time `bson:"created" json:"created_at"`
+	Updated   time.Time `bson:"updated" json:"updated_at"`
+	Published time.Time `bson:"published,omitempty" json:"published_at,omitzero"`
+}
+
 // Course is a course with its modules and lessons embedded, so reading a
 // syllabus is one document read and every change one versioned write.
 type Course struct {
-	ID          string    `bson:"id" json:"id"`
-	Slug        string    `bson:"slug" json:"slug"`
-	Title       string    `bson:"title" json:"title"`
-	Summary     string    `bson:"summary" json:"summary"`
-	Description string    `bson:"description" json:"description"`
-	Category    string    `bson:"category" json:"category"`
-	Level       string    `bson:"level" json:"level"`
-	JP          int       `bson:"jp" json:"jp"`
-	Cover       string    `bson:"cover,omitempty" json:"cover,omitempty"`
-	Status      string    `bson:"status" json:"status"`
-	Owner       string    `bson:"owner" json:"owner"`
-	Owners      []string  `bson:"owners" json:"owners"`
-	Modules     []Module  `bson:"modules" json:"modules"`
-	Created     time.Time `bson:"created" json:"created_at"`
-	Updated     time.Time `bson:"updated" json:"updated_at"`
-	Published   time.Time `bson:"published,omitempty" json:"published_at,omitempty"`
+	CourseCard  `bson:",inline"`
+	Description string   `bson:"description" json:"description"`
+	Modules     []Module `bson:"modules" json:"modules"`
 }
 
 // Module is a chapter of a course.
@@ -193,8 +199,8 @@ func (s *Service) CreateCourse(ctx context.Context, u User, in CourseInput) (Cou
 		return Course{}, ErrForbidden
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
-	c := Course{ID: "c" + newID(9), Status: StatusDraft, Owner: u.NIP, Owners: []string{u.NIP},
-		Modules: []Module{}, Created: now, Updated: now}
+	c := Course{CourseCard: CourseCard{ID: "c" + newID(9), Status: StatusDraft, Owner: u.NIP, Owners: []string{u.NIP},
+		Created: now, Updated: now}, Modules: []Module{}}
 	if err := in.apply(&c, true); err != nil {
 		return Course{}, err
 	}
@@ -280,6 +286,7 @@ func (s *Service) editCourse(ctx context.Context, u User, idOrSlug string, fn fu
 	if err != nil {
 		return Course{}, mapErr(err, "course "+c.ID)
 	}
+	s.catalog.forget()
 	return out, s.queueIndex(ctx, c.ID)
 }
 
@@ -345,6 +352,7 @@ func (s *Service) DeleteCourse(ctx context.Context, u User, id string) error {
 	if err := s.docs.C(collCourses).Delete(ctx, c.ID); err != nil {
 		return mapErr(err, "course "+c.ID)
 	}
+	s.catalog.forget()
 	return s.queueIndex(ctx, c.ID)
 }
 
@@ -639,9 +647,9 @@ func (s *Service) Move(ctx context.Context, u User, courseID, itemID string, del
 
 // CourseList is a page of courses.
 type CourseList struct {
-	Items []Course `json:"items"`
-	Total int64    `json:"total"`
-	Next  string   `json:"next,omitempty"`
+	Items []CourseCard `json:"items"`
+	Total int64        `json:"total"`
+	Next  string       `json:"next,omitempty"`
 }
 
 // CatalogQuery lists published courses.
@@ -663,16 +671,22 @@ func (s *Service) Catalog(ctx context.Context, q CatalogQuery) (CourseList, erro
 		}
 		where = append(where, docs.Eq{Field: "category", Value: q.Category})
 	}
+	now := s.now()
+	if l, ok := s.catalog.get(q, now); ok {
+		return l, nil
+	}
 	coll := s.docs.C(collCourses)
 	total, err := coll.Count(ctx, docs.Query{Where: where})
 	if err != nil {
 		return CourseList{}, mapErr(err, "catalog")
 	}
-	items, next, err := docs.FindAll[Course](ctx, coll, docs.Query{Where: where, Sort: "title", Limit: q.Limit, After: q.After})
+	items, next, err := docs.FindAll[CourseCard](ctx, coll, docs.Query{Where: where, Sort: "title", Limit: q.Limit, After: q.After})
 	if err != nil {
 		return CourseList{}, mapErr(err, "catalog")
 	}
-	return CourseList{Items: items, Total: total, Next: next}, nil
+	l := CourseList{Items: items, Total: total, Next: next}
+	s.catalog.put(q, l, now)
+	return l, nil
 }
 
 // OwnedCourses lists the courses a trainer created, newest change first.

@@ -70,6 +70,7 @@ type Service struct {
 	now   func() time.Time
 	// pending holds upload parts that arrived ahead of the hash chain.
 	pending *partBuffers
+	catalog catalogCache
 	// dummyHash is checked when an account does not exist, so a login for
 	// an unknown NIP takes as long as one for a known NIP.
 	dummyHash string

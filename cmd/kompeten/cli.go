@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof"
 	"os/signal"
 	"runtime/debug"
 	"strings"
@@ -147,6 +148,15 @@ func serve(args []string, stdout, stderr io.Writer, getenv func(string) string) 
 	a, err := app.New(ctx, cfg, stores, log)
 	if err != nil {
 		return err
+	}
+	if cfg.DebugAddr != "" {
+		go func() {
+			// net/http/pprof registers on the default mux.
+			log.Info("profiler", "addr", cfg.DebugAddr)
+			if err := http.ListenAndServe(cfg.DebugAddr, nil); err != nil {
+				log.Error("profiler", "err", err)
+			}
+		}()
 	}
 	if ok, err := a.Service().HasAdmin(ctx); err != nil {
 		return err
