@@ -1,5 +1,7 @@
 package search
 
+import "unicode/utf8"
+
 // DefaultLimit is the page size when a Query leaves Limit at zero.
 const DefaultLimit = 20
 
@@ -22,4 +24,24 @@ func (q Query) Page() (limit, offset int) {
 		offset = 0
 	}
 	return limit, offset
+}
+
+// Typo tolerance, Meilisearch's defaults, which both backends follow: no
+// typo in a word under OneTypoMinLen letters, one from it, two from
+// TwoTyposMinLen.
+const (
+	OneTypoMinLen  = 5
+	TwoTyposMinLen = 9
+)
+
+// Typos returns how many typos (edits) a query word of this many letters
+// may contain and still match.
+func Typos(word string) int {
+	switch n := utf8.RuneCountInString(word); {
+	case n >= TwoTyposMinLen:
+		return 2
+	case n >= OneTypoMinLen:
+		return 1
+	}
+	return 0
 }

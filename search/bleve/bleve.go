@@ -15,11 +15,10 @@ import (
 
 	blevesearch "github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
-	"github.com/blevesearch/bleve/v2/analysis/analyzer/standard"
 	"github.com/blevesearch/bleve/v2/mapping"
-	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/kotalama/kompeten/search"
+	"github.com/kotalama/kompeten/search/indonesian"
 	"github.com/kotalama/kompeten/search/internal/snippet"
 )
 
@@ -27,13 +26,9 @@ const (
 	// version names the index directory. Bump it whenever the mapping or
 	// the analyzer changes: the next Open then builds a fresh index beside
 	// the old one (which it removes), and Fresh tells the caller to reindex.
-	version = 1
+	// v2: Indonesian analysis, a stemmed copy of every text field.
+	version = 2
 	dirBase = "courses_v"
-
-	// textAnalyzer analyzes every text field and every query against them.
-	// It is the hook for Indonesian analysis: register a custom analyzer
-	// in newMapping, name it here, and bump version.
-	textAnalyzer = standard.Name
 
 	// snippetWidth is how many bytes of a long field a snippet shows.
 	snippetWidth = 200
@@ -57,6 +52,10 @@ const (
 	fStatus      = "status"
 	fOwners      = "owners"
 )
+
+// stemSuffix names the stemmed copy of a text field: "title" is indexed
+// twice, folded as "title" and stemmed as "title_stem".
+const stemSuffix = "_stem"
 
 // textFields are searched in this order of weight; the order also breaks
 // ties when choosing the snippet, as in the Meilisearch backend.
@@ -147,11 +146,18 @@ func removeOldVersions(dir string) error {
 }
 
 func newMapping() mapping.IndexMapping {
-	text := blevesearch.NewTextFieldMapping()
-	text.Analyzer = textAnalyzer
-	text.Store = true // snippets are cut from the stored text
-	text.IncludeTermVectors = true
-	text.DocValues = false
+	text := func(name, analyzer string, store bool) *mapping.FieldMapping {
+		m := blevesearch.NewTextFieldMapping()
+		m.Name = name
+		m.Analyzer = analyzer
+		m.Store = store // snippets are cut from the stored text
+		// Snippets are marked by highlight.go from the stored text, so
+		// no term vectors: a smaller index, and none read per search.
+		m.IncludeTermVectors = false
+		m.IncludeInAll = false
+		m.DocValues = false
+		return m
+	}
 
 	kw := func(store, docValues bool) *mapping.FieldMapping {
 		m := blevesearch.NewKeywordFieldMapping()
@@ -164,7 +170,11 @@ func newMapping() mapping.IndexMapping {
 
 	d := blevesearch.NewDocumentStaticMapping()
 	for _, f := range textFields {
-		d.AddFieldMappingsAt(f.name, text)
+		// One property, two fields: the folded words (stored, for
+		// snippets) and their stems (indexed only).
+		d.AddFieldMappingsAt(f.name,
+			text(f.name, exactAnalyzer, true),
+			text(f.name+stemSuffix, stemAnalyzer, false))
 	}
 	d.AddFieldMappingsAt(fType, kw(true, false))
 	d.AddFieldMappingsAt(fCourseID, kw(true, false))
@@ -176,7 +186,7 @@ func newMapping() mapping.IndexMapping {
 
 	m := blevesearch.NewIndexMapping()
 	m.DefaultMapping = d
-	m.DefaultAnalyzer = textAnalyzer
+	m.DefaultAnalyzer = exactAnalyzer
 	m.IndexDynamic = false
 	m.StoreDynamic = false
 	m.DocValuesDynamic = false
@@ -224,15 +234,14 @@ func (i *Index) Delete(ctx context.Context, ids ...string) error {
 }
 
 // Search answers q: words over the text fields, filters, visibility.
+// Every word must match (in any field) for a hit; when no entry has them
+// all, it answers with the entries that have any of them instead.
 func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, error) {
-	limit, offset := q.Page()
-	req := blevesearch.NewSearchRequestOptions(buildQuery(q), limit, offset, false)
-	req.Fields = storedFields
-	req.IncludeLocations = true
-	req.SortBy([]string{"-_score", "_id"}) // _id keeps pages stable on equal scores
-	req.AddFacet(fCategory, blevesearch.NewFacetRequest(fCategory, 100))
-
-	res, err := i.idx.SearchInContext(ctx, req)
+	words := parseWords(q.Text)
+	res, err := i.search(ctx, q, words, true)
+	if err == nil && res.Total == 0 && len(words) > 1 {
+		res, err = i.search(ctx, q, words, false)
+	}
 	if err != nil {
 		return search.Result{}, fmt.Errorf("bleve: search %q: %w", q.Text, i.convert(err))
 	}
@@ -243,19 +252,16 @@ func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 			out.Facets[t.Term] = t.Count
 		}
 	}
+	stems := map[string]string{}
 	for _, h := range res.Hits {
 		str := func(f string) string { s, _ := h.Fields[f].(string); return s }
 		cands := make([]snippet.Field, len(textFields))
 		for n, f := range textFields {
-			var spans []snippet.Span
-			for _, locs := range h.Locations[f.name] {
-				for _, l := range locs {
-					spans = append(spans, snippet.Span{Start: int(l.Start), End: int(l.End)})
-				}
-			}
+			text := str(f.name)
+			spans := spans(text, words, stems)
 			cands[n] = snippet.Field{
-				HTML:  snippet.Highlight(str(f.name), spans, f.width),
-				Terms: len(h.Locations[f.name]),
+				HTML:  snippet.Highlight(text, spans, f.width),
+				Terms: distinctWords(text, spans),
 			}
 		}
 		typ := str(fType)
@@ -273,6 +279,27 @@ func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 	return out, nil
 }
 
+func (i *Index) search(ctx context.Context, q search.Query, words []word, all bool) (*blevesearch.SearchResult, error) {
+	limit, offset := q.Page()
+	req := blevesearch.NewSearchRequestOptions(buildQuery(q, words, all), limit, offset, false)
+	req.Fields = storedFields
+	req.SortBy([]string{"-_score", "_id"}) // _id keeps pages stable on equal scores
+	req.AddFacet(fCategory, blevesearch.NewFacetRequest(fCategory, 100))
+	return i.idx.SearchInContext(ctx, req)
+}
+
+// distinctWords counts the different words (folded) the spans cover, how
+// many query words a field matched, so both backends pick snippets alike.
+func distinctWords(text string, spans []snippet.Span) int {
+	seen := map[string]bool{}
+	for _, s := range spans {
+		if s.Start >= 0 && s.End <= len(text) && s.Start < s.End {
+			seen[indonesian.Normalize(text[s.Start:s.End])] = true
+		}
+	}
+	return len(seen)
+}
+
 // fallback lists, by index into textFields, what a hit without matches
 // (an empty query) shows: what it is about, not its title again.
 func fallback(typ string) []int {
@@ -280,42 +307,6 @@ func fallback(typ string) []int {
 		return []int{3, 2, 1} // body, lesson title, course summary
 	}
 	return []int{1, 3} // summary, body
-}
-
-func buildQuery(q search.Query) query.Query {
-	var words query.Query
-	if strings.TrimSpace(q.Text) == "" {
-		words = blevesearch.NewMatchAllQuery()
-	} else {
-		d := blevesearch.NewDisjunctionQuery()
-		for _, f := range textFields {
-			m := blevesearch.NewMatchQuery(q.Text)
-			m.SetField(f.name)
-			m.SetBoost(f.boost)
-			d.AddQuery(m)
-		}
-		words = d
-	}
-	c := blevesearch.NewConjunctionQuery(words)
-	term := func(field, value string) query.Query {
-		t := blevesearch.NewTermQuery(value)
-		t.SetField(field)
-		return t
-	}
-	if q.Category != "" {
-		c.AddQuery(term(fCategory, q.Category))
-	}
-	if q.Level != "" {
-		c.AddQuery(term(fLevel, q.Level))
-	}
-	if !q.All {
-		vis := blevesearch.NewDisjunctionQuery(term(fStatus, "published"))
-		if q.Owner != "" {
-			vis.AddQuery(term(fOwners, q.Owner))
-		}
-		c.AddQuery(vis)
-	}
-	return c
 }
 
 // Ping reports whether the index is open and readable.

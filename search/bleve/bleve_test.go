@@ -53,7 +53,7 @@ func TestReopenKeepsDocumentsAndIsNotFresh(t *testing.T) {
 
 func TestOpenRemovesOlderVersionsOnly(t *testing.T) {
 	dir := t.TempDir()
-	for _, d := range []string{"courses_v0", "courses_v99", "other"} {
+	for _, d := range []string{"courses_v0", "courses_v1", "courses_v99", "other"} {
 		if err := os.Mkdir(filepath.Join(dir, d), 0o750); err != nil {
 			t.Fatal(err)
 		}
@@ -63,7 +63,7 @@ func TestOpenRemovesOlderVersionsOnly(t *testing.T) {
 		t.Fatalf("Open: %v", err)
 	}
 	defer idx.Close()
-	for d, want := range map[string]bool{"courses_v0": false, "courses_v99": true, "other": true, "courses_v1": true} {
+	for d, want := range map[string]bool{"courses_v0": false, "courses_v99": true, "other": true, "courses_v1": false, "courses_v2": true} {
 		_, err := os.Stat(filepath.Join(dir, d))
 		if got := err == nil; got != want {
 			t.Errorf("%s exists = %v, want %v", d, got, want)

@@ -16,6 +16,7 @@ import (
 	"github.com/meilisearch/meilisearch-go"
 
 	"github.com/kotalama/kompeten/search"
+	"github.com/kotalama/kompeten/search/indonesian"
 	"github.com/kotalama/kompeten/search/internal/snippet"
 )
 
@@ -23,7 +24,9 @@ const (
 	// version is appended to the index uid. Bump it whenever settings
 	// change in a way existing documents must be reindexed for: the new
 	// index starts empty and Fresh tells the caller to reindex.
-	version = 1
+	// v2: stemmed copies of the text fields, Indonesian stop words, typo
+	// tolerance and ranking rules set explicitly.
+	version = 2
 
 	// DefaultIndex is the base index name when Config.Index is empty.
 	DefaultIndex = "kompeten_courses"
@@ -54,6 +57,14 @@ const (
 	fLevel       = "level"
 	fStatus      = "status"
 	fOwners      = "owners"
+
+	// Stemmed copies of the text fields: the words of each, folded, stop
+	// words dropped, stemmed (indonesian.Analyze). Searchable, never
+	// displayed.
+	fTitleStem       = "title_stem"
+	fSummaryStem     = "summary_stem"
+	fLessonTitleStem = "lesson_title_stem"
+	fBodyStem        = "body_stem"
 )
 
 // textFields in order of weight: Meilisearch ranks by this order of
@@ -61,14 +72,25 @@ const (
 // as in the Bleve backend.
 var textFields = []string{fTitle, fSummary, fLessonTitle, fBody}
 
+// searchable is the order Meilisearch's attribute rule ranks by: the text
+// as written first, then its stems, so a word matched as written in the
+// body still outranks a stem-only match in the title.
+var searchable = []string{fTitle, fSummary, fLessonTitle, fBody,
+	fTitleStem, fSummaryStem, fLessonTitleStem, fBodyStem}
+
+// rankingRules are Meilisearch's defaults, written out so the index does
+// not change meaning when a server upgrade changes them.
+var rankingRules = []string{"words", "typo", "proximity", "attribute", "sort", "exactness"}
+
 // croppedFields are long enough to need cropping in a snippet.
 var croppedFields = []string{fSummary, fBody}
 
 var retrieved = []string{fID, fType, fCourseID, fLessonID, fTitle, fSummary, fLessonTitle, fBody}
 
-// Config says where the server is. Key must be allowed to manage the index
-// and its documents; SearchKey, when set, is the only key searches use, so
-// a search-only key is what sits on the hot path.
+// Config says where the server is. Key (the master key or an admin key)
+// must be allowed to manage the index and its documents; SearchKey, when
+// set, is the only key searches use, so a search-only key is what sits on
+// the hot path and the admin key never travels with a search.
 type Config struct {
 	URL       string
 	Key       string
@@ -161,14 +183,23 @@ func (i *Index) ensure(ctx context.Context) error {
 	return i.wait(ctx, info, "update settings of "+i.uid)
 }
 
-// settings is the whole index configuration in one place. Typo tolerance
-// and ranking rules are left at the server's defaults for now; Indonesian
-// stop words, synonyms and typo rules belong here, with a version bump.
+// settings is the whole index configuration in one place.
 func settings() *meilisearch.Settings {
 	return &meilisearch.Settings{
-		SearchableAttributes: textFields,
+		SearchableAttributes: searchable,
 		FilterableAttributes: []string{fType, fCategory, fLevel, fStatus, fOwners, fCourseID},
 		DisplayedAttributes:  retrieved,
+		RankingRules:         rankingRules,
+		StopWords:            indonesian.StopWords(),
+		TypoTolerance: &meilisearch.TypoTolerance{
+			Enabled: true,
+			MinWordSizeForTypos: meilisearch.MinWordSizeForTypos{
+				OneTypo:  search.OneTypoMinLen,
+				TwoTypos: search.TwoTyposMinLen,
+			},
+			DisableOnWords:      []string{},
+			DisableOnAttributes: []string{},
+		},
 	}
 }
 
@@ -206,12 +237,9 @@ func (i *Index) Upsert(ctx context.Context, docs ...search.Doc) error {
 	pk := primaryKey
 	for start := 0; start < len(docs); start += batchSize {
 		batch := docs[start:min(start+batchSize, len(docs))]
-		out := make([]search.Doc, len(batch))
+		out := make([]document, len(batch))
 		for n, d := range batch {
-			if d.Owners == nil {
-				d.Owners = []string{} // an array, so the owners filter sees a list
-			}
-			out[n] = d
+			out[n] = newDocument(d)
 		}
 		info, err := i.admin.Index(i.uid).AddDocuments(ctx, out, &meilisearch.DocumentOptions{PrimaryKey: &pk})
 		if err != nil {
@@ -222,6 +250,26 @@ func (i *Index) Upsert(ctx context.Context, docs ...search.Doc) error {
 		}
 	}
 	return nil
+}
+
+// document is what Meilisearch stores: the entry and the stemmed copies
+// of its text fields.
+type document struct {
+	search.Doc
+	TitleStem       string `json:"title_stem"`
+	SummaryStem     string `json:"summary_stem"`
+	LessonTitleStem string `json:"lesson_title_stem,omitempty"`
+	BodyStem        string `json:"body_stem"`
+}
+
+func newDocument(d search.Doc) document {
+	if d.Owners == nil {
+		d.Owners = []string{} // an array, so the owners filter sees a list
+	}
+	stem := func(s string) string { return strings.Join(indonesian.Analyze(s), " ") }
+	return document{Doc: d,
+		TitleStem: stem(d.Title), SummaryStem: stem(d.Summary),
+		LessonTitleStem: stem(d.LessonTitle), BodyStem: stem(d.Body)}
 }
 
 // Delete removes documents by id and waits until they are gone.
@@ -286,7 +334,7 @@ func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 	if f := Filter(q); f != "" {
 		req.Filter = f
 	}
-	text := strings.TrimSpace(q.Text)
+	text, stems := Terms(q.Text)
 	req.Query = text
 	res, err := i.searcher.Index(i.uid).Search(ctx, text, req)
 	if err != nil {
@@ -308,7 +356,7 @@ func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 		if err := raw.DecodeInto(&h); err != nil {
 			return search.Result{}, fmt.Errorf("meili: search %q: decode hit: %w", q.Text, err)
 		}
-		out.Hits = append(out.Hits, i.toHit(h))
+		out.Hits = append(out.Hits, i.toHit(h, stems))
 	}
 	return out, nil
 }
@@ -324,10 +372,11 @@ type hit struct {
 	Formatted   map[string]any `json:"_formatted"`
 }
 
-func (i *Index) toHit(h hit) search.Hit {
+func (i *Index) toHit(h hit, stems map[string]bool) search.Hit {
 	cands := make([]snippet.Field, len(textFields))
 	for n, f := range textFields {
 		s, _ := h.Formatted[f].(string)
+		s = markStems(s, i.pre, i.post, stems)
 		html, words := snippet.FromTagged(s, i.pre, i.post)
 		cands[n] = snippet.Field{HTML: html, Terms: len(words)}
 	}

@@ -18,8 +18,11 @@ import (
 	"testing"
 
 	"github.com/kotalama/kompeten/search"
+	"github.com/kotalama/kompeten/search/internal/snippet"
 	"github.com/kotalama/kompeten/search/searchtest"
 )
+
+var snippetFromTagged = snippet.FromTagged
 
 // TestConformanceLive runs the shared suite against a real server, only
 // when one is configured. Nothing else in this file talks to Meilisearch:
@@ -221,8 +224,8 @@ func TestOpenCreatesIndexAndAppliesSettings(t *testing.T) {
 		t.Error("index created by Open is not Fresh")
 	}
 	got := summary(f.requests())
-	want := []string{"GET /indexes/kompeten_courses_v1", "POST /indexes", "GET /tasks/1",
-		"PATCH /indexes/kompeten_courses_v1/settings", "GET /tasks/2"}
+	want := []string{"GET /indexes/kompeten_courses_v2", "POST /indexes", "GET /tasks/1",
+		"PATCH /indexes/kompeten_courses_v2/settings", "GET /tasks/2"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("requests = %v, want %v", got, want)
 	}
@@ -232,7 +235,7 @@ func TestOpenCreatesIndexAndAppliesSettings(t *testing.T) {
 		}
 	}
 	create := decode[map[string]string](t, f.last("POST", "/indexes").Body)
-	if create["uid"] != "kompeten_courses_v1" || create["primaryKey"] != "id" {
+	if create["uid"] != "kompeten_courses_v2" || create["primaryKey"] != "id" {
 		t.Errorf("create index body = %v", create)
 	}
 	s := decode[map[string]any](t, f.last("PATCH", "/indexes/.*/settings").Body)
@@ -243,19 +246,26 @@ func TestOpenCreatesIndexAndAppliesSettings(t *testing.T) {
 		}
 		return out
 	}
-	if got, want := strs("searchableAttributes"), []string{"title", "summary", "lesson_title", "body"}; !slices.Equal(got, want) {
+	if got, want := strs("searchableAttributes"), []string{"title", "summary", "lesson_title", "body",
+		"title_stem", "summary_stem", "lesson_title_stem", "body_stem"}; !slices.Equal(got, want) {
 		t.Errorf("searchableAttributes = %v, want %v (order is ranking)", got, want)
 	}
 	if got, want := strs("filterableAttributes"), []string{"type", "category", "level", "status", "owners", "course_id"}; !slices.Equal(got, want) {
 		t.Errorf("filterableAttributes = %v, want %v", got, want)
 	}
-	if got := strs("displayedAttributes"); !slices.Contains(got, "id") || !slices.Contains(got, "body") || slices.Contains(got, "owners") {
+	if got := strs("displayedAttributes"); !slices.Contains(got, "id") || !slices.Contains(got, "body") ||
+		slices.Contains(got, "owners") || slices.Contains(got, "body_stem") {
 		t.Errorf("displayedAttributes = %v", got)
 	}
-	for _, k := range []string{"rankingRules", "typoTolerance"} {
-		if _, ok := s[k]; ok {
-			t.Errorf("settings override the server default %s: %v", k, s[k])
-		}
+	if got, want := strs("rankingRules"), []string{"words", "typo", "proximity", "attribute", "sort", "exactness"}; !slices.Equal(got, want) {
+		t.Errorf("rankingRules = %v, want %v", got, want)
+	}
+	if got := strs("stopWords"); !slices.Contains(got, "yang") || !slices.Contains(got, "dan") || slices.Contains(got, "pelayanan") {
+		t.Errorf("stopWords = %v", got)
+	}
+	typo, _ := json.Marshal(s["typoTolerance"])
+	if want := `{"disableOnAttributes":[],"disableOnNumbers":false,"disableOnWords":[],"enabled":true,"minWordSizeForTypos":{"oneTypo":5,"twoTypos":9}}`; string(typo) != want {
+		t.Errorf("typoTolerance = %s, want %s", typo, want)
 	}
 
 	// A second start finds the index and only reapplies settings.
@@ -273,18 +283,18 @@ func TestOpenCreatesIndexAndAppliesSettings(t *testing.T) {
 
 func TestIndexNameIsVersioned(t *testing.T) {
 	f, srv := newFake(t)
-	f.uid = "kota_v1"
+	f.uid = "kota_v2"
 	idx := openFake(t, f, srv, Config{Index: "kota"})
 	if err := idx.Delete(context.Background(), "a"); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range f.requests() {
-		if strings.HasPrefix(r.Path, "/indexes/") && !strings.HasPrefix(r.Path, "/indexes/kota_v1") {
-			t.Errorf("request to %s, want index kota_v1", r.Path)
+		if strings.HasPrefix(r.Path, "/indexes/") && !strings.HasPrefix(r.Path, "/indexes/kota_v2") {
+			t.Errorf("request to %s, want index kota_v2", r.Path)
 		}
 	}
-	if got := decode[map[string]string](t, f.last("POST", "/indexes").Body)["uid"]; got != "kota_v1" {
-		t.Errorf("created %q, want kota_v1", got)
+	if got := decode[map[string]string](t, f.last("POST", "/indexes").Body)["uid"]; got != "kota_v2" {
+		t.Errorf("created %q, want kota_v2", got)
 	}
 }
 
@@ -296,7 +306,7 @@ func TestUpsertSendsDocumentsAndWaits(t *testing.T) {
 	if err := idx.Upsert(context.Background(), docs...); err != nil {
 		t.Fatalf("Upsert: %v", err)
 	}
-	r := f.last("POST", "/indexes/kompeten_courses_v1/documents")
+	r := f.last("POST", "/indexes/kompeten_courses_v2/documents")
 	if r.Query != "primaryKey=id" || r.Auth != "Bearer admin-key" {
 		t.Errorf("documents request query %q auth %q", r.Query, r.Auth)
 	}
@@ -307,6 +317,23 @@ func TestUpsertSendsDocumentsAndWaits(t *testing.T) {
 	if sent[0]["id"] != "c-pelayanan" || sent[0]["title"] != "Pelayanan Publik Prima" || sent[0]["status"] != "published" ||
 		sent[0]["category"] != "Teknis" || sent[1]["lesson_title"] != "Survei Kepuasan Masyarakat" || sent[1]["lesson_id"] != "l-survei" {
 		t.Errorf("documents = %v", sent)
+	}
+	// The stemmed copies: folded, stop words out, stems (Tala's, flaws
+	// included: "materi" and "survei" lose their -i, on both sides).
+	for k, want := range map[string]string{
+		"title_stem":   "layan publik prima",
+		"summary_stem": "standar layan asn loket layan",
+		"body_stem":    "mater standar layan minimal surve puas masyarakat",
+	} {
+		if sent[0][k] != want {
+			t.Errorf("%s = %q, want %q", k, sent[0][k], want)
+		}
+	}
+	if _, ok := sent[0]["lesson_title_stem"]; ok {
+		t.Errorf("course sent a lesson_title_stem: %v", sent[0])
+	}
+	if got, want := sent[1]["lesson_title_stem"], "surve puas masyarakat"; got != want {
+		t.Errorf("lesson_title_stem = %q, want %q", got, want)
 	}
 	if o, ok := sent[0]["owners"].([]any); !ok || len(o) != 0 {
 		t.Errorf("nil owners sent as %#v, want []", sent[0]["owners"])
@@ -356,7 +383,7 @@ func TestDeleteSendsIDs(t *testing.T) {
 	if err := idx.Delete(context.Background(), "c-arsip", "c-arsip_l-retensi"); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
-	r := f.last("POST", "/indexes/kompeten_courses_v1/documents/delete-batch")
+	r := f.last("POST", "/indexes/kompeten_courses_v2/documents/delete-batch")
 	if got := decode[[]string](t, r.Body); !slices.Equal(got, []string{"c-arsip", "c-arsip_l-retensi"}) {
 		t.Errorf("delete body = %v", got)
 	}
@@ -408,7 +435,7 @@ func TestSearchSendsWithSearchKey(t *testing.T) {
 	if _, err := idx.Search(context.Background(), q); err != nil {
 		t.Fatalf("Search: %v", err)
 	}
-	r := f.last("POST", "/indexes/kompeten_courses_v1/search")
+	r := f.last("POST", "/indexes/kompeten_courses_v2/search")
 	if r.Auth != "Bearer search-key" {
 		t.Errorf("search Authorization = %q, want the search key", r.Auth)
 	}
@@ -439,7 +466,7 @@ func TestSearchSendsWithSearchKey(t *testing.T) {
 		t.Errorf("showRankingScore not asked")
 	}
 	for _, x := range f.requests() {
-		if x.Auth == "Bearer search-key" && x.Path != "/indexes/kompeten_courses_v1/search" {
+		if x.Auth == "Bearer search-key" && x.Path != "/indexes/kompeten_courses_v2/search" {
 			t.Errorf("search key used for %s %s", x.Method, x.Path)
 		}
 	}
@@ -450,7 +477,7 @@ func TestSearchSendsWithSearchKey(t *testing.T) {
 	if _, err := idx2.Search(context.Background(), search.Query{All: true}); err != nil {
 		t.Fatal(err)
 	}
-	r = f2.last("POST", "/indexes/kompeten_courses_v1/search")
+	r = f2.last("POST", "/indexes/kompeten_courses_v2/search")
 	if _, ok := decode[map[string]any](t, r.Body)["filter"]; ok {
 		t.Errorf("empty filter sent: %s", r.Body)
 	}
@@ -570,5 +597,64 @@ func TestServerErrorsMapping(t *testing.T) {
 	_ = idx.Close()
 	if err := idx.Ping(context.Background()); !errors.Is(err, search.ErrUnavailable) {
 		t.Errorf("Ping after Close = %v, want ErrUnavailable", err)
+	}
+}
+
+func TestTerms(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"  arsip  ", "arsip"},
+		{"layanan", "layan layanan"},
+		{"Pelayanan", "layan pelayanan"},
+		{"etika pelayanan", "etika layan pelayanan"},
+		{"etika pel", "etika pel"},
+		{"layanan pelay", "layan layanan pelay"},
+		{"pelayanan yang prima di loket", "layan prima pelayanan loket"},
+		{"mengarsipkan arsip", "mengarsipkan arsip"}, // the last word stays last
+		{"arsip arsip", "arsip"},
+		{"di", "di"},
+		{"", ""},
+		{"<b>Pélayanan</b>", "layan pelayanan b"},
+	} {
+		if got, _ := Terms(tt.in); got != tt.want {
+			t.Errorf("Terms(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestSearchSendsStemmedQuery(t *testing.T) {
+	f, srv := newFake(t)
+	idx := openFake(t, f, srv, Config{})
+	f.mu.Lock()
+	// Meilisearch matched "pelayanan" through title_stem only, so it
+	// marked nothing in the title as written; "loket" it marked itself.
+	f.hits = []map[string]any{
+		{"id": "c", "type": "course", "course_id": "c", "title": "Pelayanan Publik",
+			"_formatted": map[string]string{"title": "Pelayanan Publik", "summary": "{{Loket}} layanan & pelayanannya", "body": "x"}},
+	}
+	f.mu.Unlock()
+	res, err := idx.Search(context.Background(), search.Query{Text: "Layanan di loket"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := decode[map[string]any](t, f.last("POST", "/indexes/kompeten_courses_v2/search").Body)
+	if body["q"] != "layan layanan loket" {
+		t.Errorf("q = %q, want the stems, then the words, the last word last", body["q"])
+	}
+	if got, want := res.Hits[0].Snippet, "<mark>Loket</mark> <mark>layanan</mark> &amp; <mark>pelayanannya</mark>"; got != want {
+		t.Errorf("snippet = %q, want %q", got, want)
+	}
+}
+
+func TestMarkStemsKeepsTags(t *testing.T) {
+	pre, post := "\uE000hl1\uE001", "\uE000/hl1\uE001"
+	stems := map[string]bool{"layan": true}
+	in := "pelayanan " + pre + "layanan" + post + " yang melayani" + pre + "x"
+	got := markStems(in, pre, post, stems)
+	want := pre + "pelayanan" + post + " " + pre + "layanan" + post + " yang " + pre + "melayani" + post + pre + "x"
+	if got != want {
+		t.Errorf("markStems = %q, want %q", got, want)
+	}
+	if html, _ := snippetFromTagged(got, pre, post); strings.Count(html, "<mark>") != strings.Count(html, "</mark>") {
+		t.Errorf("unbalanced marks in %q", html)
 	}
 }

@@ -378,6 +378,8 @@ func Run(t *testing.T, open func(t *testing.T) search.Index) {
 		}
 	})
 
+	t.Run("Relevance", func(t *testing.T) { runRelevance(t, open) })
+
 	t.Run("ClosedIsUnavailable", func(t *testing.T) {
 		ctx, idx := seeded(t)
 		if err := idx.Close(); err != nil {

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -125,6 +126,33 @@ type Collection struct {
 	cols   string // ", col1, col2" for INSERT
 	marks  string // ", ?, ?" for INSERT
 	sets   string // ", col1 = ?, col2 = ?" for UPDATE
+
+	// The statements of the hot paths, prepared once: SQLite compiles a
+	// statement on every call otherwise.
+	prep     sync.Once
+	prepErr  error
+	getStmt  *sql.Stmt
+	insStmt  *sql.Stmt
+	replStmt *sql.Stmt
+}
+
+func (c *Collection) prepare(ctx context.Context) error {
+	c.prep.Do(func() {
+		if c.getStmt, c.prepErr = c.s.reader.PrepareContext(ctx, `SELECT version, doc FROM `+c.table+` WHERE id = ?`); c.prepErr != nil {
+			return
+		}
+		if c.insStmt, c.prepErr = c.s.writer.PrepareContext(ctx, `INSERT INTO `+c.table+` (id, version, doc`+c.cols+`) VALUES (?, 1, ?`+c.marks+`)`); c.prepErr != nil {
+			return
+		}
+		c.replStmt, c.prepErr = c.s.writer.PrepareContext(ctx, `UPDATE `+c.table+` SET version = ?, doc = ?`+c.sets+` WHERE id = ? AND version = ?`)
+	})
+	if c.prepErr != nil {
+		// A failed preparation (a cancelled context, say) may be retried.
+		err := c.prepErr
+		c.prep, c.prepErr = sync.Once{}, nil
+		return err
+	}
+	return nil
 }
 
 func newCollection(s *Store, sc docs.Schema) *Collection {
@@ -392,7 +420,10 @@ func mapErr(err error) error {
 func (c *Collection) Get(ctx context.Context, id string, v any) (int64, error) {
 	var version int64
 	var doc []byte
-	err := c.s.reader.QueryRowContext(ctx, `SELECT version, doc FROM `+c.table+` WHERE id = ?`, id).Scan(&version, &doc)
+	if err := c.prepare(ctx); err != nil {
+		return 0, fmt.Errorf("sqlite: get %s/%s: %w", c.schema.Name, id, err)
+	}
+	err := c.getStmt.QueryRowContext(ctx, id).Scan(&version, &doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("sqlite: get %s/%s: %w", c.schema.Name, id, docs.ErrNotFound)
 	}
@@ -423,7 +454,10 @@ func (c *Collection) Insert(ctx context.Context, id string, v any) error {
 		return fmt.Errorf("sqlite: insert %s/%s: %w", c.schema.Name, id, err)
 	}
 	args := append([]any{id, []byte(doc)}, vals...)
-	_, err = c.s.writer.ExecContext(ctx, `INSERT INTO `+c.table+` (id, version, doc`+c.cols+`) VALUES (?, 1, ?`+c.marks+`)`, args...)
+	if err := c.prepare(ctx); err != nil {
+		return fmt.Errorf("sqlite: insert %s/%s: %w", c.schema.Name, id, err)
+	}
+	_, err = c.insStmt.ExecContext(ctx, args...)
 	if err != nil {
 		return fmt.Errorf("sqlite: insert %s/%s: %w", c.schema.Name, id, mapErr(err))
 	}
@@ -437,7 +471,10 @@ func (c *Collection) Replace(ctx context.Context, id string, version int64, v an
 	}
 	args := append([]any{version + 1, []byte(doc)}, vals...)
 	args = append(args, id, version)
-	res, err := c.s.writer.ExecContext(ctx, `UPDATE `+c.table+` SET version = ?, doc = ?`+c.sets+` WHERE id = ? AND version = ?`, args...)
+	if err := c.prepare(ctx); err != nil {
+		return 0, fmt.Errorf("sqlite: replace %s/%s: %w", c.schema.Name, id, err)
+	}
+	res, err := c.replStmt.ExecContext(ctx, args...)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: replace %s/%s: %w", c.schema.Name, id, mapErr(err))
 	}

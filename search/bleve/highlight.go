@@ -1,0 +1,93 @@
+package bleve
+
+import (
+	"strings"
+
+	"github.com/kotalama/kompeten/search"
+	"github.com/kotalama/kompeten/search/indonesian"
+	"github.com/kotalama/kompeten/search/internal/snippet"
+)
+
+// spans finds the words of a stored field that the query words matched,
+// by the same rules the query uses (exact, stem, prefix of the last word,
+// typos). Doing this for the page of hits, instead of asking Bleve for
+// term locations, keeps term vectors off the search path: with locations
+// Bleve reads and allocates them for every matching entry, thousands for
+// a common word, to show twenty. stems caches Stem across the fields and
+// hits of one search.
+func spans(text string, words []word, stems map[string]string) []snippet.Span {
+	if len(words) == 0 || text == "" {
+		return nil
+	}
+	var out []snippet.Span
+	for _, t := range indonesian.Tokens(text) {
+		if indonesian.IsStopWord(t.Term) {
+			continue
+		}
+		stem := ""
+		for _, w := range words {
+			if stem == "" && !w.prefixOnly {
+				var ok bool
+				if stem, ok = stems[t.Term]; !ok {
+					stem = indonesian.Stem(t.Term)
+					stems[t.Term] = stem
+				}
+			}
+			if matchWord(w, t.Term, stem) {
+				out = append(out, snippet.Span{Start: t.Start, End: t.End})
+				break
+			}
+		}
+	}
+	return out
+}
+
+func matchWord(w word, term, stem string) bool {
+	if w.prefix && len(w.raw) >= minPrefix && strings.HasPrefix(term, w.raw) {
+		return true
+	}
+	if w.prefixOnly {
+		return false
+	}
+	if term == w.raw || stem == w.stem {
+		return true
+	}
+	if k := search.Typos(w.raw); k > 0 && strings.HasPrefix(term, w.raw[:typoExactPrefix]) && levenshtein(term, w.raw, k) <= k {
+		return true
+	}
+	if k := search.Typos(w.stem); k > 0 && levenshtein(stem, w.stem, k) <= k {
+		return true
+	}
+	return false
+}
+
+// levenshtein returns the edit distance of a and b in runes, or max+1 as
+// soon as it must exceed max.
+func levenshtein(a, b string, max int) int {
+	ra, rb := []rune(a), []rune(b)
+	if d := len(ra) - len(rb); d > max || -d > max {
+		return max + 1
+	}
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		best := cur[0]
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			best = min(best, cur[j])
+		}
+		if best > max {
+			return max + 1
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
