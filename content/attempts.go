@@ -210,45 +210,55 @@ func (s *Service) GetAttempt(ctx context.Context, u User, id string) (Attempt, Q
 // SaveAnswers stores answers as one versioned write. Saving after the
 // deadline or after submission is refused; nothing of it is kept.
 func (s *Service) SaveAnswers(ctx context.Context, u User, id string, raw map[string]json.RawMessage) (Attempt, error) {
-	a, err := s.ownAttempt(ctx, u, id)
-	if err != nil {
-		return Attempt{}, err
-	}
-	q, err := s.Quiz(ctx, a.Quiz)
-	if err != nil {
-		return Attempt{}, err
-	}
-	if len(raw) > len(a.Served) {
+	if len(raw) > 500 {
 		return Attempt{}, &ValidationError{Fields: map[string]string{"answers": "terlalu banyak jawaban"}}
 	}
-	parsed := map[string]Answer{}
-	for qid, r := range raw {
-		if !slices.ContainsFunc(a.Served, func(sq ServedQuestion) bool { return sq.ID == qid }) {
-			return Attempt{}, &ValidationError{Fields: map[string]string{"answers." + qid: "soal ini tidak ada dalam percobaan"}}
-		}
-		qq := q.question(qid)
-		ans, err := ParseAnswer(qq, r)
-		if err != nil {
-			return Attempt{}, &ValidationError{Fields: map[string]string{"answers." + qid: err.Error()}}
-		}
-		parsed[qid] = ans
-	}
+	// Checked inside the write, on the attempt it reads: one read, one
+	// versioned replace. fn may run again after a conflict.
 	out, err := docs.Update(ctx, s.docs.C(collAttempts), id, func(a *Attempt) error {
+		if a.User != u.NIP {
+			return fmt.Errorf("attempt %s: %w", id, ErrNotFound)
+		}
 		if !a.Open {
 			return ErrSubmitted
 		}
 		if a.expired(s.now()) {
 			return ErrDeadlinePassed
 		}
+		q, err := s.cachedQuiz(ctx, a.Quiz)
+		if err != nil {
+			return err
+		}
 		if a.Answers == nil {
 			a.Answers = map[string]Answer{}
 		}
-		for k, v := range parsed {
-			a.Answers[k] = v
+		for qid, r := range raw {
+			if !slices.ContainsFunc(a.Served, func(sq ServedQuestion) bool { return sq.ID == qid }) {
+				return &ValidationError{Fields: map[string]string{"answers." + qid: "soal ini tidak ada dalam percobaan"}}
+			}
+			ans, err := ParseAnswer(q.question(qid), r)
+			if err != nil {
+				return &ValidationError{Fields: map[string]string{"answers." + qid: err.Error()}}
+			}
+			a.Answers[qid] = ans
 		}
 		return nil
 	})
 	return out, mapErr(err, "save answers")
+}
+
+// cachedQuiz is a quiz at most quizTTL old, for checking answers' shapes.
+func (s *Service) cachedQuiz(ctx context.Context, id string) (Quiz, error) {
+	now := s.now()
+	if q, ok := s.quizzes.get(id, now); ok {
+		return q, nil
+	}
+	q, err := s.Quiz(ctx, id)
+	if err != nil {
+		return Quiz{}, err
+	}
+	s.quizzes.put(id, q, now)
+	return q, nil
 }
 
 func (q *Quiz) question(id string) Question {

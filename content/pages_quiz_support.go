@@ -49,5 +49,6 @@ func (s *Service) ReplaceQuestions(ctx context.Context, u User, id string, qs []
 		q.Updated = s.now().UTC().Truncate(time.Millisecond)
 		return nil
 	})
+	s.quizzes.forget()
 	return q, mapErr(err, "quiz "+id)
 }

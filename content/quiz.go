@@ -484,6 +484,7 @@ func (s *Service) UpdateQuiz(ctx context.Context, u User, id string, in QuizInpu
 		q.Updated = s.now().UTC().Truncate(time.Millisecond)
 		return nil
 	})
+	s.quizzes.forget()
 	return q, mapErr(err, "quiz "+id)
 }
 
@@ -505,6 +506,7 @@ func (s *Service) AddQuestions(ctx context.Context, u User, id string, qs []Ques
 		q.Updated = s.now().UTC().Truncate(time.Millisecond)
 		return nil
 	})
+	s.quizzes.forget()
 	return q, mapErr(err, "quiz "+id)
 }
 

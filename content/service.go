@@ -70,7 +70,8 @@ type Service struct {
 	now   func() time.Time
 	// pending holds upload parts that arrived ahead of the hash chain.
 	pending *partBuffers
-	catalog catalogCache
+	catalog *ttlCache[CatalogQuery, CourseList]
+	quizzes *ttlCache[string, Quiz]
 	// dummyHash is checked when an account does not exist, so a login for
 	// an unknown NIP takes as long as one for a known NIP.
 	dummyHash string
@@ -86,7 +87,8 @@ func New(d docs.Store, b blobs.Store, opts Options) (*Service, error) {
 	if opts.UploadMax <= 0 {
 		opts.UploadMax = 4 << 30
 	}
-	return &Service{docs: d, blobs: b, opts: opts, md: NewMarkdown(), now: time.Now, pending: newPartBuffers(), dummyHash: dummy}, nil
+	return &Service{docs: d, blobs: b, opts: opts, md: NewMarkdown(), now: time.Now, pending: newPartBuffers(),
+		catalog: &ttlCache[CatalogQuery, CourseList]{ttl: catalogTTL}, quizzes: &ttlCache[string, Quiz]{ttl: quizTTL}, dummyHash: dummy}, nil
 }
 
 // Markdown is the service's Markdown renderer.
