@@ -221,6 +221,11 @@ func (a *App) routes() {
 	pages.Get("/quiz/attempts/:id/result", requireUser, a.resultPage)
 	pages.Get("/admin/jp", requireRole(content.RoleAdmin), a.jpReportPage)
 	pages.Get("/admin/jp.csv", requireRole(content.RoleAdmin), a.jpReportCSV)
+
+	// Search (pages_search.go): the results page, and the header box's
+	// suggestions as JSON.
+	pages.Get("/search", requireUser, a.searchPage)
+	pages.Get("/search/suggest", requireUser, a.searchSuggest)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 
@@ -283,8 +288,15 @@ func (a *App) runWorkers(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-outbox.C:
-			if _, err := a.svc.ProcessOutbox(ctx, a.stores.Search); err != nil && ctx.Err() == nil {
-				a.log.Warn("search outbox", "err", err)
+			// Drain: a full batch means more may be waiting.
+			for ctx.Err() == nil {
+				n, err := a.svc.ProcessOutbox(ctx, a.stores.Search)
+				if err != nil && ctx.Err() == nil {
+					a.log.Warn("search outbox", "err", err)
+				}
+				if err != nil || n < content.OutboxBatch {
+					break
+				}
 			}
 		case <-sweep.C:
 			a.sweep(ctx)

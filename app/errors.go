@@ -134,7 +134,9 @@ func isAPI(c *fiber.Ctx) bool {
 		strings.HasPrefix(p, "/teach/uploads") || p == "/teach/preview" ||
 		(strings.HasPrefix(p, "/learn/") && strings.HasSuffix(p, "/progress")) ||
 		// The quiz page's autosave of answers.
-		(strings.HasPrefix(p, "/quiz/attempts/") && strings.HasSuffix(p, "/answers"))
+		(strings.HasPrefix(p, "/quiz/attempts/") && strings.HasSuffix(p, "/answers")) ||
+		// The header search box's suggestions.
+		p == "/search/suggest"
 }
 
 // logPanic is the recover hook: the stack goes to the log, never the client.

@@ -20,7 +20,6 @@ import (
 type catalogView struct {
 	Categories []string
 	Category   string
-	Q          string
 	Items      []content.CourseCard
 	Total      int64
 	Next       string // URL of the next page, "" on the last
@@ -29,31 +28,21 @@ type catalogView struct {
 
 func (a *App) catalogPage(c *fiber.Ctx) error {
 	cat := utils.CopyString(c.Query("category"))
-	q := strings.TrimSpace(utils.CopyString(c.Query("q")))
+	if q := strings.TrimSpace(c.Query("q")); q != "" {
+		// Words are searched by the search page (old links and bookmarks
+		// of the catalog's former title filter land there too).
+		return c.Redirect(searchURL(q, cat, 0), fiber.StatusSeeOther)
+	}
 	after := utils.CopyString(c.Query("page"))
 	list, err := a.svc.Catalog(c.UserContext(), content.CatalogQuery{Category: cat, After: after})
 	if err != nil {
 		return err
 	}
-	items := list.Items
-	if q != "" {
-		// A plain title filter over the listed page, until search is wired in.
-		needle := strings.ToLower(q)
-		items = items[:0:0]
-		for _, it := range list.Items {
-			if strings.Contains(strings.ToLower(it.Title), needle) || strings.Contains(strings.ToLower(it.Summary), needle) {
-				items = append(items, it)
-			}
-		}
-	}
-	v := catalogView{Categories: content.Categories, Category: cat, Q: q, Items: items, Total: list.Total, First: after == ""}
+	v := catalogView{Categories: content.Categories, Category: cat, Items: list.Items, Total: list.Total, First: after == ""}
 	if list.Next != "" {
 		p := url.Values{"page": {list.Next}}
 		if cat != "" {
 			p.Set("category", cat)
-		}
-		if q != "" {
-			p.Set("q", q)
 		}
 		v.Next = "/courses?" + p.Encode()
 	}

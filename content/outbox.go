@@ -23,6 +23,9 @@ type outboxEntry struct {
 	LastErr  string    `bson:"last_err,omitempty"`
 }
 
+// OutboxBatch is how many courses one ProcessOutbox call brings up to date.
+const OutboxBatch = 100
+
 // outboxIdle is the queued time of an entry with nothing pending.
 var outboxIdle = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
@@ -90,7 +93,7 @@ func (s *Service) SearchDocs(ctx context.Context, c *Course) ([]search.Doc, erro
 // returns how many courses it brought up to date. An entry that fails
 // stays, with its attempt count raised, for the next round.
 func (s *Service) ProcessOutbox(ctx context.Context, idx search.Index) (int, error) {
-	entries, _, err := docs.FindAll[outboxEntry](ctx, s.docs.C(collOutbox), docs.Query{Sort: "queued", Range: &docs.Range{Field: "queued", Lte: s.now().UTC()}, Limit: 100})
+	entries, _, err := docs.FindAll[outboxEntry](ctx, s.docs.C(collOutbox), docs.Query{Sort: "queued", Range: &docs.Range{Field: "queued", Lte: s.now().UTC()}, Limit: OutboxBatch})
 	if err != nil {
 		return 0, mapErr(err, "search outbox")
 	}

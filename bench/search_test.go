@@ -1,0 +1,158 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kotalama/kompeten/content"
+	"github.com/kotalama/kompeten/storage/docs/sqlite"
+)
+
+// A library of 10,000 lessons of about 300 words each, indexed by the
+// running server's outbox worker, then searched through the API at 1 and
+// 32 concurrent clients with a mix of whole words, typos, affixed forms,
+// prefixes (search as you type) and two-word queries.
+const (
+	searchCourses = 500
+	searchLessons = 20 // per course: 10,000 in all
+	searchWords   = 300
+)
+
+var searchVocab = strings.Fields(`pelayanan publik kearsipan arsip digital anggaran keuangan daerah pengadaan barang jasa
+etika integritas kepemimpinan manajemen risiko keselamatan kesehatan kerja kepegawaian perencanaan pembangunan
+surat dinas naskah tata persuratan inovasi layanan masyarakat pengaduan transparansi akuntabilitas kinerja
+evaluasi pelatihan pembelajaran kompetensi aparatur sipil negara pemerintahan kota kebijakan regulasi audit
+pengawasan internal laporan data statistik informasi teknologi aplikasi sistem elektronik keamanan siber
+komunikasi koordinasi kolaborasi budaya organisasi perubahan mentoring coaching penilaian prestasi`)
+
+var searchFiller = strings.Fields(`yang dan di ke dari untuk dengan pada ini itu adalah dalam akan atau juga tidak
+setiap agar oleh sebagai karena bagi secara tersebut dapat harus lebih antara`)
+
+var searchQueries = []string{"pelayanan", "layanan", "kearsipan", "arsip digital", "anggaran daerah", "pelayana",
+	"kepemimpinan", "pengadaan barang", "pelay", "digit", "etika integritas", "keselamatan kerja", "anggaaran",
+	"mengarsipkan", "pembelajaran", "belajar", "manajemen risiko", "surat dinas", "inovasi", "transparansi"}
+
+func searchText(rng *rand.Rand, n int) string {
+	var sb strings.Builder
+	for i := range n {
+		if i > 0 {
+			sb.WriteByte(' ')
+		}
+		if rng.IntN(3) == 0 {
+			sb.WriteString(searchFiller[rng.IntN(len(searchFiller))])
+		} else {
+			sb.WriteString(searchVocab[rng.IntN(len(searchVocab))])
+		}
+		if i%15 == 14 {
+			sb.WriteByte('.')
+		}
+	}
+	return sb.String()
+}
+
+func BenchmarkSearch(b *testing.B) {
+	srv := startServer(b, "search")
+	defer srv.stop()
+	hc := newClient(64)
+	defer hc.CloseIdleConnections()
+	learner := token(b, hc, srv.Base, learnerNIP)
+
+	// The library, written beside the running server through the domain
+	// service, as any trainer's edits would be; the server's outbox worker
+	// indexes it.
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(srv.Data, "kompeten.db"), content.Schemas())
+	if err != nil {
+		b.Fatal(err)
+	}
+	svc, err := content.New(store, nil, content.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	trainer, err := svc.User(ctx, trainerNIP)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(2026, 11))
+	start := time.Now()
+	for i := range searchCourses {
+		title := fmt.Sprintf("%s %s %d", searchVocab[rng.IntN(len(searchVocab))], searchVocab[rng.IntN(len(searchVocab))], i)
+		summary, cat, jp := searchText(rng, 20), content.Categories[i%3], 2
+		c, err := svc.CreateCourse(ctx, trainer, content.CourseInput{Title: &title, Summary: &summary, Category: &cat, JP: &jp})
+		if err != nil {
+			b.Fatal(err)
+		}
+		m, err := svc.AddModule(ctx, trainer, c.ID, content.ModuleInput{Title: "Modul"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for j := range searchLessons {
+			lt := fmt.Sprintf("%s %s", searchVocab[rng.IntN(len(searchVocab))], searchVocab[rng.IntN(len(searchVocab))])
+			kind, body := content.KindText, searchText(rng, searchWords)
+			if _, err := svc.AddLesson(ctx, trainer, c.ID, m.ID, content.LessonInput{Title: &lt, Kind: &kind, Body: &body}); err != nil {
+				b.Fatal(err)
+			}
+			_ = j
+		}
+		if _, err := svc.SetStatus(ctx, trainer, c.ID, content.StatusPublished); err != nil {
+			b.Fatal(err)
+		}
+	}
+	seeded := time.Since(start)
+	store.Close()
+	// Indexed when the outbox is empty (readyz reports what waits).
+	for deadline := time.Now().Add(20 * time.Minute); ; time.Sleep(500 * time.Millisecond) {
+		m := call(b, hc, "GET", srv.Base+"/readyz", "", nil, 200)
+		if m["search_pending"] == float64(0) {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("index not built in 20 minutes: %v", m)
+		}
+	}
+	built := time.Since(start)
+	b.ReportMetric(seeded.Seconds(), "write_s")
+	b.ReportMetric(built.Seconds(), "write_and_index_s")
+	b.Logf("10,000 lessons written in %v; indexed (outbox empty) %v after the first write", seeded.Round(time.Second), built.Round(time.Second))
+
+	for _, clients := range []int{1, 32} {
+		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
+			total := 300 * clients
+			if clients > 1 {
+				total = 3000
+			}
+			do := func(ctx context.Context, i int) (int64, error) {
+				q := searchQueries[i%len(searchQueries)]
+				req, _ := http.NewRequestWithContext(ctx, "GET", srv.Base+"/api/v1/search?q="+url.QueryEscape(q), nil)
+				req.Header.Set("Authorization", "Bearer "+learner)
+				res, err := hc.Do(req)
+				if err != nil {
+					return 0, err
+				}
+				n, err := io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if err == nil && res.StatusCode != 200 {
+					err = fmt.Errorf("%w: %d", errStatus, res.StatusCode)
+				}
+				return n, err
+			}
+			runLoad(clients, 50, time.Minute, do) // warm-up
+			r := runLoad(clients, total, 5*time.Minute, do)
+			b.ReportMetric(r.pct(50), "p50_ms")
+			b.ReportMetric(r.pct(95), "p95_ms")
+			b.ReportMetric(r.pct(99), "p99_ms")
+			b.ReportMetric(r.rps(), "req/s")
+			b.ReportMetric(float64(r.errs), "errors")
+			b.Logf("%d clients: %d searches, p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, %.0f req/s, %d errors",
+				clients, len(r.lat), r.pct(50), r.pct(95), r.pct(99), r.rps(), r.errs)
+		})
+	}
+}
