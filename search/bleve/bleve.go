@@ -237,10 +237,18 @@ func (i *Index) Delete(ctx context.Context, ids ...string) error {
 // Every word must match (in any field) for a hit; when no entry has them
 // all, it answers with the entries that have any of them instead.
 func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, error) {
+	// Like Meilisearch, exact words come before typos: typo matching (a
+	// fuzzy automaton per word and field, most of a search's cost) runs
+	// only when the words as typed, their stems and the last word's
+	// prefixes do not fill the page.
 	words := parseWords(q.Text)
-	res, err := i.search(ctx, q, words, true)
+	limit, _ := q.Page()
+	res, err := i.search(ctx, q, words, true, false)
+	if err == nil && int(res.Total) < limit && len(words) > 0 {
+		res, err = i.search(ctx, q, words, true, true)
+	}
 	if err == nil && res.Total == 0 && len(words) > 1 {
-		res, err = i.search(ctx, q, words, false)
+		res, err = i.search(ctx, q, words, false, true)
 	}
 	if err != nil {
 		return search.Result{}, fmt.Errorf("bleve: search %q: %w", q.Text, i.convert(err))
@@ -279,9 +287,9 @@ func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 	return out, nil
 }
 
-func (i *Index) search(ctx context.Context, q search.Query, words []word, all bool) (*blevesearch.SearchResult, error) {
+func (i *Index) search(ctx context.Context, q search.Query, words []word, all, typos bool) (*blevesearch.SearchResult, error) {
 	limit, offset := q.Page()
-	req := blevesearch.NewSearchRequestOptions(buildQuery(q, words, all), limit, offset, false)
+	req := blevesearch.NewSearchRequestOptions(buildQuery(q, words, all, typos), limit, offset, false)
 	req.Fields = storedFields
 	req.SortBy([]string{"-_score", "_id"}) // _id keeps pages stable on equal scores
 	req.AddFacet(fCategory, blevesearch.NewFacetRequest(fCategory, 100))

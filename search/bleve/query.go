@@ -68,8 +68,9 @@ func parseWords(text string) []word {
 	return out
 }
 
-// wordQuery matches one word in any text field, any way it may match.
-func wordQuery(w word) query.Query {
+// wordQuery matches one word in any text field, any way it may match;
+// typos only when typos is set.
+func wordQuery(w word, typos bool) query.Query {
 	d := blevesearch.NewDisjunctionQuery()
 	add := func(q interface {
 		query.FieldableQuery
@@ -79,8 +80,10 @@ func wordQuery(w word) query.Query {
 		q.SetBoost(boost)
 		d.AddQuery(q)
 	}
-	typos := search.Typos(w.raw)
-	stemTypos := search.Typos(w.stem)
+	rawTypos, stemTypos := search.Typos(w.raw), search.Typos(w.stem)
+	if !typos {
+		rawTypos, stemTypos = 0, 0
+	}
 	for _, f := range textFields {
 		stemField := f.name + stemSuffix
 		if w.prefix && len([]rune(w.raw)) >= minPrefix {
@@ -91,9 +94,9 @@ func wordQuery(w word) query.Query {
 		}
 		add(blevesearch.NewTermQuery(w.raw), f.name, f.boost*weightExact)
 		add(blevesearch.NewTermQuery(w.stem), stemField, f.boost*weightStem)
-		if typos > 0 {
+		if rawTypos > 0 {
 			fq := blevesearch.NewFuzzyQuery(w.raw)
-			fq.SetFuzziness(typos)
+			fq.SetFuzziness(rawTypos)
 			fq.SetPrefix(typoExactPrefix)
 			add(fq, f.name, f.boost*weightTypo)
 		}
@@ -113,7 +116,7 @@ func wordQuery(w word) query.Query {
 
 // buildQuery combines the words (all of them required, or any of them
 // when all is false) with the filters and visibility.
-func buildQuery(q search.Query, words []word, all bool) query.Query {
+func buildQuery(q search.Query, words []word, all, typos bool) query.Query {
 	var text query.Query
 	switch {
 	case len(words) == 0 && len(indonesian.Words(q.Text)) > 0:
@@ -124,13 +127,13 @@ func buildQuery(q search.Query, words []word, all bool) query.Query {
 	case all:
 		c := blevesearch.NewConjunctionQuery()
 		for _, w := range words {
-			c.AddQuery(wordQuery(w))
+			c.AddQuery(wordQuery(w, typos))
 		}
 		text = c
 	default:
 		d := blevesearch.NewDisjunctionQuery()
 		for _, w := range words {
-			d.AddQuery(wordQuery(w))
+			d.AddQuery(wordQuery(w, typos))
 		}
 		text = d
 	}
