@@ -243,8 +243,10 @@ func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 	// prefixes do not fill the page.
 	words := parseWords(q.Text)
 	limit, _ := q.Page()
+	typos := false
 	res, err := i.search(ctx, q, words, true, false)
 	if err == nil && int(res.Total) < limit && len(words) > 0 {
+		typos = true
 		res, err = i.search(ctx, q, words, true, true)
 	}
 	if err == nil && res.Total == 0 && len(words) > 1 {
@@ -263,13 +265,19 @@ func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 	stems := map[string]string{}
 	for _, h := range res.Hits {
 		str := func(f string) string { s, _ := h.Fields[f].(string); return s }
+		// Fields in the order snippets prefer them: once one has every
+		// query word, no later field can win, so the body (the longest)
+		// is often never scanned.
 		cands := make([]snippet.Field, len(textFields))
 		for n, f := range textFields {
 			text := str(f.name)
-			spans := spans(text, words, stems)
+			spans := spans(text, words, stems, typos)
 			cands[n] = snippet.Field{
 				HTML:  snippet.Highlight(text, spans, f.width),
 				Terms: distinctWords(text, spans),
+			}
+			if cands[n].Terms >= len(words) && len(words) > 0 {
+				break
 			}
 		}
 		typ := str(fType)

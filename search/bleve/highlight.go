@@ -15,7 +15,9 @@ import (
 // Bleve reads and allocates them for every matching entry, thousands for
 // a common word, to show twenty. stems caches Stem across the fields and
 // hits of one search.
-func spans(text string, words []word, stems map[string]string) []snippet.Span {
+// typos says whether the search matched typos: if it did not, a snippet
+// must not mark them either (and skipping them is most of the saving).
+func spans(text string, words []word, stems map[string]string, typos bool) []snippet.Span {
 	if len(words) == 0 || text == "" {
 		return nil
 	}
@@ -33,7 +35,7 @@ func spans(text string, words []word, stems map[string]string) []snippet.Span {
 					stems[t.Term] = stem
 				}
 			}
-			if matchWord(w, t.Term, stem) {
+			if matchWord(w, t.Term, stem, typos) {
 				out = append(out, snippet.Span{Start: t.Start, End: t.End})
 				break
 			}
@@ -42,7 +44,7 @@ func spans(text string, words []word, stems map[string]string) []snippet.Span {
 	return out
 }
 
-func matchWord(w word, term, stem string) bool {
+func matchWord(w word, term, stem string, typos bool) bool {
 	if w.prefix && len(w.raw) >= minPrefix && strings.HasPrefix(term, w.raw) {
 		return true
 	}
@@ -51,6 +53,9 @@ func matchWord(w word, term, stem string) bool {
 	}
 	if term == w.raw || stem == w.stem {
 		return true
+	}
+	if !typos {
+		return false
 	}
 	if k := search.Typos(w.raw); k > 0 && strings.HasPrefix(term, w.raw[:typoExactPrefix]) && levenshtein(term, w.raw, k) <= k {
 		return true
