@@ -255,15 +255,28 @@ func TestBrowserVideoResumesAndDashboardShowsProgress(t *testing.T) {
 	}
 
 	// Finish the first text lesson with its button; the dashboard shows it.
+	// The button posts a form, so the page is replaced: wait on the server,
+	// not on a page that may be navigating away.
 	if err := chromedp.Do(ctx,
 		chromedp.Navigate(base+"/learn/"+c.Text.ID),
 		chromedp.Click(chromedp.CSS(`[data-testid=mark-done]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=lesson-status]`)),
-		poll(`document.getElementById('lesson-status').textContent.includes('sudah selesai')`),
+	); err != nil {
+		t.Fatalf("mark done: %v", err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		en, err := svc.Enrollment(ctx0, learnerNIP, c.ID)
+		if err == nil && en.Lessons[c.Text.ID].Done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("text lesson not marked done on the server: %v", err)
+		}
+	}
+	if err := chromedp.Do(ctx,
 		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid=my-courses]`)),
 	); err != nil {
-		t.Fatalf("mark done and open the dashboard: %v", err)
+		t.Fatalf("open the dashboard: %v", err)
 	}
 	pct, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`[data-testid=my-course-percent]`), "data-percent"))
 	if err != nil || pct.Value == "" || pct.Value == "0" {

@@ -28,6 +28,7 @@ const (
 // resultLesson is a matching lesson under its course on the results page.
 type resultLesson struct {
 	ID        string
+	URL       string // the lesson, or its course page for those not enrolled
 	Title     string
 	TitleHTML template.HTML // the title highlighted, when the match is in it
 	Snippet   template.HTML
@@ -41,6 +42,7 @@ type resultGroup struct {
 	TitleHTML template.HTML // the title highlighted, when the match is in it
 	Snippet   template.HTML // the course's own snippet, "" if none beyond the title
 	Lessons   []resultLesson
+	Locked    bool // the viewer must enrol to open the lessons
 }
 
 // facetLink is one category of the filter, with its count for the query.
@@ -109,10 +111,44 @@ func snippetText(snippet string) string {
 	return html.UnescapeString(strings.NewReplacer("<mark>", "", "</mark>", "").Replace(snippet))
 }
 
+// lessonOpener tells whether the viewer may open a course's lessons.
+type lessonOpener func(courseID string) bool
+
+// lessonOpener answers for u: admins open every lesson, others those of
+// the courses they are enrolled in (one lookup per course, remembered for
+// the request). A lesson of another course leads to its course page, where
+// the learner can enrol, instead of a refusal.
+func (a *App) lessonOpener(c *fiber.Ctx, u *content.User) lessonOpener {
+	if u.Has(content.RoleAdmin) {
+		return func(string) bool { return true }
+	}
+	seen := map[string]bool{}
+	return func(courseID string) bool {
+		ok, done := seen[courseID]
+		if !done {
+			_, err := a.svc.Enrollment(c.UserContext(), u.NIP, courseID)
+			if err != nil && !errors.Is(err, content.ErrNotFound) {
+				a.log.Warn("search: enrollment lookup", "err", err, "course", courseID)
+			}
+			ok = err == nil
+			seen[courseID] = ok
+		}
+		return ok
+	}
+}
+
+// hitURL is the page a hit opens.
+func hitURL(h searchHit, open lessonOpener) string {
+	if h.Type == search.TypeLesson && h.LessonID != "" && open(h.CourseID) {
+		return "/learn/" + url.PathEscape(h.LessonID)
+	}
+	return "/courses/" + url.PathEscape(h.CourseID)
+}
+
 // groupHits groups hits by course, in the order their best hit ranks. A
 // snippet that is just a title highlights that title instead of repeating
 // it underneath.
-func groupHits(hits []searchHit) []resultGroup {
+func groupHits(hits []searchHit, open lessonOpener) []resultGroup {
 	var out []resultGroup
 	at := map[string]int{}
 	for _, h := range hits {
@@ -123,6 +159,9 @@ func groupHits(hits []searchHit) []resultGroup {
 			out = append(out, resultGroup{CourseID: h.CourseID, Title: h.Title})
 		}
 		g := &out[i]
+		if h.Type == search.TypeLesson && h.LessonID != "" && !open(h.CourseID) {
+			g.Locked = true
+		}
 		text := snippetText(h.Snippet)
 		switch {
 		case text == h.Title:
@@ -130,10 +169,10 @@ func groupHits(hits []searchHit) []resultGroup {
 				g.TitleHTML = safeSnippet(h.Snippet)
 			}
 			if h.Type == search.TypeLesson && h.LessonID != "" {
-				g.Lessons = append(g.Lessons, resultLesson{ID: h.LessonID, Title: h.LessonTitle})
+				g.Lessons = append(g.Lessons, resultLesson{ID: h.LessonID, URL: hitURL(h, open), Title: h.LessonTitle})
 			}
 		case h.Type == search.TypeLesson && h.LessonID != "":
-			l := resultLesson{ID: h.LessonID, Title: h.LessonTitle}
+			l := resultLesson{ID: h.LessonID, URL: hitURL(h, open), Title: h.LessonTitle}
 			if text == h.LessonTitle {
 				l.TitleHTML = safeSnippet(h.Snippet)
 			} else {
@@ -160,7 +199,8 @@ func formatMS(lang string, ms float64) string {
 // searchPage: GET /search?q=&category=&offset=, the results grouped by
 // course, 20 hits a page.
 func (a *App) searchPage(c *fiber.Ctx) error {
-	q, err := searchQuery(c, currentUser(c))
+	u := currentUser(c)
+	q, err := searchQuery(c, u)
 	if err != nil {
 		return err
 	}
@@ -202,7 +242,7 @@ func (a *App) searchPage(c *fiber.Ctx) error {
 	for _, name := range content.Categories {
 		v.Facets = append(v.Facets, facetLink{Name: name, Count: facets[name], URL: searchURL(q.Text, name, 0), Current: name == q.Category})
 	}
-	v.Groups = groupHits(res.Hits)
+	v.Groups = groupHits(res.Hits, a.lessonOpener(c, u))
 	v.Total, v.Took = res.Total, formatMS(langOf(c), res.TookMS)
 	if len(res.Hits) > 0 {
 		v.From, v.To = q.Offset+1, q.Offset+len(res.Hits)
@@ -241,7 +281,8 @@ type suggestResponse struct {
 // searchSuggest: GET /search/suggest?q=, the first 8 hits as JSON for the
 // header box. Errors are JSON too (isAPI).
 func (a *App) searchSuggest(c *fiber.Ctx) error {
-	q, err := searchQuery(c, currentUser(c))
+	u := currentUser(c)
+	q, err := searchQuery(c, u)
 	if err != nil {
 		return err
 	}
@@ -256,13 +297,10 @@ func (a *App) searchSuggest(c *fiber.Ctx) error {
 		return err
 	}
 	out.Total, out.TookMS = res.Total, res.TookMS
+	open := a.lessonOpener(c, u)
 	for _, h := range res.Hits {
-		u := "/courses/" + url.PathEscape(h.CourseID)
-		if h.Type == search.TypeLesson && h.LessonID != "" {
-			u = "/learn/" + url.PathEscape(h.LessonID)
-		}
 		h.Snippet = string(safeSnippet(h.Snippet))
-		out.Hits = append(out.Hits, suggestion{searchHit: h, URL: u})
+		out.Hits = append(out.Hits, suggestion{searchHit: h, URL: hitURL(h, open)})
 	}
 	return c.JSON(out)
 }

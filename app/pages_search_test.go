@@ -63,6 +63,9 @@ func newSearchFixture(t *testing.T, e *testEnv) searchFixture {
 		"Integritas kerja", "Disiplin")
 	f.xss, _ = seedSearchCourse(t, e, xssTitle, "Manajerial", false, "Tata naskah")
 	f.draft, _ = seedSearchCourse(t, e, "Kebijakan Rahasia Draf", "Manajerial", true, "Dokumen terbatas")
+	// The first learner follows Prima and Budaya; the second follows nothing.
+	enrolled(t, e, learnerNIP, f.prima.ID)
+	enrolled(t, e, learnerNIP, f.budaya.ID)
 	e.indexNow(t)
 	return f
 }
@@ -105,6 +108,13 @@ func TestSearchPageGroupsByCourse(t *testing.T) {
 	if !strings.Contains(prima, f.primaLessons[0].ID) || !strings.Contains(prima, f.primaLessons[1].ID) || strings.Contains(prima, f.budayaLessons[0].ID) {
 		t.Errorf("Prima's group holds the wrong lessons:\n%s", prima)
 	}
+	mustNotContain(t, "search page", r.body, `data-testid="enrol-to-open"`)
+	// A learner not enrolled is led to the course page, where they can
+	// enrol, instead of a lesson they may not open.
+	r2 := signedIn(t, e, learner2NIP).get("/search?q=integritas")
+	mustContain(t, "not enrolled", r2.body, `<a href="/courses/`+f.prima.ID+`"><mark>Integritas</mark> layanan</a>`,
+		`<a href="/courses/`+f.budaya.ID+`"><mark>Integritas</mark> kerja</a>`, `data-testid="enrol-to-open"`)
+	mustNotContain(t, "not enrolled", r2.body, `href="/learn/`)
 	// The results page and the header box are plain GET forms.
 	mustContain(t, "search page", r.body, `<form method="get" action="/search" role="search" class="site-search"`,
 		`<label for="site-search-q" class="sr">`, `<label for="q">`, `value="integritas"`)
@@ -180,8 +190,8 @@ func TestSearchPageEscapesTitles(t *testing.T) {
 	mustNotContain(t, "search arsip", r.body, `<img src=x`, `<img src="x"`)
 	for _, m := range regexp.MustCompile(`(?s)<ol class="results" data-testid="results">(.*?)</ol>`).FindAllSubmatch(r.body, -1) {
 		// Inside the results, no tag but ours and <mark>.
-		for _, tag := range regexp.MustCompile(`<[^>]*>`).FindAll(m[1], -1) {
-			if !regexp.MustCompile(`^</?(mark|li|h2|a|ul|p)( (class|href|data-course|data-lesson|aria-label)="[^"<>]*")*>$`).Match(tag) {
+		for _, tag := range anyTag.FindAll(m[1], -1) {
+			if !ourTag.Match(tag) {
 				t.Errorf("unexpected markup in the results: %s", tag)
 			}
 		}
@@ -208,6 +218,11 @@ func TestSearchPageEscapesTitles(t *testing.T) {
 		t.Errorf("search.js uses innerHTML %d times; only the snippet may", n)
 	}
 }
+
+var (
+	anyTag = regexp.MustCompile(`<[^>]*>`)
+	ourTag = regexp.MustCompile(`^</?(mark|li|h2|a|ul|p)( (class|href|data-course|data-lesson|data-testid|aria-label)="[^"<>]*")*>$`)
+)
 
 func servedJSFile(t *testing.T, b *browser, name string) string {
 	t.Helper()
@@ -340,6 +355,17 @@ func TestSearchSuggest(t *testing.T) {
 	if !lessons[f.primaLessons[0].ID] || !lessons[f.budayaLessons[0].ID] {
 		t.Errorf("suggested lessons %v", lessons)
 	}
+	// Not enrolled: the lessons lead to their course pages.
+	var s2 suggestResponse
+	r2 := signedIn(t, e, learner2NIP).get("/search/suggest?q=integritas")
+	if err := json.Unmarshal(r2.body, &s2); err != nil || len(s2.Hits) != 3 {
+		t.Fatalf("suggest for learner2: %v %s", err, r2.body)
+	}
+	for _, h := range s2.Hits {
+		if h.URL != "/courses/"+h.CourseID {
+			t.Errorf("suggestion for a learner not enrolled leads to %q", h.URL)
+		}
+	}
 	// The last word counts as a prefix while typing (the search package
 	// does prefixes); a course hit opens the course page.
 	s = get("pelayanan pri")
@@ -381,6 +407,7 @@ func TestSearchPagePaging(t *testing.T) {
 		titles[i] = fmt.Sprintf("Bagian %d", i+1)
 	}
 	c, _ := seedSearchCourse(t, e, "Anggaran Daerah", "Manajerial", false, titles...)
+	enrolled(t, e, learnerNIP, c.ID)
 	e.indexNow(t)
 	b := signedIn(t, e, learnerNIP)
 
