@@ -285,3 +285,38 @@ func TestCertificateIssuedOnce(t *testing.T) {
 		t.Errorf("admin pdf: %d", r.StatusCode)
 	}
 }
+
+// TestQuizDrawAndShuffle: each attempt gets N of the M questions, fixed by
+// the server when it starts, in an order of its own.
+func TestQuizDrawAndShuffle(t *testing.T) {
+	e := newEnv(t, nil)
+	f := newFixture(t, e)
+	q := mustStatus(t, e.api("POST", "/api/v1/quizzes", f.tokens["owner"],
+		quizBody(f.course, f.module, map[string]any{"draw": 2, "shuffle_questions": true, "shuffle_options": true, "max_attempts": 0})), 201, "quiz")
+	seen := map[string]bool{}
+	orders := map[string]bool{}
+	for i := 0; i < 12; i++ {
+		at := mustStatus(t, e.api("POST", "/api/v1/quizzes/"+q["id"].(string)+"/attempts", f.tokens["enrolled"], nil), 201, "start")
+		qs := at["questions"].([]any)
+		if len(qs) != 2 {
+			t.Fatalf("attempt drew %d questions, want 2", len(qs))
+		}
+		key := ""
+		for _, x := range qs {
+			id := x.(map[string]any)["id"].(string)
+			seen[id] = true
+			key += id + ","
+		}
+		orders[key] = true
+		// The served order is fixed: reading the attempt gives it again.
+		again := mustStatus(t, e.api("GET", "/api/v1/attempts/"+at["id"].(string), f.tokens["enrolled"], nil), 200, "get")
+		if fmt.Sprint(again["questions"]) != fmt.Sprint(at["questions"]) {
+			t.Fatalf("served questions changed between reads")
+		}
+		mustStatus(t, e.api("POST", "/api/v1/attempts/"+at["id"].(string)+"/submit", f.tokens["enrolled"], nil), 200, "submit")
+	}
+	// 12 draws of 2 from 4: every question shows up, in several orders.
+	if len(seen) != 4 || len(orders) < 3 {
+		t.Errorf("draws covered %d questions in %d orders", len(seen), len(orders))
+	}
+}
