@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html"
 	"strings"
+	"sync"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
@@ -17,7 +18,16 @@ type Markdown struct {
 	md     goldmark.Markdown
 	policy *bluemonday.Policy
 	strict *bluemonday.Policy
+	// rendered keeps recent renderings: a lesson is read far more often
+	// than it changes, and rendering is a pure function of the text.
+	mu       sync.Mutex
+	rendered map[string]string
+	size     int
 }
+
+// maxRendered bounds the rendering cache, in bytes of source and HTML;
+// past it the cache starts over.
+const maxRendered = 16 << 20
 
 // NewMarkdown builds the renderer once; it is safe for concurrent use.
 func NewMarkdown() *Markdown {
@@ -33,11 +43,25 @@ func NewMarkdown() *Markdown {
 
 // HTML renders and sanitises.
 func (m *Markdown) HTML(src string) string {
+	m.mu.Lock()
+	out, ok := m.rendered[src]
+	m.mu.Unlock()
+	if ok {
+		return out
+	}
 	var buf bytes.Buffer
 	if err := m.md.Convert([]byte(src), &buf); err != nil {
 		return html.EscapeString(src)
 	}
-	return m.policy.Sanitize(buf.String())
+	out = m.policy.Sanitize(buf.String())
+	m.mu.Lock()
+	if m.rendered == nil || m.size+len(src)+len(out) > maxRendered {
+		m.rendered, m.size = map[string]string{}, 0
+	}
+	m.rendered[src] = out
+	m.size += len(src) + len(out)
+	m.mu.Unlock()
+	return out
 }
 
 // Text is the plain text of the Markdown, for search and summaries.
