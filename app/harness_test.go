@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -205,6 +204,3 @@ func (b *browser) login(nip string) resp {
 	tok := b.csrf("/login")
 	return b.post("/login", url.Values{"_csrf": {tok}, "nip": {nip}, "password": {testPass}, "next": {"/"}})
 }
-
-// dataDir is where the embedded stores live for this env.
-func (e *testEnv) dataFile(name string) string { return filepath.Join(e.dir, name) }

@@ -42,10 +42,9 @@ type s3Fixture struct {
 	course string
 	file   string
 
-	mu        sync.Mutex
-	asset     string // uploaded through the API
-	directUp  bool   // directKey written by minio-go
-	assetSize int64
+	mu       sync.Mutex
+	asset    string // uploaded through the API
+	directUp bool   // directKey written by minio-go
 }
 
 var (
