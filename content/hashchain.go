@@ -22,7 +22,12 @@ import (
 // dropped under memory pressure, is hashed at completion by reading it
 // back from the object store.
 const (
-	maxPendingBytes = 256 << 20
+	// maxPendingBytes bounds the parts held for all uploads together, and
+	// maxPendingParts those of one upload: a browser sends 3 parts at once,
+	// so 2 held is the usual case; a part that does not fit waits for the
+	// chain (see waitForChain).
+	maxPendingBytes = 64 << 20
+	maxPendingParts = 2
 	pendingTTL      = 15 * time.Minute
 )
 
@@ -35,15 +40,40 @@ type partBuffers struct {
 	mu    sync.Mutex
 	bytes int64
 	parts map[string]map[int]pendingPart
-	locks map[string]*sync.Mutex
+	// reserved counts parts being received into a buffer, per upload.
+	reserved map[string]int
+	locks    map[string]*sync.Mutex
+	// free recycles part-sized buffers: a 1 GiB upload would otherwise
+	// allocate a hundred 8 MiB buffers, and the heap grows with them.
+	free sync.Pool
+}
+
+// buffer returns an empty buffer able to hold n bytes.
+func (p *partBuffers) buffer(n int64) []byte {
+	if n <= PartSize {
+		if b, ok := p.free.Get().(*[]byte); ok {
+			return (*b)[:0]
+		}
+		return make([]byte, 0, PartSize)
+	}
+	return make([]byte, 0, n)
+}
+
+// recycle gives a buffer back once its bytes are hashed.
+func (p *partBuffers) recycle(b []byte) {
+	if cap(b) == PartSize {
+		b = b[:0]
+		p.free.Put(&b)
+	}
 }
 
 func newPartBuffers() *partBuffers {
-	return &partBuffers{parts: map[string]map[int]pendingPart{}, locks: map[string]*sync.Mutex{}}
+	return &partBuffers{parts: map[string]map[int]pendingPart{}, reserved: map[string]int{}, locks: map[string]*sync.Mutex{}}
 }
 
-// reserve claims room for n bytes; false when the cache is full.
-func (p *partBuffers) reserve(n int64, now time.Time) bool {
+// reserve claims room for n bytes of upload id; false when the cache or
+// the upload's share of it is full.
+func (p *partBuffers) reserve(id string, n int64, now time.Time) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for id, ps := range p.parts {
@@ -57,23 +87,33 @@ func (p *partBuffers) reserve(n int64, now time.Time) bool {
 			delete(p.parts, id)
 		}
 	}
-	if p.bytes+n > maxPendingBytes {
+	if p.bytes+n > maxPendingBytes || len(p.parts[id])+p.reserved[id] >= maxPendingParts {
 		return false
 	}
+	p.reserved[id]++
 	p.bytes += n
 	return true
 }
 
 // release gives back a reservation that was not used.
-func (p *partBuffers) release(n int64) {
+func (p *partBuffers) release(id string, n int64) {
 	p.mu.Lock()
 	p.bytes -= n
+	p.unreserve(id)
 	p.mu.Unlock()
 }
 
+func (p *partBuffers) unreserve(id string) {
+	if p.reserved[id]--; p.reserved[id] <= 0 {
+		delete(p.reserved, id)
+	}
+}
+
+// put turns a reservation into a held part.
 func (p *partBuffers) put(id string, n int, data []byte, now time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.unreserve(id)
 	if p.parts[id] == nil {
 		p.parts[id] = map[int]pendingPart{}
 	}
@@ -100,6 +140,7 @@ func (p *partBuffers) drop(id string) {
 	defer p.mu.Unlock()
 	for _, pp := range p.parts[id] {
 		p.bytes -= int64(len(pp.data))
+		p.recycle(pp.data)
 	}
 	delete(p.parts, id)
 	delete(p.locks, id)
@@ -155,6 +196,7 @@ func (s *Service) advanceHash(ctx context.Context, id string) error {
 			return err
 		}
 		h.Write(data)
+		s.pending.recycle(data)
 		state := hashState(h)
 		_, err = docs.Update(ctx, s.docs.C(collUploads), id, func(d *Upload) error {
 			if d.HashedParts == k {

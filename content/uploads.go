@@ -222,18 +222,30 @@ func (s *Service) PutPart(ctx context.Context, u User, id string, n int, length 
 		r = io.MultiReader(bytes.NewReader(head), body)
 	}
 	var sink partSink
-	if up.HashedParts == n-1 {
+	reserved := false
+	if up.HashedParts != n-1 {
+		reserved = s.pending.reserve(id, length, s.now())
+		if !reserved {
+			// Neither next in the chain nor room to hold it: let the
+			// chain catch up first. The client's connection just stalls
+			// a moment, and nothing has to be read back at completion.
+			up = s.waitForChain(ctx, up, n-1)
+		}
+	}
+	switch {
+	case up.HashedParts == n-1:
 		if h, err := restoreHash(up.HashState); err == nil {
 			sink.h = h
 			r = io.TeeReader(r, h)
 		}
-	} else if s.pending.reserve(length, s.now()) {
-		sink.buf = bytes.NewBuffer(make([]byte, 0, length))
+	case reserved:
+		sink.buf = bytes.NewBuffer(s.pending.buffer(length))
 		r = io.TeeReader(r, sink.buf)
 	}
 	p, err := s.blobs.PutPart(ctx, up.Key, up.BackendID, n, r, length)
 	if err != nil && sink.buf != nil {
-		s.pending.release(length)
+		s.pending.release(id, length)
+		s.pending.recycle(sink.buf.Bytes())
 	}
 	if errors.Is(err, blobs.ErrSizeMismatch) {
 		return ReceivedPart{}, &ValidationError{Fields: map[string]string{"size": fmt.Sprintf("bagian %d harus tepat %d byte", n, length)}}
@@ -259,7 +271,8 @@ func (s *Service) PutPart(ctx context.Context, u User, id string, n int, length 
 	})
 	if err != nil {
 		if sink.buf != nil {
-			s.pending.release(length)
+			s.pending.release(id, length)
+			s.pending.recycle(sink.buf.Bytes())
 		}
 		return ReceivedPart{}, mapErr(err, "upload "+id)
 	}
@@ -324,6 +337,25 @@ func (s *Service) CompleteUpload(ctx context.Context, u User, id string) (Asset,
 		return Asset{}, mapErr(err, "upload")
 	}
 	return a, nil
+}
+
+// chainWait bounds how long a part waits for the hash chain; past it the
+// part goes in unhashed and is read back at completion.
+const chainWait = time.Minute
+
+// waitForChain waits until the upload's hash chain has reached part k
+// (or passed it), and returns the upload as it then is.
+func (s *Service) waitForChain(ctx context.Context, up Upload, k int) Upload {
+	deadline := time.Now().Add(chainWait)
+	for up.HashedParts < k && time.Now().Before(deadline) && ctx.Err() == nil {
+		time.Sleep(20 * time.Millisecond)
+		var d Upload
+		if _, err := s.docs.C(collUploads).Get(ctx, up.ID, &d); err != nil {
+			return up
+		}
+		up.HashedParts, up.HashState = d.HashedParts, d.HashState
+	}
+	return up
 }
 
 // finishHash continues the SHA-256 chain over the parts it did not see
