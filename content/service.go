@@ -70,8 +70,10 @@ type Service struct {
 	now   func() time.Time
 	// pending holds upload parts that arrived ahead of the hash chain.
 	pending *partBuffers
-	catalog *ttlCache[CatalogQuery, CourseList]
-	quizzes *ttlCache[string, Quiz]
+	// chainWait: see the constant; tests shorten it.
+	chainWait time.Duration
+	catalog   *ttlCache[CatalogQuery, CourseList]
+	quizzes   *ttlCache[string, Quiz]
 	// dummyHash is checked when an account does not exist, so a login for
 	// an unknown NIP takes as long as one for a known NIP.
 	dummyHash string
@@ -87,7 +89,7 @@ func New(d docs.Store, b blobs.Store, opts Options) (*Service, error) {
 	if opts.UploadMax <= 0 {
 		opts.UploadMax = 4 << 30
 	}
-	return &Service{docs: d, blobs: b, opts: opts, md: NewMarkdown(), now: time.Now, pending: newPartBuffers(),
+	return &Service{docs: d, blobs: b, opts: opts, md: NewMarkdown(), now: time.Now, pending: newPartBuffers(), chainWait: chainWait,
 		catalog: &ttlCache[CatalogQuery, CourseList]{ttl: catalogTTL}, quizzes: &ttlCache[string, Quiz]{ttl: quizTTL}, dummyHash: dummy}, nil
 }
 

@@ -340,13 +340,15 @@ func (s *Service) CompleteUpload(ctx context.Context, u User, id string) (Asset,
 }
 
 // chainWait bounds how long a part waits for the hash chain; past it the
-// part goes in unhashed and is read back at completion.
-const chainWait = time.Minute
+// part goes in unhashed and is read back at completion. Long enough for
+// the part before it to finish on a fair link, short enough that a client
+// resending an earlier part is not held up long.
+const chainWait = 10 * time.Second
 
 // waitForChain waits until the upload's hash chain has reached part k
 // (or passed it), and returns the upload as it then is.
 func (s *Service) waitForChain(ctx context.Context, up Upload, k int) Upload {
-	deadline := time.Now().Add(chainWait)
+	deadline := time.Now().Add(s.chainWait)
 	for up.HashedParts < k && time.Now().Before(deadline) && ctx.Err() == nil {
 		time.Sleep(20 * time.Millisecond)
 		var d Upload
