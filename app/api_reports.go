@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"html/template"
+	"math"
 	"strconv"
 	"strings"
 
@@ -130,14 +131,7 @@ func (a *App) quizStats(c *fiber.Ctx) error {
 		"pass_rate": round3(st.PassRate), "histogram": st.Histogram, "questions": qs})
 }
 
-func round3(x float64) float64 { return float64(int64(x*1000+0.5*sign(x))) / 1000 }
-
-func sign(x float64) float64 {
-	if x < 0 {
-		return -1
-	}
-	return 1
-}
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
 // quizResultsCSV: GET /api/v1/quizzes/{id}/results.csv (owners): every
 // submitted attempt with its per-question scores.

@@ -59,7 +59,7 @@ func (a *App) putPart(c *fiber.Ctx) error {
 	}
 	var body io.Reader = c.Context().RequestBodyStream()
 	if body == nil {
-		body = bytesReader(c.Body())
+		body = bytes.NewReader(c.Body())
 	}
 	p, err := a.svc.PutPart(c.UserContext(), *currentUser(c), param(c, "id"), n, length, body)
 	if errors.Is(err, content.ErrUnsupportedType) {
@@ -86,5 +86,3 @@ func (a *App) abortUpload(c *fiber.Ctx) error {
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"time"
@@ -17,7 +18,7 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 	if !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
 		return &apiError{Status: 415, Code: "unsupported_media_type", Message: "kirim isi permintaan sebagai application/json"}
 	}
-	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
+	dec := json.NewDecoder(bytes.NewReader(c.Body()))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return errBadRequest("JSON tidak valid: " + err.Error())

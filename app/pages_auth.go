@@ -106,10 +106,11 @@ func (a *App) home(c *fiber.Ctx) error {
 	if u == nil {
 		return c.Redirect("/login")
 	}
-	jp, err := a.svc.JPThisYear(c.UserContext(), u.NIP)
+	year, err := a.svc.JPFor(c.UserContext(), u.NIP, a.svc.CurrentYear())
 	if err != nil {
 		return err
 	}
+	jp := year.Total
 	mine, err := a.svc.MyCourses(c.UserContext(), u.NIP)
 	if err != nil {
 		return err
@@ -119,14 +120,10 @@ func (a *App) home(c *fiber.Ctx) error {
 		return err
 	}
 	v := homeView{
-		Year: a.svc.Now().Year(), JP: jp, JPCapped: min(jp, content.JPTarget), Target: content.JPTarget,
+		Year: year.Year, JP: jp, JPCapped: min(jp, content.JPTarget), Target: content.JPTarget,
 		Remaining: max(content.JPTarget-jp, 0), Continue: cont, ContinueLesson: lesson, Courses: mine,
 	}
-	year, err := a.svc.JPFor(c.UserContext(), u.NIP, a.svc.CurrentYear())
-	if err != nil {
-		return err
-	}
-	v.Year, v.Credits = year.Year, year.Credits
+	v.Credits = year.Credits
 	for _, ec := range mine {
 		if ec.Certificate != "" {
 			v.Certificates = append(v.Certificates, certificateRow{Course: ec.Course, Code: ec.Certificate,

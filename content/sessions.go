@@ -161,9 +161,3 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	}
 	return removed, nil
 }
-
-// JPThisYear sums the JP credited to the user in the current calendar year.
-func (s *Service) JPThisYear(ctx context.Context, nip string) (int, error) {
-	j, err := s.JPFor(ctx, nip, s.CurrentYear())
-	return j.Total, err
-}

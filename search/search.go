@@ -20,6 +20,23 @@ const (
 	TypeLesson = "lesson"
 )
 
+// Field names of a Doc, as both backends index, store and filter them
+// (the Doc's JSON names).
+const (
+	FieldID          = "id"
+	FieldType        = "type"
+	FieldCourseID    = "course_id"
+	FieldLessonID    = "lesson_id"
+	FieldTitle       = "title"
+	FieldSummary     = "summary"
+	FieldLessonTitle = "lesson_title"
+	FieldBody        = "body"
+	FieldCategory    = "category"
+	FieldLevel       = "level"
+	FieldOwners      = "owners"
+	FieldStatus      = "status"
+)
+
 // Doc is one indexed entry: a course, or one lesson of a course.
 type Doc struct {
 	ID          string   `json:"id"`   // unique: course id, or course id + "_" + lesson id

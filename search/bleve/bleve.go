@@ -40,17 +40,17 @@ const (
 
 // Field names, as indexed and as stored.
 const (
-	fTitle       = "title"
-	fSummary     = "summary"
-	fLessonTitle = "lesson_title"
-	fBody        = "body"
-	fType        = "type"
-	fCourseID    = "course_id"
-	fLessonID    = "lesson_id"
-	fCategory    = "category"
-	fLevel       = "level"
-	fStatus      = "status"
-	fOwners      = "owners"
+	fTitle       = search.FieldTitle
+	fSummary     = search.FieldSummary
+	fLessonTitle = search.FieldLessonTitle
+	fBody        = search.FieldBody
+	fType        = search.FieldType
+	fCourseID    = search.FieldCourseID
+	fLessonID    = search.FieldLessonID
+	fCategory    = search.FieldCategory
+	fLevel       = search.FieldLevel
+	fStatus      = search.FieldStatus
+	fOwners      = search.FieldOwners
 )
 
 // stemSuffix names the stemmed copy of a text field: "title" is indexed

@@ -45,18 +45,18 @@ const (
 
 // Field names, as sent in documents and used in settings and filters.
 const (
-	fID          = "id"
-	fTitle       = "title"
-	fSummary     = "summary"
-	fLessonTitle = "lesson_title"
-	fBody        = "body"
-	fType        = "type"
-	fCourseID    = "course_id"
-	fLessonID    = "lesson_id"
-	fCategory    = "category"
-	fLevel       = "level"
-	fStatus      = "status"
-	fOwners      = "owners"
+	fID          = search.FieldID
+	fTitle       = search.FieldTitle
+	fSummary     = search.FieldSummary
+	fLessonTitle = search.FieldLessonTitle
+	fBody        = search.FieldBody
+	fType        = search.FieldType
+	fCourseID    = search.FieldCourseID
+	fLessonID    = search.FieldLessonID
+	fCategory    = search.FieldCategory
+	fLevel       = search.FieldLevel
+	fStatus      = search.FieldStatus
+	fOwners      = search.FieldOwners
 
 	// Stemmed copies of the text fields: the words of each, folded, stop
 	// words dropped, stemmed (indonesian.Analyze). Searchable, never
