@@ -25,7 +25,7 @@ const (
 	// mp4Head sniffs as MP4 (an ftyp box), so the server accepts the file.
 	mp4Head = "\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
 	// uploadParallel is how many parts the browser uploader sends at once.
-	uploadParallel = 3
+	uploadParallel = 4
 	directKey      = "bench/direct-1gib.mp4"
 )
 

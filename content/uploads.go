@@ -224,7 +224,14 @@ func (s *Service) PutPart(ctx context.Context, u User, id string, n int, length 
 	var sink partSink
 	reserved := false
 	if up.HashedParts != n-1 {
-		reserved = s.pending.reserve(id, length, s.now())
+		if reserved = s.pending.reserve(id, length, s.now()); reserved {
+			if b, err := s.pending.buffer(int(length)); err == nil {
+				sink.buf = &heldBuffer{b: b}
+			} else {
+				s.pending.release(id, length)
+				reserved = false
+			}
+		}
 		if !reserved {
 			// Neither next in the chain nor room to hold it: let the
 			// chain catch up first. The client's connection just stalls
@@ -239,13 +246,12 @@ func (s *Service) PutPart(ctx context.Context, u User, id string, n int, length 
 			r = io.TeeReader(r, h)
 		}
 	case reserved:
-		sink.buf = bytes.NewBuffer(s.pending.buffer(length))
 		r = io.TeeReader(r, sink.buf)
 	}
 	p, err := s.blobs.PutPart(ctx, up.Key, up.BackendID, n, r, length)
-	if err != nil && sink.buf != nil {
+	if err != nil && reserved {
 		s.pending.release(id, length)
-		s.pending.recycle(sink.buf.Bytes())
+		s.pending.recycle(sink.buf.b)
 	}
 	if errors.Is(err, blobs.ErrSizeMismatch) {
 		return ReceivedPart{}, &ValidationError{Fields: map[string]string{"size": fmt.Sprintf("bagian %d harus tepat %d byte", n, length)}}
@@ -270,14 +276,17 @@ func (s *Service) PutPart(ctx context.Context, u User, id string, n int, length 
 		return nil
 	})
 	if err != nil {
-		if sink.buf != nil {
+		if reserved {
 			s.pending.release(id, length)
-			s.pending.recycle(sink.buf.Bytes())
+			s.pending.recycle(sink.buf.b)
 		}
 		return ReceivedPart{}, mapErr(err, "upload "+id)
 	}
-	if sink.buf != nil {
-		s.pending.put(id, n, sink.buf.Bytes(), s.now())
+	if state != nil {
+		s.pending.wake(id)
+	}
+	if reserved {
+		s.pending.put(id, n, sink.buf.b, s.now())
 	}
 	return rp, s.advanceHash(ctx, id)
 }
@@ -345,19 +354,35 @@ func (s *Service) CompleteUpload(ctx context.Context, u User, id string) (Asset,
 // resending an earlier part is not held up long.
 const chainWait = 10 * time.Second
 
+// chainPoll is how often a waiting part looks for a chain advanced by
+// another instance.
+const chainPoll = 250 * time.Millisecond
+
 // waitForChain waits until the upload's hash chain has reached part k
 // (or passed it), and returns the upload as it then is.
 func (s *Service) waitForChain(ctx context.Context, up Upload, k int) Upload {
-	deadline := time.Now().Add(s.chainWait)
-	for up.HashedParts < k && time.Now().Before(deadline) && ctx.Err() == nil {
-		time.Sleep(20 * time.Millisecond)
+	deadline := time.NewTimer(s.chainWait)
+	defer deadline.Stop()
+	for {
+		// Woken by this instance's chain; another instance's is polled.
+		advanced := s.pending.advanced(up.ID)
 		var d Upload
 		if _, err := s.docs.C(collUploads).Get(ctx, up.ID, &d); err != nil {
 			return up
 		}
 		up.HashedParts, up.HashState = d.HashedParts, d.HashState
+		if up.HashedParts >= k {
+			return up
+		}
+		select {
+		case <-advanced:
+		case <-time.After(chainPoll):
+		case <-deadline.C:
+			return up
+		case <-ctx.Done():
+			return up
+		}
 	}
-	return up
 }
 
 // finishHash continues the SHA-256 chain over the parts it did not see

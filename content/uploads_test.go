@@ -49,7 +49,7 @@ func TestHashChainWithParallelParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := make([]byte, 4*PartSize+999)
+	data := make([]byte, 5*PartSize+999) // 6 parts
 	copy(data, "\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2")
 	for i := 24; i < len(data); i++ {
 		data[i] = byte(i * 31 / 7)
@@ -61,13 +61,18 @@ func TestHashChainWithParallelParts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Each group is sent at once, like the browser's parallel parts.
+		// Each group is sent at once, like the browser's parallel parts;
+		// a negative number is that part sent 200 ms after the others.
 		for _, group := range order {
 			var wg sync.WaitGroup
 			for _, n := range group {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
+					if n < 0 {
+						n = -n
+						time.Sleep(200 * time.Millisecond)
+					}
 					if _, err := s.PutPart(ctx, trainer, up.ID, n, int64(len(part(n))), bytes.NewReader(part(n))); err != nil {
 						t.Error(err)
 					}
@@ -88,20 +93,25 @@ func TestHashChainWithParallelParts(t *testing.T) {
 		}
 		return got, a
 	}
-	// Two parts ahead of the chain at most, as with 3 in flight: all hashed
-	// by the time the last part lands.
-	got, _ := upload([]int{2, 3}, []int{1}, []int{5}, []int{4})
-	if got.HashedParts != 5 {
-		t.Fatalf("hash chain reached part %d of 5 before completion", got.HashedParts)
+	// Parts ahead of the chain are held: all hashed by the time the last
+	// part lands.
+	got, _ := upload([]int{2, 3}, []int{1}, []int{5, 6}, []int{4})
+	if got.HashedParts != 6 {
+		t.Fatalf("hash chain reached part %d of 6 before completion", got.HashedParts)
 	}
 	if s.pending.bytes != 0 || len(s.pending.reserved) != 0 {
 		t.Errorf("%d bytes, %v reservations left", s.pending.bytes, s.pending.reserved)
 	}
-	// More parts ahead than are held, and the parts before them only sent
-	// afterwards: the third waits for the chain in vain, goes in unhashed
-	// and is read back at completion; the digest is still the file's.
+	// Five parts ahead and room for four: one waits for the chain, which
+	// wakes it when part 1 lands, and it is hashed on the way through.
+	if got, _ := upload([]int{2, 3, 4, 5, 6, -1}); got.HashedParts != 6 {
+		t.Fatalf("hash chain reached part %d of 6 with a part waiting", got.HashedParts)
+	}
+	// The same, but part 1 comes only after the wait ran out: that part
+	// goes in unhashed, the chain stops before it, and completion reads
+	// the rest back; the digest is still the file's.
 	s.chainWait = 200 * time.Millisecond
-	if got, _ := upload([]int{5, 4, 3}, []int{2, 1}); got.HashedParts == 5 {
-		t.Log("all parts held this time")
+	if got, _ := upload([]int{6, 5, 4, 3, 2}, []int{1}); got.HashedParts == 6 {
+		t.Fatalf("all 6 parts hashed, though only %d can be held", maxPendingParts)
 	}
 }

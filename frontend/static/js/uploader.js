@@ -22,7 +22,7 @@
   var cancelBtn = document.getElementById('upload-cancel');
   var csrf = root.dataset.csrf;
   var course = root.dataset.course;
-  var PARALLEL = 3;
+  var PARALLEL = 4;
 
   var st = null; // the running upload
 
