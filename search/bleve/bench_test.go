@@ -3,16 +3,13 @@ package bleve
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/kotalama/kompeten/search"
-	"github.com/kotalama/kompeten/search/indonesian"
 	"github.com/kotalama/kompeten/search/searchtest"
 )
 
@@ -43,94 +40,20 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// benchVocabulary is the words of the relevance set plus generated
-// Indonesian-like fillers (consonant-vowel syllables, some with affixes),
-// so the dictionary has the size and shape fuzzy and prefix queries walk.
-func benchVocabulary(r *rand.Rand) (real, all []string) {
-	seen := map[string]bool{}
-	for _, d := range searchtest.Relevance() {
-		for _, w := range indonesian.Words(d.Title + " " + d.Summary + " " + d.LessonTitle + " " + d.Body) {
-			if !seen[w] && len(w) > 2 {
-				seen[w] = true
-				real = append(real, w)
-			}
-		}
-	}
-	slices.Sort(real)
-	cons := []string{"b", "c", "d", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "w", "y", "ng", "ny"}
-	vows := []string{"a", "i", "u", "e", "o", "a", "a"}
-	pre := []string{"", "", "", "me", "mem", "pe", "pen", "di", "ber", "ter", "ke"}
-	suf := []string{"", "", "", "an", "kan", "i", "nya"}
-	all = slices.Clone(real)
-	for len(all) < 20_000 {
-		var b strings.Builder
-		b.WriteString(pre[r.IntN(len(pre))])
-		for range 2 + r.IntN(2) {
-			b.WriteString(cons[r.IntN(len(cons))])
-			b.WriteString(vows[r.IntN(len(vows))])
-		}
-		if r.IntN(2) == 0 {
-			b.WriteString(cons[r.IntN(12)])
-		}
-		b.WriteString(suf[r.IntN(len(suf))])
-		if w := b.String(); !seen[w] {
-			seen[w] = true
-			all = append(all, w)
-		}
-	}
-	return real, all
-}
-
 func benchSetup(b *testing.B) {
 	bench.once.Do(func() {
-		r := rand.New(rand.NewPCG(2026, 1))
-		real, vocab := benchVocabulary(r)
-		// Zipf-like: a few words are common, most are rare.
-		zipf := rand.NewZipf(r, 1.1, 2, uint64(len(vocab)-1))
-		perm := r.Perm(len(vocab))
-		word := func() string {
-			if r.IntN(4) == 0 {
-				return real[r.IntN(len(real))] // the domain words are common
-			}
-			return vocab[perm[zipf.Uint64()]]
-		}
-		sentence := func(n int) string {
-			ws := make([]string, n)
-			for i := range ws {
-				ws[i] = word()
-			}
-			return strings.Join(ws, " ")
-		}
+		lib, queries := searchtest.Library(2026, benchLessons/10, 10, benchWords)
+		bench.queries = queries
 		cats := []string{"Teknis", "Manajerial", "Sosial Kultural"}
 		var docs []search.Doc
-		for c := 0; c < benchLessons/10; c++ {
-			title, summary := sentence(4), sentence(12)
+		for c, course := range lib {
 			cid := fmt.Sprintf("b%04d", c)
-			for l := range 10 {
+			for l, lesson := range course.Lessons {
 				docs = append(docs, search.Doc{
 					ID: fmt.Sprintf("%s_l%02d", cid, l), Type: search.TypeLesson, CourseID: cid, LessonID: fmt.Sprintf("l%02d", l),
-					Title: title, Summary: summary, LessonTitle: sentence(4), Body: sentence(benchWords),
+					Title: course.Title, Summary: course.Summary, LessonTitle: lesson.Title, Body: lesson.Body,
 					Category: cats[c%3], Level: "dasar", Owners: []string{"tr"}, Status: "published",
 				})
-			}
-		}
-		// The query mix: single words, typos, prefixes, two words.
-		for i := 0; len(bench.queries) < 400; i++ {
-			w := real[r.IntN(len(real))]
-			switch i % 4 {
-			case 0:
-				bench.queries = append(bench.queries, w)
-			case 1:
-				if len(w) >= 6 {
-					k := 1 + r.IntN(len(w)-2)
-					bench.queries = append(bench.queries, w[:k]+w[k+1:]) // one letter dropped
-				}
-			case 2:
-				if len(w) >= 5 {
-					bench.queries = append(bench.queries, w[:3+r.IntN(len(w)-4)])
-				}
-			case 3:
-				bench.queries = append(bench.queries, w+" "+real[r.IntN(len(real))])
 			}
 		}
 
@@ -148,6 +71,9 @@ func benchSetup(b *testing.B) {
 				return
 			}
 		}
+		settle(bench.idx)
+		// What the pause after a bulk load would start (compactAfter).
+		bench.idx.compact()
 		settle(bench.idx)
 		bench.build = time.Since(start)
 	})

@@ -2,11 +2,16 @@ package bleve
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kotalama/kompeten/search"
+	"github.com/kotalama/kompeten/search/indonesian"
 	"github.com/kotalama/kompeten/search/searchtest"
 )
 
@@ -98,5 +103,101 @@ func TestMappingIgnoresUnmappedAndUsesKeywordFields(t *testing.T) {
 		if res.Total != want {
 			t.Errorf("%+v: Total %d, want %d", q, res.Total, want)
 		}
+	}
+}
+
+// TestCompactsWhenWritesPause: compaction waits for writes to pause, each
+// write restarting the wait, and then runs once.
+func TestCompactsWhenWritesPause(t *testing.T) {
+	idx, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = idx.Close() })
+	var calls atomic.Int32
+	idx.compactAfter = 300 * time.Millisecond
+	idx.onPause = func() { calls.Add(1) }
+	ctx := context.Background()
+	for n := range 5 {
+		d := search.Doc{ID: fmt.Sprintf("c%d", n), Type: search.TypeCourse, CourseID: fmt.Sprintf("c%d", n),
+			Title: "Kursus", Category: "Teknis", Status: "published"}
+		if err := idx.Upsert(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond) // shorter than the pause
+	}
+	if n := calls.Load(); n != 0 {
+		t.Fatalf("compaction ran %d times while writes went on", n)
+	}
+	if err := idx.Delete(ctx, "c0"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for calls.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(600 * time.Millisecond)
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("compaction ran %d times after writes paused, want 1", n)
+	}
+}
+
+// TestCompactMergesIntoOneSegment: what compaction does, on an index that
+// Bleve left in several segments, loses nothing.
+func TestCompactMergesIntoOneSegment(t *testing.T) {
+	idx, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = idx.Close() })
+	idx.onPause = func() {}
+	ctx := context.Background()
+	const total = 2000
+	for b := 0; b < total; b += 200 {
+		var docs []search.Doc
+		for n := b; n < b+200; n++ {
+			docs = append(docs, search.Doc{ID: fmt.Sprintf("c%d", n), Type: search.TypeCourse, CourseID: fmt.Sprintf("c%d", n),
+				Title: fmt.Sprintf("Kursus pelayanan %d", n), Category: "Teknis", Status: "published"})
+		}
+		if err := idx.Upsert(ctx, docs...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	idx.compact()
+	if n := idx.segments(); n > 1 {
+		t.Fatalf("%d segments after compact, want 1", n)
+	}
+	res, err := idx.Search(ctx, search.Query{Text: "pelayanan"})
+	if err != nil || res.Total != total {
+		t.Fatalf("%d hits after compaction (%v), want %d", res.Total, err, total)
+	}
+}
+
+// TestStemIsInTheWord: the highlighter skips stemming a word that does
+// not contain the query stem but its first letter, which holds only if
+// Tala strips affixes and changes no more than the stem's first letter.
+func TestStemIsInTheWord(t *testing.T) {
+	var text []string
+	for _, d := range searchtest.Relevance() {
+		text = append(text, d.Title, d.Summary, d.LessonTitle, d.Body)
+	}
+	lib, _ := searchtest.Library(7, 20, 5, 100)
+	for _, c := range lib {
+		for _, l := range c.Lessons {
+			text = append(text, l.Title, l.Body)
+		}
+	}
+	n := 0
+	for _, s := range text {
+		for _, w := range indonesian.Words(s) {
+			stem := indonesian.Stem(w)
+			if len(stem) > 1 && !strings.Contains(w, stem[1:]) {
+				t.Errorf("%q stems to %q", w, stem)
+			}
+			n++
+		}
+	}
+	if n < 10000 {
+		t.Fatalf("only %d words checked", n)
 	}
 }

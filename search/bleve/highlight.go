@@ -26,15 +26,15 @@ func spans(text string, words []word, stems map[string]string, typos bool) []sni
 		if indonesian.IsStopWord(t.Term) {
 			continue
 		}
-		stem := ""
-		for _, w := range words {
-			if stem == "" && !w.prefixOnly {
-				var ok bool
-				if stem, ok = stems[t.Term]; !ok {
-					stem = indonesian.Stem(t.Term)
-					stems[t.Term] = stem
-				}
+		stem := func() string {
+			s, ok := stems[t.Term]
+			if !ok {
+				s = indonesian.Stem(t.Term)
+				stems[t.Term] = s
 			}
+			return s
+		}
+		for _, w := range words {
 			if matchWord(w, t.Term, stem, typos) {
 				out = append(out, snippet.Span{Start: t.Start, End: t.End})
 				break
@@ -44,23 +44,32 @@ func spans(text string, words []word, stems map[string]string, typos bool) []sni
 	return out
 }
 
-func matchWord(w word, term, stem string, typos bool) bool {
+// matchWord reports whether term (of a stored field) matches query word
+// w; stem gives term's stem, computed only when needed: most words of a
+// body match nothing, and stemming each was most of the work.
+func matchWord(w word, term string, stem func() string, typos bool) bool {
 	if w.prefix && len(w.raw) >= minPrefix && strings.HasPrefix(term, w.raw) {
 		return true
 	}
 	if w.prefixOnly {
 		return false
 	}
-	if term == w.raw || stem == w.stem {
+	if term == w.raw {
 		return true
 	}
 	if !typos {
-		return false
+		// Tala only strips affixes and may change the first letter of
+		// what remains (menyapu: sapu), so a word whose stem is w.stem
+		// contains all of w.stem but its first letter.
+		return strings.Contains(term, w.stem[min(1, len(w.stem)):]) && stem() == w.stem
+	}
+	if stem() == w.stem {
+		return true
 	}
 	if k := search.Typos(w.raw); k > 0 && strings.HasPrefix(term, w.raw[:typoExactPrefix]) && levenshtein(term, w.raw, k) <= k {
 		return true
 	}
-	if k := search.Typos(w.stem); k > 0 && levenshtein(stem, w.stem, k) <= k {
+	if k := search.Typos(w.stem); k > 0 && levenshtein(stem(), w.stem, k) <= k {
 		return true
 	}
 	return false

@@ -23,9 +23,15 @@ const (
 
 // Query shaping that bounds the work of one search.
 const (
-	// minPrefix is the shortest last word searched as a prefix: one or
-	// two letters would expand to a large part of the dictionary.
+	// minPrefix is the shortest last word searched as a prefix: one
+	// letter would expand to a large part of the dictionary.
 	minPrefix = 2
+	// minBodyPrefix is the shortest prefix also looked for in bodies.
+	// Bodies hold most of the dictionary: "pen" expands to hundreds of
+	// words there, in nearly every lesson, and took 240 ms; in titles and
+	// summaries it stays cheap, and while a word is that short, matches
+	// in titles are the ones worth showing.
+	minBodyPrefix = 4
 	// typoExactPrefix letters at the start of a word must be typed right
 	// for a typo match. Meilisearch counts a wrong first letter as two
 	// typos; requiring it keeps the edit automaton on one branch of the
@@ -43,6 +49,9 @@ type word struct {
 	// else ("di" while typing "digital"); stop words are not indexed, so
 	// it can only match as a prefix.
 	prefixOnly bool
+	// typos are the indexed words within typo reach of raw, and
+	// stemTypos the stems within reach of stem (see expandTypos).
+	typos, stemTypos []typoCandidate
 }
 
 // parseWords turns query text into words: folded, stop words dropped, the
@@ -69,7 +78,7 @@ func parseWords(text string) []word {
 }
 
 // wordQuery matches one word in any text field, any way it may match;
-// typos only when typos is set.
+// by typo only when typos is set (see expandTypos).
 func wordQuery(w word, typos bool) query.Query {
 	d := blevesearch.NewDisjunctionQuery()
 	add := func(q interface {
@@ -80,38 +89,74 @@ func wordQuery(w word, typos bool) query.Query {
 		q.SetBoost(boost)
 		d.AddQuery(q)
 	}
-	rawTypos, stemTypos := search.Typos(w.raw), search.Typos(w.stem)
-	if !typos {
-		rawTypos, stemTypos = 0, 0
+	// oneOf matches any of the candidates in field, each weighed down by
+	// its distance as Bleve's fuzzy query does.
+	oneOf := func(cands []typoCandidate, field string, boost float64) {
+		if len(cands) == 0 {
+			return
+		}
+		alt := blevesearch.NewDisjunctionQuery()
+		for _, c := range cands {
+			t := blevesearch.NewTermQuery(c.term)
+			t.SetField(field)
+			t.SetBoost(boost / float64(c.dist+1))
+			alt.AddQuery(t)
+		}
+		d.AddQuery(alt)
 	}
+	n := len([]rune(w.raw))
 	for _, f := range textFields {
 		stemField := f.name + stemSuffix
-		if w.prefix && len([]rune(w.raw)) >= minPrefix {
+		if w.prefix && n >= minPrefix && (f.name != fBody || n >= minBodyPrefix) {
 			add(blevesearch.NewPrefixQuery(w.raw), f.name, f.boost*weightPrefix)
 		}
 		if w.prefixOnly {
 			continue
 		}
-		add(blevesearch.NewTermQuery(w.raw), f.name, f.boost*weightExact)
-		add(blevesearch.NewTermQuery(w.stem), stemField, f.boost*weightStem)
-		if rawTypos > 0 {
-			fq := blevesearch.NewFuzzyQuery(w.raw)
-			fq.SetFuzziness(rawTypos)
-			fq.SetPrefix(typoExactPrefix)
-			add(fq, f.name, f.boost*weightTypo)
+		// In a body the word as typed is not told from its other forms:
+		// only the stem is looked up (its postings include the exact
+		// word's), so a body is read once per word instead of twice.
+		// Titles and summaries still rank the exact word first.
+		if f.name != fBody {
+			add(blevesearch.NewTermQuery(w.raw), f.name, f.boost*weightExact)
 		}
-		// A typo on the stem bridges the forms Tala does not conflate
-		// ("pemusnahan" and "dimusnahkan", stemmed "usnah" and
-		// "musnah"). Only for words that were stemmed: a root's typos
-		// are the raw query's, and each fuzzy query costs an automaton.
-		if stemTypos > 0 && w.stem != w.raw {
-			fq := blevesearch.NewFuzzyQuery(w.stem)
-			fq.SetFuzziness(stemTypos)
-			fq.SetPrefix(0)
-			add(fq, stemField, f.boost*weightTypo/2)
+		add(blevesearch.NewTermQuery(w.stem), stemField, f.boost*weightStem)
+		if typos {
+			oneOf(w.typos, f.name, f.boost*weightTypo)
+			// A typo on the stem bridges the forms Tala does not
+			// conflate ("pemusnahan" and "dimusnahkan", stemmed "usnah"
+			// and "musnah").
+			oneOf(w.stemTypos, stemField, f.boost*weightTypo/2)
 		}
 	}
 	return d
+}
+
+// expandTypos finds each word's typo candidates in the index's
+// dictionaries: for the word as typed (its first letter typed right,
+// which Meilisearch counts as two typos otherwise), and for its stem when
+// it was stemmed (a root's typos are the word's own).
+func (i *Index) expandTypos(words []word) error {
+	raw, stemmed, err := i.dictionaries()
+	if err != nil {
+		return err
+	}
+	for n, w := range words {
+		if w.prefixOnly {
+			continue
+		}
+		if k := search.Typos(w.raw); k > 0 {
+			if words[n].typos, err = typoTerms(raw, w.raw, k, typoExactPrefix); err != nil {
+				return err
+			}
+		}
+		if k := search.Typos(w.stem); k > 0 && w.stem != w.raw {
+			if words[n].stemTypos, err = typoTerms(stemmed, w.stem, k, 0); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // buildQuery combines the words (all of them required, or any of them
@@ -137,24 +182,34 @@ func buildQuery(q search.Query, words []word, all, typos bool) query.Query {
 		}
 		text = d
 	}
-	c := blevesearch.NewConjunctionQuery(text)
+	must := []query.Query{text}
 	term := func(field, value string) query.Query {
 		t := blevesearch.NewTermQuery(value)
 		t.SetField(field)
 		return t
 	}
 	if q.Category != "" {
-		c.AddQuery(term(fCategory, q.Category))
+		must = append(must, term(fCategory, q.Category))
 	}
 	if q.Level != "" {
-		c.AddQuery(term(fLevel, q.Level))
+		must = append(must, term(fLevel, q.Level))
 	}
-	if !q.All {
-		vis := blevesearch.NewDisjunctionQuery(term(fStatus, "published"))
-		if q.Owner != "" {
-			vis.AddQuery(term(fOwners, q.Owner))
+	if q.All {
+		if len(must) == 1 {
+			return text
 		}
-		c.AddQuery(vis)
+		return blevesearch.NewConjunctionQuery(must...)
 	}
-	return c
+	// Visibility excludes what is hidden rather than requiring what is
+	// published: nearly every entry is published, and a required term
+	// would be walked for each of them; drafts are few.
+	hidden := blevesearch.NewBooleanQuery()
+	hidden.AddMust(blevesearch.NewDisjunctionQuery(term(fStatus, "draft"), term(fStatus, "archived")))
+	if q.Owner != "" {
+		hidden.AddMustNot(term(fOwners, q.Owner))
+	}
+	b := blevesearch.NewBooleanQuery()
+	b.AddMust(must...)
+	b.AddMustNot(hidden)
+	return b
 }
