@@ -49,8 +49,9 @@ type partBuffers struct {
 	locks    map[string]*sync.Mutex
 	// waiters are closed when the upload's chain advances (see wake).
 	waiters map[string]chan struct{}
-	// free keeps buffers for reuse, up to maxPendingBytes in all: mapping
-	// and faulting in 8 MiB for every part cost more than hashing it.
+	// free keeps buffers for reuse, so that held and free buffers stay
+	// within maxPendingBytes: mapping and faulting in 8 MiB for every
+	// part cost more than hashing it.
 	free      [][]byte
 	freeBytes int64
 }
@@ -78,7 +79,7 @@ func (p *partBuffers) recycle(b []byte) {
 }
 
 func (p *partBuffers) recycleLocked(b []byte) {
-	if p.freeBytes+int64(cap(b)) > maxPendingBytes {
+	if p.bytes+p.freeBytes+int64(cap(b)) > maxPendingBytes {
 		freePart(b)
 		return
 	}
