@@ -201,3 +201,31 @@ func TestStemIsInTheWord(t *testing.T) {
 		t.Fatalf("only %d words checked", n)
 	}
 }
+
+// TestTypoFindsWordsIndexedLater: the typo dictionaries follow writes, so
+// a word added after the first typo search is found by typo too.
+func TestTypoFindsWordsIndexedLater(t *testing.T) {
+	idx, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = idx.Close() })
+	ctx := context.Background()
+	doc := func(id, title string) search.Doc {
+		return search.Doc{ID: id, Type: search.TypeCourse, CourseID: id, Title: title, Category: "Teknis", Status: "published"}
+	}
+	if err := idx.Upsert(ctx, doc("c1", "Etika pelayanan publik")); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := idx.Search(ctx, search.Query{Text: "kepemimpinn"}); err != nil || res.Total != 0 {
+		t.Fatalf("before: %d hits, %v", res.Total, err)
+	}
+	if err := idx.Upsert(ctx, doc("c2", "Dasar kepemimpinan")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(dictRefresh + 100*time.Millisecond)
+	res, err := idx.Search(ctx, search.Query{Text: "kepemimpinn"})
+	if err != nil || res.Total != 1 || res.Hits[0].ID != "c2" {
+		t.Fatalf("after: %+v, %v; want c2 by typo", res, err)
+	}
+}
