@@ -15,14 +15,20 @@ import (
 	"github.com/kotalama/kompeten/search/searchtest"
 )
 
+// openTemp opens an index in a temporary directory, closed after the test.
+func openTemp(t *testing.T) *Index {
+	t.Helper()
+	idx, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = idx.Close() })
+	return idx
+}
+
 func TestConformance(t *testing.T) {
 	searchtest.Run(t, func(t *testing.T) search.Index {
-		idx, err := Open(t.TempDir())
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		t.Cleanup(func() { _ = idx.Close() })
-		return idx
+		return openTemp(t)
 	})
 }
 
@@ -109,11 +115,7 @@ func TestMappingIgnoresUnmappedAndUsesKeywordFields(t *testing.T) {
 // TestCompactsWhenWritesPause: compaction waits for writes to pause, each
 // write restarting the wait, and then runs once.
 func TestCompactsWhenWritesPause(t *testing.T) {
-	idx, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = idx.Close() })
+	idx := openTemp(t)
 	var calls atomic.Int32
 	idx.compactAfter = 300 * time.Millisecond
 	idx.onPause = func() { calls.Add(1) }
@@ -145,11 +147,7 @@ func TestCompactsWhenWritesPause(t *testing.T) {
 // TestCompactMergesIntoOneSegment: what compaction does, on an index that
 // Bleve left in several segments, loses nothing.
 func TestCompactMergesIntoOneSegment(t *testing.T) {
-	idx, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = idx.Close() })
+	idx := openTemp(t)
 	idx.onPause = func() {}
 	ctx := context.Background()
 	const total = 2000
@@ -205,11 +203,7 @@ func TestStemIsInTheWord(t *testing.T) {
 // TestTypoFindsWordsIndexedLater: the typo dictionaries follow writes, so
 // a word added after the first typo search is found by typo too.
 func TestTypoFindsWordsIndexedLater(t *testing.T) {
-	idx, err := Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = idx.Close() })
+	idx := openTemp(t)
 	ctx := context.Background()
 	doc := func(id, title string) search.Doc {
 		return search.Doc{ID: id, Type: search.TypeCourse, CourseID: id, Title: title, Category: "Teknis", Status: "published"}
