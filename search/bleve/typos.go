@@ -20,8 +20,9 @@ import (
 // field (and one of their stems); the words it finds are then looked up
 // as plain terms in each field.
 
-// maxTypoTerms bounds the words one typo expands to, as Bleve's own
-// fuzzy searcher limits its candidates.
+// maxTypoTerms bounds the words one query word expands to by typo, so a
+// short stem in a large dictionary cannot turn one search into thousands
+// of term lookups.
 const maxTypoTerms = 256
 
 // dictRefresh is how stale the dictionaries may be: a word indexed in the
