@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,6 +106,10 @@ type Index struct {
 	onPause      func()
 
 	dicts dicts // for typo matching
+
+	// running admits one search per CPU at a time; the rest wait their
+	// turn in order (see Search).
+	running chan struct{}
 }
 
 // Compaction: Bleve writes each batch as a segment and merges them in
@@ -140,7 +145,7 @@ func Open(dir string) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bleve: open %s: %w", path, err)
 	}
-	i := &Index{idx: idx, fresh: fresh, compactAfter: compactAfter}
+	i := &Index{idx: idx, fresh: fresh, compactAfter: compactAfter, running: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	i.onPause = i.compact
 	return i, nil
 }
@@ -301,6 +306,16 @@ func (i *Index) compact() {
 // Every word must match (in any field) for a hit; when no entry has them
 // all, it answers with the entries that have any of them instead.
 func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, error) {
+	// A search is CPU work from start to end. Run all that arrive at
+	// once and each slows the others, their garbage piles up for the
+	// collector, and the scheduler finishes some long after others that
+	// came later; taken in turn, one per CPU, they finish in order.
+	select {
+	case i.running <- struct{}{}:
+		defer func() { <-i.running }()
+	case <-ctx.Done():
+		return search.Result{}, fmt.Errorf("bleve: search %q: %w", q.Text, ctx.Err())
+	}
 	// Like Meilisearch, exact words come before typos: typo matching (a
 	// fuzzy automaton per word and field, most of a search's cost) runs
 	// only when the words as typed, their stems and the last word's
