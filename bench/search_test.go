@@ -101,7 +101,7 @@ func BenchmarkSearch(b *testing.B) {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
 			total := 300 * clients
 			if clients > 1 {
-				total = 3000
+				total = 10000
 			}
 			do := func(ctx context.Context, i int) (int64, error) {
 				q := queries[i%len(queries)]

@@ -31,7 +31,8 @@ const (
 	// the analyzer changes: the next Open then builds a fresh index beside
 	// the old one (which it removes), and Fresh tells the caller to reindex.
 	// v2: Indonesian analysis, a stemmed copy of every text field.
-	version = 2
+	// v3: no doc values for the category (see facets.go).
+	version = 3
 	dirBase = "courses_v"
 
 	// snippetWidth is how many bytes of a long field a snippet shows.
@@ -110,6 +111,9 @@ type Index struct {
 	// running admits one search per CPU at a time; the rest wait their
 	// turn in order (see Search).
 	running chan struct{}
+
+	catMu sync.Mutex
+	cats  *catTable // for category counts, see facets.go
 }
 
 // Compaction: Bleve writes each batch as a segment and merges them in
@@ -189,11 +193,11 @@ func newMapping() mapping.IndexMapping {
 		return m
 	}
 
-	kw := func(store, docValues bool) *mapping.FieldMapping {
+	kw := func(store bool) *mapping.FieldMapping {
 		m := blevesearch.NewKeywordFieldMapping()
 		m.Analyzer = keyword.Name
 		m.Store = store
-		m.DocValues = docValues // only facets need them
+		m.DocValues = false // no sorting or Bleve facets
 		m.IncludeInAll = false
 		return m
 	}
@@ -206,13 +210,13 @@ func newMapping() mapping.IndexMapping {
 			text(f.name, exactAnalyzer, true),
 			text(f.name+stemSuffix, stemAnalyzer, false))
 	}
-	d.AddFieldMappingsAt(fType, kw(true, false))
-	d.AddFieldMappingsAt(fCourseID, kw(true, false))
-	d.AddFieldMappingsAt(fLessonID, kw(true, false))
-	d.AddFieldMappingsAt(fCategory, kw(false, true))
-	d.AddFieldMappingsAt(fLevel, kw(false, false))
-	d.AddFieldMappingsAt(fStatus, kw(false, false))
-	d.AddFieldMappingsAt(fOwners, kw(false, false))
+	d.AddFieldMappingsAt(fType, kw(true))
+	d.AddFieldMappingsAt(fCourseID, kw(true))
+	d.AddFieldMappingsAt(fLessonID, kw(true))
+	d.AddFieldMappingsAt(fCategory, kw(false))
+	d.AddFieldMappingsAt(fLevel, kw(false))
+	d.AddFieldMappingsAt(fStatus, kw(false))
+	d.AddFieldMappingsAt(fOwners, kw(false))
 
 	m := blevesearch.NewIndexMapping()
 	m.DefaultMapping = d
@@ -323,26 +327,21 @@ func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 	words := parseWords(q.Text)
 	limit, _ := q.Page()
 	typos := false
-	res, err := i.search(ctx, q, words, true, false)
+	res, facets, err := i.search(ctx, q, words, true, false)
 	if err == nil && int(res.Total) < limit && len(words) > 0 {
 		typos = true
 		if err = i.expandTypos(words); err == nil {
-			res, err = i.search(ctx, q, words, true, true)
+			res, facets, err = i.search(ctx, q, words, true, true)
 		}
 	}
 	if err == nil && res.Total == 0 && len(words) > 1 {
-		res, err = i.search(ctx, q, words, false, true)
+		res, facets, err = i.search(ctx, q, words, false, true)
 	}
 	if err != nil {
 		return search.Result{}, fmt.Errorf("bleve: search %q: %w", q.Text, i.convert(err))
 	}
 
-	out := search.Result{Total: int(res.Total), Facets: map[string]int{}, Hits: make([]search.Hit, 0, len(res.Hits))}
-	if f := res.Facets[fCategory]; f != nil && f.Terms != nil {
-		for _, t := range f.Terms.Terms() {
-			out.Facets[t.Term] = t.Count
-		}
-	}
+	out := search.Result{Total: int(res.Total), Facets: facets, Hits: make([]search.Hit, 0, len(res.Hits))}
 	stems := map[string]string{}
 	for _, h := range res.Hits {
 		str := func(f string) string { s, _ := h.Fields[f].(string); return s }
@@ -376,15 +375,20 @@ func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 	return out, nil
 }
 
-func (i *Index) search(ctx context.Context, q search.Query, words []word, all, typos bool) (*blevesearch.SearchResult, error) {
+// search runs one query and returns its hits and category counts.
+func (i *Index) search(ctx context.Context, q search.Query, words []word, all, typos bool) (*blevesearch.SearchResult, map[string]int, error) {
 	limit, offset := q.Page()
-	req := blevesearch.NewSearchRequestOptions(buildQuery(q, words, all, typos), limit, offset, false)
-	req.Fields = storedFields
+	cq := &countingQuery{Query: buildQuery(q, words, all, typos), idx: i}
 	// Score only: a tie-break on _id made Bleve look up the id of every
 	// matching document (15% of a search); equal scores keep the index's
 	// own order, which is stable for a given index state.
-	req.AddFacet(fCategory, blevesearch.NewFacetRequest(fCategory, 100))
-	return i.idx.SearchInContext(ctx, req)
+	req := blevesearch.NewSearchRequestOptions(cq, limit, offset, false)
+	req.Fields = storedFields
+	res, err := i.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, cq.facets(), nil
 }
 
 // distinctWords counts the different words (folded) the spans cover, how

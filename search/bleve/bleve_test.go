@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -74,7 +75,8 @@ func TestOpenRemovesOlderVersionsOnly(t *testing.T) {
 		t.Fatalf("Open: %v", err)
 	}
 	defer idx.Close()
-	for d, want := range map[string]bool{"courses_v0": false, "courses_v99": true, "other": true, "courses_v1": false, "courses_v2": true} {
+	current := dirBase + strconv.Itoa(version)
+	for d, want := range map[string]bool{"courses_v0": false, "courses_v99": true, "other": true, "courses_v1": false, current: true} {
 		_, err := os.Stat(filepath.Join(dir, d))
 		if got := err == nil; got != want {
 			t.Errorf("%s exists = %v, want %v", d, got, want)
@@ -221,5 +223,41 @@ func TestTypoFindsWordsIndexedLater(t *testing.T) {
 	res, err := idx.Search(ctx, search.Query{Text: "kepemimpinn"})
 	if err != nil || res.Total != 1 || res.Hits[0].ID != "c2" {
 		t.Fatalf("after: %+v, %v; want c2 by typo", res, err)
+	}
+}
+
+// TestCategoryCountsFollowWrites: the category table is rebuilt when
+// entries are added, and deleted entries are not counted.
+func TestCategoryCountsFollowWrites(t *testing.T) {
+	idx := openTemp(t)
+	ctx := context.Background()
+	doc := func(id, cat string) search.Doc {
+		return search.Doc{ID: id, Type: search.TypeCourse, CourseID: id, Title: "Pelayanan publik", Category: cat, Status: "published"}
+	}
+	counts := func() map[string]int {
+		t.Helper()
+		res, err := idx.Search(ctx, search.Query{Text: "pelayanan"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Facets
+	}
+	if err := idx.Upsert(ctx, doc("a", "Teknis"), doc("b", "Teknis"), doc("c", "Manajerial")); err != nil {
+		t.Fatal(err)
+	}
+	if got := counts(); got["Teknis"] != 2 || got["Manajerial"] != 1 || len(got) != 2 {
+		t.Fatalf("counts %v", got)
+	}
+	if err := idx.Upsert(ctx, doc("d", "Sosial Kultural"), doc("a", "Manajerial")); err != nil {
+		t.Fatal(err)
+	}
+	if got := counts(); got["Teknis"] != 1 || got["Manajerial"] != 2 || got["Sosial Kultural"] != 1 {
+		t.Fatalf("after adding d and moving a: %v", got)
+	}
+	if err := idx.Delete(ctx, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if got := counts(); got["Teknis"] != 0 || got["Manajerial"] != 2 || got["Sosial Kultural"] != 1 {
+		t.Fatalf("after deleting b: %v", got)
 	}
 }
