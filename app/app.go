@@ -254,6 +254,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 		defer close(done)
 		a.runWorkers(workers)
 	}()
+	go tuneGC(workers)
 	errc := make(chan error, 1)
 	go func() { errc <- a.fiber.Listener(ln) }()
 	if ready != nil {

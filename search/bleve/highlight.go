@@ -22,7 +22,7 @@ func spans(text string, words []word, stems map[string]string, typos bool) []sni
 		return nil
 	}
 	var out []snippet.Span
-	for _, t := range indonesian.Tokens(text) {
+	for t := range indonesian.EachToken(text) {
 		if indonesian.IsStopWord(t.Term) {
 			continue
 		}

@@ -9,6 +9,8 @@
 package indonesian
 
 import (
+	"iter"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -80,29 +82,35 @@ func isWordRune(r rune) bool {
 // Tokens splits text into words (runs of letters and digits; everything
 // else, hyphens and apostrophes included, separates) and folds each. The
 // offsets point into text. Words that fold to nothing are dropped.
-func Tokens(text string) []Token {
-	var out []Token
-	start := -1
-	flush := func(end int) {
-		if start < 0 {
-			return
-		}
-		if t := Normalize(text[start:end]); t != "" {
-			out = append(out, Token{Term: t, Start: start, End: end})
-		}
-		start = -1
-	}
-	for i, r := range text {
-		if isWordRune(r) {
+func Tokens(text string) []Token { return slices.Collect(EachToken(text)) }
+
+// EachToken yields the tokens of text one by one, as Tokens returns
+// them, without building the list: snippets scan the bodies of every hit.
+func EachToken(text string) iter.Seq[Token] {
+	return func(yield func(Token) bool) {
+		start := -1
+		flush := func(end int) bool {
 			if start < 0 {
-				start = i
+				return true
 			}
-			continue
+			t := Normalize(text[start:end])
+			ok := t == "" || yield(Token{Term: t, Start: start, End: end})
+			start = -1
+			return ok
 		}
-		flush(i)
+		for i, r := range text {
+			if isWordRune(r) {
+				if start < 0 {
+					start = i
+				}
+				continue
+			}
+			if !flush(i) {
+				return
+			}
+		}
+		flush(len(text))
 	}
-	flush(len(text))
-	return out
 }
 
 // Words returns the folded words of text, in order.
