@@ -39,8 +39,10 @@ func TestTuneGC(t *testing.T) {
 	if p := gcPercentNow(); p != gcPercent {
 		t.Fatalf("GC percent %d while serving, want %d", p, gcPercent)
 	}
-	if l := debug.SetMemoryLimit(-1); l != gcFloor {
-		t.Errorf("memory limit %d, want the floor %d", l, gcFloor)
+	// The live heap, and so the limit above the floor, depends on what
+	// the package's other tests left behind.
+	if l := debug.SetMemoryLimit(-1); l < gcFloor || l == math.MaxInt64 {
+		t.Errorf("memory limit %d, want at least the floor %d", l, gcFloor)
 	}
 	cancel()
 	<-done
