@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"strings"
@@ -76,6 +77,10 @@ func classify(err error) *apiError {
 		return &apiError{Status: 403, Code: "forbidden", Message: "tidak diizinkan"}
 	case errors.Is(err, content.ErrThrottled):
 		return &apiError{Status: 429, Code: "too_many_requests", Message: content.ErrThrottled.Error()}
+	case errors.Is(err, context.DeadlineExceeded):
+		// The request's deadline passed, most often waiting its turn
+		// (searches run one per CPU): the server is busy, not broken.
+		return &apiError{Status: 503, Code: "busy", Message: "server sedang sibuk; coba lagi sebentar"}
 	}
 	return &apiError{Status: 500, Code: "internal", Message: "kesalahan server; coba lagi nanti"}
 }
