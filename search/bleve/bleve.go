@@ -20,6 +20,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 
 	"github.com/kotalama/kompeten/search"
 	"github.com/kotalama/kompeten/search/indonesian"
@@ -375,17 +376,35 @@ func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 	return out, nil
 }
 
-// search runs one query and returns its hits and category counts.
+// search runs one query and returns its hits, with their stored fields,
+// and its category counts.
 func (i *Index) search(ctx context.Context, q search.Query, words []word, all, typos bool) (*blevesearch.SearchResult, map[string]int, error) {
 	limit, offset := q.Page()
+	// Opened first, so it holds the segments the search will see unless
+	// a write lands in between (see loadFields).
+	adv, err := i.idx.Advanced()
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer r.Close()
 	cq := &countingQuery{Query: buildQuery(q, words, all, typos), idx: i}
 	// Score only: a tie-break on _id made Bleve look up the id of every
 	// matching document (15% of a search); equal scores keep the index's
 	// own order, which is stable for a given index state.
 	req := blevesearch.NewSearchRequestOptions(cq, limit, offset, false)
-	req.Fields = storedFields
 	res, err := i.idx.SearchInContext(ctx, req)
 	if err != nil {
+		return nil, nil, err
+	}
+	var searched []segment.Segment
+	if cq.table != nil {
+		searched = cq.table.segs
+	}
+	if err := loadFields(r, searched, res.Hits); err != nil {
 		return nil, nil, err
 	}
 	return res, cq.facets(), nil

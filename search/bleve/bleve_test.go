@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	blevesearch "github.com/blevesearch/bleve/v2"
+
 	"github.com/kotalama/kompeten/search"
 	"github.com/kotalama/kompeten/search/indonesian"
 	"github.com/kotalama/kompeten/search/searchtest"
@@ -259,5 +261,46 @@ func TestCategoryCountsFollowWrites(t *testing.T) {
 	}
 	if got := counts(); got["Teknis"] != 0 || got["Manajerial"] != 2 || got["Sosial Kultural"] != 1 {
 		t.Fatalf("after deleting b: %v", got)
+	}
+}
+
+// TestLoadFieldsAfterAWrite: when the index changed between opening the
+// reader and the search, hits are loaded by id from the reader's state.
+func TestLoadFieldsAfterAWrite(t *testing.T) {
+	idx := openTemp(t)
+	idx.onPause = func() {}
+	ctx := context.Background()
+	doc := func(id, title string) search.Doc {
+		return search.Doc{ID: id, Type: search.TypeCourse, CourseID: id, Title: title, Category: "Teknis", Status: "published"}
+	}
+	if err := idx.Upsert(ctx, doc("a", "Pelayanan publik"), doc("b", "Pelayanan arsip")); err != nil {
+		t.Fatal(err)
+	}
+	adv, err := idx.idx.Advanced()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := adv.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	if err := idx.Upsert(ctx, doc("c", "Pelayanan digital")); err != nil {
+		t.Fatal(err)
+	}
+	cq := &countingQuery{Query: buildQuery(search.Query{All: true}, parseWords("pelayanan"), true, false), idx: idx}
+	res, err := idx.idx.SearchInContext(ctx, blevesearch.NewSearchRequestOptions(cq, 10, 0, false))
+	if err != nil || len(res.Hits) != 3 {
+		t.Fatalf("search: %v, %v", res, err)
+	}
+	if err := loadFields(old, cq.table.segs, res.Hits); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]interface{}{}
+	for _, h := range res.Hits {
+		got[h.ID] = h.Fields[fTitle]
+	}
+	if got["a"] != "Pelayanan publik" || got["b"] != "Pelayanan arsip" || got["c"] != nil {
+		t.Fatalf("titles loaded from the older reader: %v", got)
 	}
 }
