@@ -382,6 +382,9 @@ func (i *Index) search(ctx context.Context, q search.Query, words []word, all, t
 	limit, offset := q.Page()
 	// Opened first, so it holds the segments the search will see unless
 	// a write lands in between (see loadFields).
+	if i.closed.Load() {
+		return nil, nil, blevesearch.ErrorIndexClosed
+	}
 	adv, err := i.idx.Advanced()
 	if err != nil {
 		return nil, nil, err
@@ -389,6 +392,10 @@ func (i *Index) search(ctx context.Context, q search.Query, words []word, all, t
 	r, err := adv.Reader()
 	if err != nil {
 		return nil, nil, err
+	}
+	if snap, ok := r.(*scorch.IndexSnapshot); !ok || snap == nil {
+		// A closed scorch index hands out no snapshot.
+		return nil, nil, blevesearch.ErrorIndexClosed
 	}
 	defer r.Close()
 	cq := &countingQuery{Query: buildQuery(q, words, all, typos), idx: i}

@@ -317,6 +317,9 @@ func Filter(q search.Query) string {
 
 // Search answers q with the search key.
 func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, error) {
+	if i.closed.Load() {
+		return search.Result{}, fmt.Errorf("meili: search: %w", search.ErrUnavailable)
+	}
 	limit, offset := q.Page()
 	req := &meilisearch.SearchRequest{
 		Offset:                int64(offset),

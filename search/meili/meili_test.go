@@ -658,3 +658,18 @@ func TestMarkStemsKeepsTags(t *testing.T) {
 		t.Errorf("unbalanced marks in %q", html)
 	}
 }
+
+// TestClosedIsUnavailable: after Close, a search fails as unavailable
+// without a request, as the shared suite asks of every backend.
+func TestClosedIsUnavailable(t *testing.T) {
+	f, srv := newFake(t)
+	idx := openFake(t, f, srv, Config{})
+	_ = idx.Close()
+	n := len(f.requests())
+	if _, err := idx.Search(context.Background(), search.Query{Text: "pelayanan"}); !errors.Is(err, search.ErrUnavailable) {
+		t.Fatalf("Search after Close = %v, want ErrUnavailable", err)
+	}
+	if len(f.requests()) != n {
+		t.Error("a request was sent after Close")
+	}
+}

@@ -388,6 +388,9 @@ func Run(t *testing.T, open func(t *testing.T) search.Index) {
 		if err := idx.Ping(ctx); !errors.Is(err, search.ErrUnavailable) {
 			t.Errorf("Ping after Close = %v, want ErrUnavailable", err)
 		}
+		if _, err := idx.Search(ctx, search.Query{Text: "pelayanan"}); !errors.Is(err, search.ErrUnavailable) {
+			t.Errorf("Search after Close = %v, want ErrUnavailable", err)
+		}
 	})
 }
 
