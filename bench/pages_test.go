@@ -158,16 +158,7 @@ func BenchmarkPages(b *testing.B) {
 				} else {
 					req.Header.Set("Authorization", "Bearer "+learner)
 				}
-				res, err := hc.Do(req)
-				if err != nil {
-					return 0, err
-				}
-				n, err := io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-				if err == nil && res.StatusCode != 200 {
-					err = fmt.Errorf("%w: %d", errStatus, res.StatusCode)
-				}
-				return n, err
+				return fetch(hc, req)
 			}
 			for range b.N {
 				w := watchRSS(srv.Pid())

@@ -3,7 +3,6 @@ package bench
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -107,16 +106,7 @@ func BenchmarkSearch(b *testing.B) {
 				q := queries[i%len(queries)]
 				req, _ := http.NewRequestWithContext(ctx, "GET", srv.Base+"/api/v1/search?q="+url.QueryEscape(q), nil)
 				req.Header.Set("Authorization", "Bearer "+learner)
-				res, err := hc.Do(req)
-				if err != nil {
-					return 0, err
-				}
-				n, err := io.Copy(io.Discard, res.Body)
-				res.Body.Close()
-				if err == nil && res.StatusCode != 200 {
-					err = fmt.Errorf("%w: %d", errStatus, res.StatusCode)
-				}
-				return n, err
+				return fetch(hc, req)
 			}
 			runLoad(clients, 50, time.Minute, do) // warm-up
 			r := runLoad(clients, total, 5*time.Minute, do)

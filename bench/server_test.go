@@ -516,3 +516,18 @@ func randomHex(n int) string {
 }
 
 var errStatus = errors.New("unexpected status")
+
+// fetch sends req and reads the body to the end, a load generator's
+// request: the bytes read, and errStatus for anything but 200.
+func fetch(hc *http.Client, req *http.Request) (int64, error) {
+	res, err := hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if err == nil && res.StatusCode != 200 {
+		err = fmt.Errorf("%w: %d", errStatus, res.StatusCode)
+	}
+	return n, err
+}
