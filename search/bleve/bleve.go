@@ -44,21 +44,6 @@ const (
 	openTimeout = "5s"
 )
 
-// Field names, as indexed and as stored.
-const (
-	fTitle       = search.FieldTitle
-	fSummary     = search.FieldSummary
-	fLessonTitle = search.FieldLessonTitle
-	fBody        = search.FieldBody
-	fType        = search.FieldType
-	fCourseID    = search.FieldCourseID
-	fLessonID    = search.FieldLessonID
-	fCategory    = search.FieldCategory
-	fLevel       = search.FieldLevel
-	fStatus      = search.FieldStatus
-	fOwners      = search.FieldOwners
-)
-
 // stemSuffix names the stemmed copy of a text field: "title" is indexed
 // twice, folded as "title" and stemmed as "title_stem".
 const stemSuffix = "_stem"
@@ -70,16 +55,16 @@ var textFields = []struct {
 	boost float64
 	width int // snippet crop, 0 for whole short fields
 }{
-	{fTitle, 5, 0},
-	{fSummary, 3, snippetWidth},
-	{fLessonTitle, 2, 0},
-	{fBody, 1, snippetWidth},
+	{search.FieldTitle, 5, 0},
+	{search.FieldSummary, 3, snippetWidth},
+	{search.FieldLessonTitle, 2, 0},
+	{search.FieldBody, 1, snippetWidth},
 }
 
-var storedFields = []string{fType, fCourseID, fLessonID, fTitle, fSummary, fLessonTitle, fBody}
+var storedFields = []string{search.FieldType, search.FieldCourseID, search.FieldLessonID, search.FieldTitle, search.FieldSummary, search.FieldLessonTitle, search.FieldBody}
 
 // doc is what Bleve indexes: explicit tags so the mapping and the stored
-// field names cannot drift from the constants above.
+// field names cannot drift from search.Field*.
 type doc struct {
 	Type        string   `json:"type"`
 	CourseID    string   `json:"course_id"`
@@ -211,13 +196,13 @@ func newMapping() mapping.IndexMapping {
 			text(f.name, exactAnalyzer, true),
 			text(f.name+stemSuffix, stemAnalyzer, false))
 	}
-	d.AddFieldMappingsAt(fType, kw(true))
-	d.AddFieldMappingsAt(fCourseID, kw(true))
-	d.AddFieldMappingsAt(fLessonID, kw(true))
-	d.AddFieldMappingsAt(fCategory, kw(false))
-	d.AddFieldMappingsAt(fLevel, kw(false))
-	d.AddFieldMappingsAt(fStatus, kw(false))
-	d.AddFieldMappingsAt(fOwners, kw(false))
+	d.AddFieldMappingsAt(search.FieldType, kw(true))
+	d.AddFieldMappingsAt(search.FieldCourseID, kw(true))
+	d.AddFieldMappingsAt(search.FieldLessonID, kw(true))
+	d.AddFieldMappingsAt(search.FieldCategory, kw(false))
+	d.AddFieldMappingsAt(search.FieldLevel, kw(false))
+	d.AddFieldMappingsAt(search.FieldStatus, kw(false))
+	d.AddFieldMappingsAt(search.FieldOwners, kw(false))
 
 	m := blevesearch.NewIndexMapping()
 	m.DefaultMapping = d
@@ -361,14 +346,14 @@ func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 				break
 			}
 		}
-		typ := str(fType)
+		typ := str(search.FieldType)
 		out.Hits = append(out.Hits, search.Hit{
 			ID:          h.ID,
 			Type:        typ,
-			CourseID:    str(fCourseID),
-			LessonID:    str(fLessonID),
-			Title:       str(fTitle),
-			LessonTitle: str(fLessonTitle),
+			CourseID:    str(search.FieldCourseID),
+			LessonID:    str(search.FieldLessonID),
+			Title:       str(search.FieldTitle),
+			LessonTitle: str(search.FieldLessonTitle),
 			Snippet:     snippet.Pick(cands, fallback(typ)...),
 			Score:       h.Score,
 		})

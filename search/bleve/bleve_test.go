@@ -298,7 +298,7 @@ func TestLoadFieldsAfterAWrite(t *testing.T) {
 	}
 	got := map[string]interface{}{}
 	for _, h := range res.Hits {
-		got[h.ID] = h.Fields[fTitle]
+		got[h.ID] = h.Fields[search.FieldTitle]
 	}
 	if got["a"] != "Pelayanan publik" || got["b"] != "Pelayanan arsip" || got["c"] != nil {
 		t.Fatalf("titles loaded from the older reader: %v", got)

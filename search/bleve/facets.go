@@ -6,10 +6,12 @@ import (
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
-	"github.com/blevesearch/bleve/v2/search"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
 	index "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
+
+	"github.com/kotalama/kompeten/search"
 )
 
 // Category counts (the facet of a search) are counted as the collector
@@ -65,7 +67,7 @@ func sameSegments(a, b []segment.Segment) bool {
 
 func buildCategories(ctx context.Context, r index.IndexReader, segs []segment.Segment) (*catTable, error) {
 	t := &catTable{segs: segs}
-	fd, err := r.FieldDict(fCategory)
+	fd, err := r.FieldDict(search.FieldCategory)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +79,7 @@ func buildCategories(ctx context.Context, r index.IndexReader, segs []segment.Se
 		return nil, fmt.Errorf("bleve: %d categories, at most 255 can be counted", len(t.names))
 	}
 	for n, name := range t.names {
-		tfr, err := r.TermFieldReader(ctx, []byte(name), fCategory, false, false, false)
+		tfr, err := r.TermFieldReader(ctx, []byte(name), search.FieldCategory, false, false, false)
 		if err != nil {
 			return nil, err
 		}
@@ -103,7 +105,7 @@ type countingQuery struct {
 	table  *catTable
 }
 
-func (q *countingQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, o search.SearcherOptions) (search.Searcher, error) {
+func (q *countingQuery) Searcher(ctx context.Context, r index.IndexReader, m mapping.IndexMapping, o bsearch.SearcherOptions) (bsearch.Searcher, error) {
 	s, err := q.Query.Searcher(ctx, r, m, o)
 	if err != nil {
 		return nil, err
@@ -128,11 +130,11 @@ func (q *countingQuery) facets() map[string]int {
 }
 
 type countingSearcher struct {
-	search.Searcher
+	bsearch.Searcher
 	q *countingQuery
 }
 
-func (s *countingSearcher) count(d *search.DocumentMatch) {
+func (s *countingSearcher) count(d *bsearch.DocumentMatch) {
 	if d == nil {
 		return
 	}
@@ -142,13 +144,13 @@ func (s *countingSearcher) count(d *search.DocumentMatch) {
 	}
 }
 
-func (s *countingSearcher) Next(ctx *search.SearchContext) (*search.DocumentMatch, error) {
+func (s *countingSearcher) Next(ctx *bsearch.SearchContext) (*bsearch.DocumentMatch, error) {
 	d, err := s.Searcher.Next(ctx)
 	s.count(d)
 	return d, err
 }
 
-func (s *countingSearcher) Advance(ctx *search.SearchContext, id index.IndexInternalID) (*search.DocumentMatch, error) {
+func (s *countingSearcher) Advance(ctx *bsearch.SearchContext, id index.IndexInternalID) (*bsearch.DocumentMatch, error) {
 	d, err := s.Searcher.Advance(ctx, id)
 	s.count(d)
 	return d, err

@@ -107,7 +107,7 @@ func wordQuery(w word, typos bool) query.Query {
 	n := len([]rune(w.raw))
 	for _, f := range textFields {
 		stemField := f.name + stemSuffix
-		if w.prefix && n >= minPrefix && (f.name != fBody || n >= minBodyPrefix) {
+		if w.prefix && n >= minPrefix && (f.name != search.FieldBody || n >= minBodyPrefix) {
 			add(blevesearch.NewPrefixQuery(w.raw), f.name, f.boost*weightPrefix)
 		}
 		if w.prefixOnly {
@@ -117,7 +117,7 @@ func wordQuery(w word, typos bool) query.Query {
 		// only the stem is looked up (its postings include the exact
 		// word's), so a body is read once per word instead of twice.
 		// Titles and summaries still rank the exact word first.
-		if f.name != fBody {
+		if f.name != search.FieldBody {
 			add(blevesearch.NewTermQuery(w.raw), f.name, f.boost*weightExact)
 		}
 		add(blevesearch.NewTermQuery(w.stem), stemField, f.boost*weightStem)
@@ -189,10 +189,10 @@ func buildQuery(q search.Query, words []word, all, typos bool) query.Query {
 		return t
 	}
 	if q.Category != "" {
-		must = append(must, term(fCategory, q.Category))
+		must = append(must, term(search.FieldCategory, q.Category))
 	}
 	if q.Level != "" {
-		must = append(must, term(fLevel, q.Level))
+		must = append(must, term(search.FieldLevel, q.Level))
 	}
 	if q.All {
 		if len(must) == 1 {
@@ -204,9 +204,9 @@ func buildQuery(q search.Query, words []word, all, typos bool) query.Query {
 	// published: nearly every entry is published, and a required term
 	// would be walked for each of them; drafts are few.
 	hidden := blevesearch.NewBooleanQuery()
-	hidden.AddMust(blevesearch.NewDisjunctionQuery(term(fStatus, "draft"), term(fStatus, "archived")))
+	hidden.AddMust(blevesearch.NewDisjunctionQuery(term(search.FieldStatus, "draft"), term(search.FieldStatus, "archived")))
 	if q.Owner != "" {
-		hidden.AddMustNot(term(fOwners, q.Owner))
+		hidden.AddMustNot(term(search.FieldOwners, q.Owner))
 	}
 	b := blevesearch.NewBooleanQuery()
 	b.AddMust(must...)

@@ -6,7 +6,7 @@ import (
 	"sort"
 
 	"github.com/blevesearch/bleve/v2/index/scorch"
-	"github.com/blevesearch/bleve/v2/search"
+	bsearch "github.com/blevesearch/bleve/v2/search"
 	index "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
@@ -14,11 +14,11 @@ import (
 // loadFields fills in the stored fields of a page of hits. Bleve's own
 // loading looks each hit up again by its id and builds a document of all
 // its fields, most of a search's garbage; here they are read straight
-// from the segments, through r, a reader opened before the search. When
+// from the segments, through r, a reader opened before the bsearch. When
 // r's segments are the searched ones (nothing was merged or added in
 // between), the hits' internal numbers hold in r too; otherwise each hit
 // is looked up by id.
-func loadFields(r index.IndexReader, searched []segment.Segment, hits search.DocumentMatchCollection) error {
+func loadFields(r index.IndexReader, searched []segment.Segment, hits bsearch.DocumentMatchCollection) error {
 	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
 		return fmt.Errorf("bleve: stored fields need a scorch index, not %T", r)

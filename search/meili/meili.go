@@ -43,24 +43,10 @@ const (
 	pollInterval = 50 * time.Millisecond
 )
 
-// Field names, as sent in documents and used in settings and filters.
+// Stemmed copies of the text fields: the words of each, folded, stop
+// words dropped, stemmed (indonesian.Analyze). Searchable, never
+// displayed. The other field names are search.Field*.
 const (
-	fID          = search.FieldID
-	fTitle       = search.FieldTitle
-	fSummary     = search.FieldSummary
-	fLessonTitle = search.FieldLessonTitle
-	fBody        = search.FieldBody
-	fType        = search.FieldType
-	fCourseID    = search.FieldCourseID
-	fLessonID    = search.FieldLessonID
-	fCategory    = search.FieldCategory
-	fLevel       = search.FieldLevel
-	fStatus      = search.FieldStatus
-	fOwners      = search.FieldOwners
-
-	// Stemmed copies of the text fields: the words of each, folded, stop
-	// words dropped, stemmed (indonesian.Analyze). Searchable, never
-	// displayed.
 	fTitleStem       = "title_stem"
 	fSummaryStem     = "summary_stem"
 	fLessonTitleStem = "lesson_title_stem"
@@ -70,12 +56,12 @@ const (
 // textFields in order of weight: Meilisearch ranks by this order of
 // searchableAttributes, and ties in snippet choice go to the earlier one,
 // as in the Bleve backend.
-var textFields = []string{fTitle, fSummary, fLessonTitle, fBody}
+var textFields = []string{search.FieldTitle, search.FieldSummary, search.FieldLessonTitle, search.FieldBody}
 
 // searchable is the order Meilisearch's attribute rule ranks by: the text
 // as written first, then its stems, so a word matched as written in the
 // body still outranks a stem-only match in the title.
-var searchable = []string{fTitle, fSummary, fLessonTitle, fBody,
+var searchable = []string{search.FieldTitle, search.FieldSummary, search.FieldLessonTitle, search.FieldBody,
 	fTitleStem, fSummaryStem, fLessonTitleStem, fBodyStem}
 
 // rankingRules are Meilisearch's defaults, written out so the index does
@@ -83,9 +69,9 @@ var searchable = []string{fTitle, fSummary, fLessonTitle, fBody,
 var rankingRules = []string{"words", "typo", "proximity", "attribute", "sort", "exactness"}
 
 // croppedFields are long enough to need cropping in a snippet.
-var croppedFields = []string{fSummary, fBody}
+var croppedFields = []string{search.FieldSummary, search.FieldBody}
 
-var retrieved = []string{fID, fType, fCourseID, fLessonID, fTitle, fSummary, fLessonTitle, fBody}
+var retrieved = []string{search.FieldID, search.FieldType, search.FieldCourseID, search.FieldLessonID, search.FieldTitle, search.FieldSummary, search.FieldLessonTitle, search.FieldBody}
 
 // Config says where the server is. Key (the master key or an admin key)
 // must be allowed to manage the index and its documents; SearchKey, when
@@ -187,7 +173,7 @@ func (i *Index) ensure(ctx context.Context) error {
 func settings() *meilisearch.Settings {
 	return &meilisearch.Settings{
 		SearchableAttributes: searchable,
-		FilterableAttributes: []string{fType, fCategory, fLevel, fStatus, fOwners, fCourseID},
+		FilterableAttributes: []string{search.FieldType, search.FieldCategory, search.FieldLevel, search.FieldStatus, search.FieldOwners, search.FieldCourseID},
 		DisplayedAttributes:  retrieved,
 		RankingRules:         rankingRules,
 		StopWords:            indonesian.StopWords(),
@@ -300,15 +286,15 @@ func Quote(v string) string {
 func Filter(q search.Query) string {
 	var parts []string
 	if q.Category != "" {
-		parts = append(parts, fCategory+" = "+Quote(q.Category))
+		parts = append(parts, search.FieldCategory+" = "+Quote(q.Category))
 	}
 	if q.Level != "" {
-		parts = append(parts, fLevel+" = "+Quote(q.Level))
+		parts = append(parts, search.FieldLevel+" = "+Quote(q.Level))
 	}
 	if !q.All {
-		vis := fStatus + ` = "published"`
+		vis := search.FieldStatus + ` = "published"`
 		if q.Owner != "" {
-			vis = "(" + vis + " OR " + fOwners + " = " + Quote(q.Owner) + ")"
+			vis = "(" + vis + " OR " + search.FieldOwners + " = " + Quote(q.Owner) + ")"
 		}
 		parts = append(parts, vis)
 	}
@@ -331,7 +317,7 @@ func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 		AttributesToCrop:      croppedFields,
 		CropLength:            cropWords,
 		CropMarker:            snippet.Ellipsis,
-		Facets:                []string{fCategory},
+		Facets:                []string{search.FieldCategory},
 		ShowRankingScore:      true,
 	}
 	if f := Filter(q); f != "" {
@@ -350,7 +336,7 @@ func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 		if err := json.Unmarshal(res.FacetDistribution, &dist); err != nil {
 			return search.Result{}, fmt.Errorf("meili: search %q: decode facets: %w", q.Text, err)
 		}
-		for k, v := range dist[fCategory] {
+		for k, v := range dist[search.FieldCategory] {
 			out.Facets[k] = v
 		}
 	}
