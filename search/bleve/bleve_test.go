@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -302,5 +303,40 @@ func TestLoadFieldsAfterAWrite(t *testing.T) {
 	}
 	if got["a"] != "Pelayanan publik" || got["b"] != "Pelayanan arsip" || got["c"] != nil {
 		t.Fatalf("titles loaded from the older reader: %v", got)
+	}
+}
+
+// TestTypoLookupsRemembered: a dictionary answers a repeated typo lookup
+// from memory, with what a walk of it finds, and remembers a bounded
+// number of words.
+func TestTypoLookupsRemembered(t *testing.T) {
+	idx := openTemp(t)
+	ctx := context.Background()
+	if err := idx.Upsert(ctx, search.Doc{ID: "c1", Type: search.TypeCourse, CourseID: "c1", Title: "Dasar kepemimpinan", Category: "Teknis", Status: "published"}); err != nil {
+		t.Fatal(err)
+	}
+	raw, _, err := idx.dictionaries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := raw.typos("kepemimpinn", 2, typoExactPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	walked, err := typoTerms(raw.fst, "kepemimpinn", 2, typoExactPrefix)
+	if err != nil || !slices.Equal(first, walked) || len(first) != 1 || first[0].term != "kepemimpinan" {
+		t.Fatalf("lookup %v, walk %v (%v); want kepemimpinan", first, walked, err)
+	}
+	again, _ := raw.typos("kepemimpinn", 2, typoExactPrefix)
+	if &again[0] != &first[0] {
+		t.Fatal("a repeated lookup walked the dictionary again")
+	}
+	for n := range maxCachedWords + 10 {
+		if _, err := raw.typos(fmt.Sprintf("kata%05d", n), 1, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(raw.found); n > maxCachedWords || n == 0 {
+		t.Fatalf("%d lookups remembered, want 1..%d", n, maxCachedWords)
 	}
 }

@@ -146,12 +146,12 @@ func (i *Index) expandTypos(words []word) error {
 			continue
 		}
 		if k := search.Typos(w.raw); k > 0 {
-			if words[n].typos, err = typoTerms(raw, w.raw, k, typoExactPrefix); err != nil {
+			if words[n].typos, err = raw.typos(w.raw, k, typoExactPrefix); err != nil {
 				return err
 			}
 		}
 		if k := search.Typos(w.stem); k > 0 && w.stem != w.raw {
-			if words[n].stemTypos, err = typoTerms(stemmed, w.stem, k, 0); err != nil {
+			if words[n].stemTypos, err = stemmed.typos(w.stem, k, 0); err != nil {
 				return err
 			}
 		}

@@ -29,6 +29,9 @@ const maxTypoTerms = 256
 // last second is found as typed, and by typo a moment later.
 const dictRefresh = time.Second
 
+// maxCachedWords bounds the typo lookups a dictionary remembers.
+const maxCachedWords = 4096
+
 // levBuilders are the automaton builders for 1 and 2 edits; each is a
 // large table computed once, shared by every index.
 var levBuilders = sync.OnceValues(func() ([2]*lev.LevenshteinAutomatonBuilder, error) {
@@ -47,8 +50,8 @@ type dicts struct {
 	mu       sync.Mutex
 	gen      uint64 // the index generation they were built from
 	built    time.Time
-	raw      *vellum.FST // words of the text fields as indexed
-	stemmed  *vellum.FST // their stems
+	raw      *dict // words of the text fields as indexed
+	stemmed  *dict // their stems
 	building bool        // a rebuild is running
 	// writes counts index changes (Upsert, Delete).
 	writes atomic.Uint64
@@ -64,7 +67,7 @@ type typoCandidate struct {
 // has changed and they are older than dictRefresh. A rebuild (50 ms for
 // the 20,000 words of the benchmark library) runs while other searches
 // go on with the dictionaries they had; only the first waits for one.
-func (i *Index) dictionaries() (raw, stemmed *vellum.FST, err error) {
+func (i *Index) dictionaries() (raw, stemmed *dict, err error) {
 	d := &i.dicts
 	d.mu.Lock()
 	gen := d.writes.Load()
@@ -95,7 +98,7 @@ func (i *Index) dictionaries() (raw, stemmed *vellum.FST, err error) {
 }
 
 // buildDicts builds the dictionaries of the text fields and their stems.
-func (i *Index) buildDicts() (raw, stemmed *vellum.FST, err error) {
+func (i *Index) buildDicts() (raw, stemmed *dict, err error) {
 	var rawFields, stemFields []string
 	for _, f := range textFields {
 		rawFields = append(rawFields, f.name)
@@ -110,8 +113,8 @@ func (i *Index) buildDicts() (raw, stemmed *vellum.FST, err error) {
 	return raw, stemmed, nil
 }
 
-// buildDict collects the distinct terms of fields into an FST.
-func (i *Index) buildDict(fields []string) (*vellum.FST, error) {
+// buildDict collects the distinct terms of fields into a dictionary.
+func (i *Index) buildDict(fields []string) (*dict, error) {
 	adv, err := i.idx.Advanced()
 	if err != nil {
 		return nil, err
@@ -150,7 +153,53 @@ func (i *Index) buildDict(fields []string) (*vellum.FST, error) {
 	if err := b.Close(); err != nil {
 		return nil, err
 	}
-	return vellum.Load(buf.Bytes())
+	fst, err := vellum.Load(buf.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	return &dict{fst: fst, found: map[typoKey][]typoCandidate{}}, nil
+}
+
+// dict is one dictionary of indexed words, with the typo lookups made in
+// it. Building a query word's automaton and walking the dictionary with
+// it is most of a typo search, and the same words come back: search as
+// you type sends the earlier words of a query again with every letter
+// of the last, and many people search for the same things. A rebuilt
+// dictionary starts with no lookups, so what it returns is always what
+// a fresh walk of it would find.
+type dict struct {
+	fst   *vellum.FST
+	mu    sync.Mutex
+	found map[typoKey][]typoCandidate
+}
+
+type typoKey struct {
+	term      string
+	k, prefix int
+}
+
+// typos returns the words within k edits of term whose first prefix
+// letters are term's (typoTerms), remembered for the next search. The
+// slice is shared: callers must not change it.
+func (d *dict) typos(term string, k, prefix int) ([]typoCandidate, error) {
+	key := typoKey{term, k, prefix}
+	d.mu.Lock()
+	c, ok := d.found[key]
+	d.mu.Unlock()
+	if ok {
+		return c, nil
+	}
+	c, err := typoTerms(d.fst, term, k, prefix)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	if len(d.found) >= maxCachedWords {
+		clear(d.found)
+	}
+	d.found[key] = c
+	d.mu.Unlock()
+	return c, nil
 }
 
 // typoTerms returns the words of dict within k edits of term whose first
