@@ -52,7 +52,7 @@ type dicts struct {
 	built    time.Time
 	raw      *dict // words of the text fields as indexed
 	stemmed  *dict // their stems
-	building bool        // a rebuild is running
+	building bool  // a rebuild is running
 	// writes counts index changes (Upsert, Delete).
 	writes atomic.Uint64
 }
