@@ -23,7 +23,6 @@ import (
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 
 	"github.com/kotalama/kompeten/search"
-	"github.com/kotalama/kompeten/search/indonesian"
 	"github.com/kotalama/kompeten/search/internal/snippet"
 )
 
@@ -337,10 +336,10 @@ func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 		cands := make([]snippet.Field, len(textFields))
 		for n, f := range textFields {
 			text := str(f.name)
-			spans := spans(text, words, stems, typos)
+			spans, distinct := spans(text, words, stems, typos, f.width)
 			cands[n] = snippet.Field{
 				HTML:  snippet.Highlight(text, spans, f.width),
-				Terms: distinctWords(text, spans),
+				Terms: distinct,
 			}
 			if cands[n].Terms >= len(words) && len(words) > 0 {
 				break
@@ -400,18 +399,6 @@ func (i *Index) search(ctx context.Context, q search.Query, words []word, all, t
 		return nil, nil, err
 	}
 	return res, cq.facets(), nil
-}
-
-// distinctWords counts the different words (folded) the spans cover, how
-// many query words a field matched, so both backends pick snippets alike.
-func distinctWords(text string, spans []snippet.Span) int {
-	seen := map[string]bool{}
-	for _, s := range spans {
-		if s.Start >= 0 && s.End <= len(text) && s.Start < s.End {
-			seen[indonesian.Normalize(text[s.Start:s.End])] = true
-		}
-	}
-	return len(seen)
 }
 
 // fallback lists, by index into textFields, what a hit without matches

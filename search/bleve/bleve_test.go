@@ -16,6 +16,7 @@ import (
 
 	"github.com/kotalama/kompeten/search"
 	"github.com/kotalama/kompeten/search/indonesian"
+	"github.com/kotalama/kompeten/search/internal/snippet"
 	"github.com/kotalama/kompeten/search/searchtest"
 )
 
@@ -338,5 +339,43 @@ func TestTypoLookupsRemembered(t *testing.T) {
 	}
 	if n := len(raw.found); n > maxCachedWords || n == 0 {
 		t.Fatalf("%d lookups remembered, want 1..%d", n, maxCachedWords)
+	}
+}
+
+// TestCroppedSpansStopEarly: a cropped field is read only until nothing
+// further can be shown, and that changes neither its snippet nor, through
+// its count of matched words, which field the snippet comes from.
+func TestCroppedSpansStopEarly(t *testing.T) {
+	lib, queries := searchtest.Library(7, 10, 3, 300)
+	checked, stopped := 0, 0
+	for n, q := range queries {
+		if n%4 != 0 {
+			continue
+		}
+		words := parseWords(q)
+		for _, c := range lib {
+			for _, l := range c.Lessons {
+				for _, typos := range []bool{false, true} {
+					full, fullN := spans(l.Body, words, map[string]string{}, typos, 0)
+					early, earlyN := spans(l.Body, words, map[string]string{}, typos, snippetWidth)
+					if len(full) == 0 {
+						continue
+					}
+					checked++
+					if len(early) < len(full) {
+						stopped++
+					}
+					if a, b := snippet.Highlight(l.Body, full, snippetWidth), snippet.Highlight(l.Body, early, snippetWidth); a != b {
+						t.Fatalf("%q: snippet\n%s\nread to the end, but\n%s\nstopped early", q, a, b)
+					}
+					if earlyN != fullN && (earlyN < len(words) || fullN < len(words)) {
+						t.Fatalf("%q: %d words matched read to the end, %d stopped early", q, fullN, earlyN)
+					}
+				}
+			}
+		}
+	}
+	if checked < 500 || stopped == 0 {
+		t.Fatalf("%d bodies checked, %d stopped early", checked, stopped)
 	}
 }

@@ -1,6 +1,7 @@
 package bleve
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/kotalama/kompeten/search"
@@ -10,19 +11,28 @@ import (
 
 // spans finds the words of a stored field that the query words matched,
 // by the same rules the query uses (exact, stem, prefix of the last word,
-// typos). Doing this for the page of hits, instead of asking Bleve for
-// term locations, keeps term vectors off the search path: with locations
+// typos), and counts the different words (folded) they cover: how many
+// query words the field matched, so both backends pick snippets alike.
+// Doing this for the page of hits, instead of asking Bleve for term
+// locations, keeps term vectors off the search path: with locations
 // Bleve reads and allocates them for every matching entry, thousands for
 // a common word, to show twenty. stems caches Stem across the fields and
 // hits of one search.
 // typos says whether the search matched typos: if it did not, a snippet
 // must not mark them either (and skipping them is most of the saving).
-func spans(text string, words []word, stems map[string]string, typos bool) []snippet.Span {
+// width is the field's snippet crop (0 for none): a cropped field is
+// read only until the crop after its first match is passed and every
+// query word has been seen, as nothing further can be shown or change
+// which field the snippet comes from.
+func spans(text string, words []word, stems map[string]string, typos bool, width int) (out []snippet.Span, distinct int) {
 	if len(words) == 0 || text == "" {
-		return nil
+		return nil, 0
 	}
-	var out []snippet.Span
+	var seen []string
 	for t := range indonesian.EachToken(text) {
+		if width > 0 && len(out) > 0 && t.Start >= out[0].Start+width && len(seen) >= len(words) {
+			break
+		}
 		if indonesian.IsStopWord(t.Term) {
 			continue
 		}
@@ -37,11 +47,14 @@ func spans(text string, words []word, stems map[string]string, typos bool) []sni
 		for _, w := range words {
 			if matchWord(w, t.Term, stem, typos) {
 				out = append(out, snippet.Span{Start: t.Start, End: t.End})
+				if !slices.Contains(seen, t.Term) {
+					seen = append(seen, t.Term)
+				}
 				break
 			}
 		}
 	}
-	return out
+	return out, len(seen)
 }
 
 // matchWord reports whether term (of a stored field) matches query word
