@@ -60,7 +60,7 @@ var textFields = []struct {
 	{search.FieldBody, 1, snippetWidth},
 }
 
-var storedFields = []string{search.FieldType, search.FieldCourseID, search.FieldLessonID, search.FieldTitle, search.FieldSummary, search.FieldLessonTitle, search.FieldBody}
+var storedFields = [...]string{search.FieldType, search.FieldCourseID, search.FieldLessonID, search.FieldTitle, search.FieldSummary, search.FieldLessonTitle, search.FieldBody}
 
 // doc is what Bleve indexes: explicit tags so the mapping and the stored
 // field names cannot drift from search.Field*.
@@ -312,15 +312,17 @@ func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 	words := parseWords(q.Text)
 	limit, _ := q.Page()
 	typos := false
-	res, facets, err := i.search(ctx, q, words, true, false)
+	buf := getFieldBuf()
+	defer buf.release()
+	res, docs, facets, err := i.search(ctx, q, words, true, false, buf)
 	if err == nil && int(res.Total) < limit && len(words) > 0 {
 		typos = true
 		if err = i.expandTypos(words); err == nil {
-			res, facets, err = i.search(ctx, q, words, true, true)
+			res, docs, facets, err = i.search(ctx, q, words, true, true, buf)
 		}
 	}
 	if err == nil && res.Total == 0 && len(words) > 1 {
-		res, facets, err = i.search(ctx, q, words, false, true)
+		res, docs, facets, err = i.search(ctx, q, words, false, true, buf)
 	}
 	if err != nil {
 		return search.Result{}, fmt.Errorf("bleve: search %q: %w", q.Text, i.convert(err))
@@ -328,20 +330,21 @@ func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 
 	out := search.Result{Total: int(res.Total), Facets: facets, Hits: make([]search.Hit, 0, len(res.Hits))}
 	stems := map[string]string{}
-	for _, h := range res.Hits {
-		str := func(f string) string { s, _ := h.Fields[f].(string); return s }
+	for n, h := range res.Hits {
+		// What is returned is copied out of buf; the snippets are new.
+		str := func(f string) string { return strings.Clone(docs[n].get(f)) }
 		// Fields in the order snippets prefer them: once one has every
 		// query word, no later field can win, so the body (the longest)
 		// is often never scanned.
 		cands := make([]snippet.Field, len(textFields))
-		for n, f := range textFields {
-			text := str(f.name)
+		for c, f := range textFields {
+			text := docs[n].get(f.name)
 			spans, distinct := spans(text, words, stems, typos, f.width)
-			cands[n] = snippet.Field{
+			cands[c] = snippet.Field{
 				HTML:  snippet.Highlight(text, spans, f.width),
 				Terms: distinct,
 			}
-			if cands[n].Terms >= len(words) && len(words) > 0 {
+			if distinct >= len(words) && len(words) > 0 {
 				break
 			}
 		}
@@ -360,26 +363,26 @@ func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 	return out, nil
 }
 
-// search runs one query and returns its hits, with their stored fields,
-// and its category counts.
-func (i *Index) search(ctx context.Context, q search.Query, words []word, all, typos bool) (*blevesearch.SearchResult, map[string]int, error) {
+// search runs one query and returns its hits, their stored fields (in
+// buf, which it empties first) and its category counts.
+func (i *Index) search(ctx context.Context, q search.Query, words []word, all, typos bool, buf *fieldBuf) (*blevesearch.SearchResult, []stored, map[string]int, error) {
 	limit, offset := q.Page()
 	// Opened first, so it holds the segments the search will see unless
 	// a write lands in between (see loadFields).
 	if i.closed.Load() {
-		return nil, nil, blevesearch.ErrorIndexClosed
+		return nil, nil, nil, blevesearch.ErrorIndexClosed
 	}
 	adv, err := i.idx.Advanced()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	r, err := adv.Reader()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if snap, ok := r.(*scorch.IndexSnapshot); !ok || snap == nil {
 		// A closed scorch index hands out no snapshot.
-		return nil, nil, blevesearch.ErrorIndexClosed
+		return nil, nil, nil, blevesearch.ErrorIndexClosed
 	}
 	defer r.Close()
 	cq := &countingQuery{Query: buildQuery(q, words, all, typos), idx: i}
@@ -389,16 +392,18 @@ func (i *Index) search(ctx context.Context, q search.Query, words []word, all, t
 	req := blevesearch.NewSearchRequestOptions(cq, limit, offset, false)
 	res, err := i.idx.SearchInContext(ctx, req)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var searched []segment.Segment
 	if cq.table != nil {
 		searched = cq.table.segs
 	}
-	if err := loadFields(r, searched, res.Hits); err != nil {
-		return nil, nil, err
+	buf.b = buf.b[:0]
+	docs, err := loadFields(r, searched, res.Hits, buf)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	return res, cq.facets(), nil
+	return res, docs, cq.facets(), nil
 }
 
 // fallback lists, by index into textFields, what a hit without matches

@@ -295,14 +295,15 @@ func TestLoadFieldsAfterAWrite(t *testing.T) {
 	if err != nil || len(res.Hits) != 3 {
 		t.Fatalf("search: %v, %v", res, err)
 	}
-	if err := loadFields(old, cq.table.segs, res.Hits); err != nil {
+	docs, err := loadFields(old, cq.table.segs, res.Hits, &fieldBuf{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	got := map[string]interface{}{}
-	for _, h := range res.Hits {
-		got[h.ID] = h.Fields[search.FieldTitle]
+	got := map[string]string{}
+	for n, h := range res.Hits {
+		got[h.ID] = docs[n].get(search.FieldTitle)
 	}
-	if got["a"] != "Pelayanan publik" || got["b"] != "Pelayanan arsip" || got["c"] != nil {
+	if got["a"] != "Pelayanan publik" || got["b"] != "Pelayanan arsip" || got["c"] != "" {
 		t.Fatalf("titles loaded from the older reader: %v", got)
 	}
 }
@@ -377,5 +378,57 @@ func TestCroppedSpansStopEarly(t *testing.T) {
 	}
 	if checked < 500 || stopped == 0 {
 		t.Fatalf("%d bodies checked, %d stopped early", checked, stopped)
+	}
+}
+
+// TestHitsOutliveTheFieldBuffer: the stored text of a page of hits is read
+// into a buffer the next search reuses; what a search returned must not
+// change when later searches run.
+func TestHitsOutliveTheFieldBuffer(t *testing.T) {
+	idx := openTemp(t)
+	ctx := context.Background()
+	lib, queries := searchtest.Library(3, 10, 3, 60)
+	var docs []search.Doc
+	for c, course := range lib {
+		for l, lesson := range course.Lessons {
+			docs = append(docs, search.Doc{
+				ID: fmt.Sprintf("c%d_l%d", c, l), Type: search.TypeLesson, CourseID: fmt.Sprintf("c%d", c), LessonID: fmt.Sprintf("l%d", l),
+				Title: course.Title, Summary: course.Summary, LessonTitle: lesson.Title, Body: lesson.Body,
+				Category: "Teknis", Status: "published",
+			})
+		}
+	}
+	if err := idx.Upsert(ctx, docs...); err != nil {
+		t.Fatal(err)
+	}
+	type kept struct {
+		q         string
+		got, want []search.Hit
+	}
+	var all []kept
+	for _, q := range queries[:40] {
+		res, err := idx.Search(ctx, search.Query{Text: q, Limit: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Hits) == 0 {
+			continue
+		}
+		want := make([]search.Hit, len(res.Hits))
+		for n, h := range res.Hits {
+			want[n] = h
+			for _, s := range []*string{&want[n].ID, &want[n].Type, &want[n].CourseID, &want[n].LessonID, &want[n].Title, &want[n].LessonTitle, &want[n].Snippet} {
+				*s = strings.Clone(*s)
+			}
+		}
+		all = append(all, kept{q, res.Hits, want})
+	}
+	if len(all) < 20 {
+		t.Fatalf("only %d queries had hits", len(all))
+	}
+	for _, k := range all {
+		if !slices.Equal(k.got, k.want) {
+			t.Fatalf("%q: hits changed after later searches:\n%+v\nwant\n%+v", k.q, k.got[0], k.want[0])
+		}
 	}
 }
