@@ -15,19 +15,23 @@ const (
 	exactAnalyzer = "kompeten_id_exact"
 	// stemAnalyzer also stems each word (Tala), so forms of one word meet.
 	stemAnalyzer = "kompeten_id_stem"
+	// prefixAnalyzer indexes every prefix of each folded word from
+	// minPrefix letters on, the word itself included (see prefixSuffix).
+	prefixAnalyzer = "kompeten_id_prefix"
 )
 
 func init() {
-	register := func(name string, stem bool) {
+	register := func(name string, a analyzer) {
 		err := registry.RegisterAnalyzer(name, func(map[string]interface{}, *registry.Cache) (analysis.Analyzer, error) {
-			return analyzer{stem: stem}, nil
+			return a, nil
 		})
 		if err != nil {
 			panic(err)
 		}
 	}
-	register(exactAnalyzer, false)
-	register(stemAnalyzer, true)
+	register(exactAnalyzer, analyzer{})
+	register(stemAnalyzer, analyzer{stem: true})
+	register(prefixAnalyzer, analyzer{prefixes: true})
 }
 
 // analyzer is indonesian.Tokens as a Bleve analyzer: one pass tokenizes,
@@ -35,7 +39,7 @@ func init() {
 // offsets stay those of the original word, so a match on the stem
 // "layan" highlights "pelayanan" as written. Positions keep the gaps of
 // removed stop words, as Bleve's own stop filter does.
-type analyzer struct{ stem bool }
+type analyzer struct{ stem, prefixes bool }
 
 func (a analyzer) Analyze(input []byte) analysis.TokenStream {
 	toks := indonesian.Tokens(string(input))
@@ -45,6 +49,10 @@ func (a analyzer) Analyze(input []byte) analysis.TokenStream {
 			continue
 		}
 		term := t.Term
+		if a.prefixes {
+			out = appendPrefixes(out, t, n+1)
+			continue
+		}
 		if a.stem {
 			term = indonesian.Stem(term)
 		}
@@ -55,6 +63,24 @@ func (a analyzer) Analyze(input []byte) analysis.TokenStream {
 			Position: n + 1,
 			Type:     analysis.AlphaNumeric,
 		})
+	}
+	return out
+}
+
+// appendPrefixes adds the prefixes of t's folded word from minPrefix
+// letters up to the whole word, all at the word's position and offsets.
+func appendPrefixes(out analysis.TokenStream, t indonesian.Token, pos int) analysis.TokenStream {
+	letters := 0
+	for end := range t.Term {
+		if end > 0 {
+			letters++
+			if letters >= minPrefix {
+				out = append(out, &analysis.Token{Term: []byte(t.Term[:end]), Start: t.Start, End: t.End, Position: pos, Type: analysis.AlphaNumeric})
+			}
+		}
+	}
+	if letters+1 >= minPrefix {
+		out = append(out, &analysis.Token{Term: []byte(t.Term), Start: t.Start, End: t.End, Position: pos, Type: analysis.AlphaNumeric})
 	}
 	return out
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	blevesearch "github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/kotalama/kompeten/search"
 	"github.com/kotalama/kompeten/search/indonesian"
@@ -430,5 +431,69 @@ func TestHitsOutliveTheFieldBuffer(t *testing.T) {
 		if !slices.Equal(k.got, k.want) {
 			t.Fatalf("%q: hits changed after later searches:\n%+v\nwant\n%+v", k.q, k.got[0], k.want[0])
 		}
+	}
+}
+
+// TestPrefixFieldsMatchPrefixQueries: looking a prefix up as one term of a
+// short field's prefixes finds exactly the entries Bleve's prefix query
+// over the field's words finds, accents and capitals included.
+func TestPrefixFieldsMatchPrefixQueries(t *testing.T) {
+	idx := openTemp(t)
+	ctx := context.Background()
+	lib, _ := searchtest.Library(5, 12, 4, 20)
+	docs := []search.Doc{{ID: "x", Type: search.TypeCourse, CourseID: "x", Title: "Pélayanan PUBLIK yang ramah", Summary: "Éra digital", Status: "published"}}
+	for c, course := range lib {
+		for l, lesson := range course.Lessons {
+			docs = append(docs, search.Doc{
+				ID: fmt.Sprintf("c%d_l%d", c, l), Type: search.TypeLesson, CourseID: fmt.Sprintf("c%d", c), LessonID: fmt.Sprintf("l%d", l),
+				Title: course.Title, Summary: course.Summary, LessonTitle: lesson.Title, Body: lesson.Body, Status: "published",
+			})
+		}
+	}
+	if err := idx.Upsert(ctx, docs...); err != nil {
+		t.Fatal(err)
+	}
+	ids := func(q query.Query) []string {
+		t.Helper()
+		res, err := idx.idx.Search(blevesearch.NewSearchRequestOptions(q, 1000, 0, false))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, h := range res.Hits {
+			out = append(out, h.ID)
+		}
+		slices.Sort(out)
+		return out
+	}
+	checked := 0
+	for _, f := range textFields {
+		if !f.prefixes {
+			continue
+		}
+		prefixes := map[string]bool{"pe": true, "pel": true, "pelayanan": true, "publik": true, "er": true, "era": true, "eraa": true}
+		for _, d := range docs {
+			for _, w := range indonesian.Words(d.Title + " " + d.Summary + " " + d.LessonTitle) {
+				for n := minPrefix; n <= min(len(w), 6); n++ {
+					prefixes[w[:n]] = true
+				}
+			}
+		}
+		for p := range prefixes {
+			pq := blevesearch.NewPrefixQuery(p)
+			pq.SetField(f.name)
+			tq := blevesearch.NewTermQuery(p)
+			tq.SetField(f.name + prefixSuffix)
+			want, got := ids(pq), ids(tq)
+			if !slices.Equal(got, want) {
+				t.Fatalf("%s %q: prefix field finds %v, prefix query %v", f.name, p, got, want)
+			}
+			if len(want) > 0 {
+				checked++
+			}
+		}
+	}
+	if checked < 100 {
+		t.Fatalf("only %d prefixes found anything", checked)
 	}
 }

@@ -107,7 +107,11 @@ func wordQuery(w word, typos bool) query.Query {
 	n := len([]rune(w.raw))
 	for _, f := range textFields {
 		stemField := f.name + stemSuffix
-		if w.prefix && n >= minPrefix && (f.name != search.FieldBody || n >= minBodyPrefix) {
+		switch {
+		case !w.prefix || n < minPrefix:
+		case f.prefixes:
+			add(blevesearch.NewTermQuery(w.raw), f.name+prefixSuffix, f.boost*weightPrefix)
+		case n >= minBodyPrefix:
 			add(blevesearch.NewPrefixQuery(w.raw), f.name, f.boost*weightPrefix)
 		}
 		if w.prefixOnly {
