@@ -497,3 +497,13 @@ func TestPrefixFieldsMatchPrefixQueries(t *testing.T) {
 		t.Fatalf("only %d prefixes found anything", checked)
 	}
 }
+
+// TestSpansSkipStopWords: stop words are not indexed, so a snippet never
+// marks one, even where the last word typed is its prefix.
+func TestSpansSkipStopWords(t *testing.T) {
+	text := "Yang melayani yang terbaik, yantra"
+	got, n := spans(text, parseWords("yan"), map[string]string{}, false, 0)
+	if len(got) != 1 || text[got[0].Start:got[0].End] != "yantra" || n != 1 {
+		t.Fatalf("spans %v (%d words); want only yantra", got, n)
+	}
+}

@@ -33,9 +33,6 @@ func spans(text string, words []word, stems map[string]string, typos bool, width
 		if width > 0 && len(out) > 0 && t.Start >= out[0].Start+width && len(seen) >= len(words) {
 			break
 		}
-		if indonesian.IsStopWord(t.Term) {
-			continue
-		}
 		stem := func() string {
 			s, ok := stems[t.Term]
 			if !ok {
@@ -45,7 +42,9 @@ func spans(text string, words []word, stems map[string]string, typos bool, width
 			return s
 		}
 		for _, w := range words {
-			if matchWord(w, t.Term, stem, typos) {
+			// Stop words are not indexed, so they never match; most
+			// words match nothing, so that is asked last.
+			if matchWord(w, t.Term, stem, typos) && !indonesian.IsStopWord(t.Term) {
 				out = append(out, snippet.Span{Start: t.Start, End: t.End})
 				if !slices.Contains(seen, t.Term) {
 					seen = append(seen, t.Term)

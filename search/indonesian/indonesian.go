@@ -76,6 +76,9 @@ func isPlainLower(s string) bool {
 // word (they are folded away later) so "é" written as e + U+0301 does not
 // split it.
 func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+	}
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
 }
 
