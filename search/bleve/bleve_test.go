@@ -344,9 +344,10 @@ func TestTypoLookupsRemembered(t *testing.T) {
 	}
 }
 
-// TestCroppedSpansStopEarly: a cropped field is read only until nothing
-// further can be shown, and that changes neither its snippet nor, through
-// its count of matched words, which field the snippet comes from.
+// TestCroppedSpansStopEarly: a field is read only from where a match can
+// start (without typos), a cropped one only until nothing further can be
+// shown, and that changes neither its snippet nor, through its count of
+// matched words, which field the snippet comes from.
 func TestCroppedSpansStopEarly(t *testing.T) {
 	lib, queries := searchtest.Library(7, 10, 3, 300)
 	checked, stopped := 0, 0
@@ -358,7 +359,7 @@ func TestCroppedSpansStopEarly(t *testing.T) {
 		for _, c := range lib {
 			for _, l := range c.Lessons {
 				for _, typos := range []bool{false, true} {
-					full, fullN := spans(l.Body, words, map[string]string{}, typos, 0)
+					full, fullN := spansFrom(l.Body, 0, words, map[string]string{}, typos, 0)
 					early, earlyN := spans(l.Body, words, map[string]string{}, typos, snippetWidth)
 					if len(full) == 0 {
 						continue
@@ -505,5 +506,40 @@ func TestSpansSkipStopWords(t *testing.T) {
 	got, n := spans(text, parseWords("yan"), map[string]string{}, false, 0)
 	if len(got) != 1 || text[got[0].Start:got[0].End] != "yantra" || n != 1 {
 		t.Fatalf("spans %v (%d words); want only yantra", got, n)
+	}
+}
+
+// TestSpansSkipToFirstCandidate: starting at the first place a match can
+// start finds what reading the whole field finds: capitals, accents,
+// affixes and a changed first letter included.
+func TestSpansSkipToFirstCandidate(t *testing.T) {
+	texts := []string{
+		"Rapat dinas membahas PELAYANAN publik dan pelayanannya.",
+		"Kata pélayanan ditulis dengan aksen; pelayanan tanpa aksen.",
+		"Petugas menyapu halaman, lalu sapu disimpan. Penyapuan selesai.",
+		"Tidak ada yang cocok di sini sama sekali.",
+		"Pembelajaran daring: belajar mandiri, dipelajari bersama.",
+		"Naïve café élan: layanan. Pelayanan!",
+	}
+	queries := []string{"layanan", "pelayanan", "sapu", "menyapu", "belajar", "pelajar", "laya", "pembe", "di", "cafe", "elan"}
+	skipped := 0
+	for _, text := range texts {
+		for _, q := range queries {
+			words := parseWords(q)
+			if len(words) == 0 {
+				continue
+			}
+			want, wantN := spansFrom(text, 0, words, map[string]string{}, false, 0)
+			got, gotN := spans(text, words, map[string]string{}, false, 0)
+			if !slices.Equal(got, want) || gotN != wantN {
+				t.Fatalf("%q in %q: %v (%d), reading all finds %v (%d)", q, text, got, gotN, want, wantN)
+			}
+			if from, ok := firstCandidate(text, words); !ok || from > 0 {
+				skipped++
+			}
+		}
+	}
+	if skipped == 0 {
+		t.Fatal("no field was skipped or started late")
 	}
 }

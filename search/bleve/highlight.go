@@ -3,6 +3,7 @@ package bleve
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kotalama/kompeten/search"
 	"github.com/kotalama/kompeten/search/indonesian"
@@ -28,8 +29,100 @@ func spans(text string, words []word, stems map[string]string, typos bool, width
 	if len(words) == 0 || text == "" {
 		return nil, 0
 	}
+	from := 0
+	if !typos {
+		var ok bool
+		if from, ok = firstCandidate(text, words); !ok {
+			return nil, 0
+		}
+	}
+	return spansFrom(text, from, words, stems, typos, width)
+}
+
+// firstCandidate is where in text the first word that can match without
+// typos starts, by a scan for each query word's needle; false when none
+// can match. Without typos every matching word contains its query
+// word's stem but for the stem's first letter (matchWord), or, for a
+// word matched only as a prefix, the prefix. Most bodies have their
+// first match far in, and most of the fields scanned have none: reading
+// every word of them was most of the time snippets took.
+// The scan folds ASCII only: if a letter outside ASCII comes first, the
+// word it is in might fold into a match, so scanning starts there.
+func firstCandidate(text string, words []word) (int, bool) {
+	first := -1
+	for _, w := range words {
+		needle := w.stem[min(1, len(w.stem)):]
+		if w.prefixOnly {
+			needle = w.raw
+		}
+		if i := indexFoldASCII(text, needle); i >= 0 && (first < 0 || i < first) {
+			first = i
+		}
+	}
+	end := first
+	if first < 0 {
+		end = len(text)
+	}
+	for i := range end {
+		if text[i] >= utf8.RuneSelf {
+			first = i
+			break
+		}
+	}
+	if first < 0 {
+		return 0, false
+	}
+	// Back to the start of the word the candidate is in.
+	for first > 0 && isASCIIWordByte(text[first-1]) {
+		first--
+	}
+	return first, true
+}
+
+// indexFoldASCII is the first index of needle in s, ASCII letters
+// compared without case; needle is folded (lower case), and a needle
+// that is not all ASCII is found at 0.
+func indexFoldASCII(s, needle string) int {
+	for i := 0; i < len(needle); i++ {
+		if needle[i] >= utf8.RuneSelf {
+			return 0
+		}
+	}
+	if needle == "" {
+		return 0
+	}
+	c0 := needle[0]
+	for i := 0; i+len(needle) <= len(s); i++ {
+		if lowerASCII(s[i]) != c0 {
+			continue
+		}
+		j := 1
+		for j < len(needle) && lowerASCII(s[i+j]) == needle[j] {
+			j++
+		}
+		if j == len(needle) {
+			return i
+		}
+	}
+	return -1
+}
+
+func lowerASCII(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func isASCIIWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// spansFrom is spans reading text from byte from, the start of a word.
+func spansFrom(text string, from int, words []word, stems map[string]string, typos bool, width int) (out []snippet.Span, distinct int) {
 	var seen []string
-	for t := range indonesian.EachToken(text) {
+	for t := range indonesian.EachToken(text[from:]) {
+		t.Start, t.End = t.Start+from, t.End+from
 		if width > 0 && len(out) > 0 && t.Start >= out[0].Start+width && len(seen) >= len(words) {
 			break
 		}
