@@ -314,16 +314,25 @@ func BenchmarkMediaRead1GiB(b *testing.B) {
 	defer bufPool.Put(buf)
 	fx.freshServer(b)
 	var medias, dirs, ratios, peaks []float64
+	// CPU seconds per GiB of each process, through /media and straight:
+	// on 2 cores the three processes share, they bound the ratio.
+	var cpuThrough, cpuDirect []cpuSplit
 	b.ResetTimer()
 	for i := range b.N * rounds {
 		var media, direct, ttfb time.Duration
 		var peak float64
 		through := func() {
 			w := watchRSS(fx.srv.Pid())
+			c0 := fx.cpu()
 			media, ttfb = fx.mediaRead(b, asset, *buf)
+			cpuThrough = append(cpuThrough, fx.cpu().since(c0))
 			peak, _, _ = w.Stop()
 		}
-		straight := func() { direct = fx.directRead(b, key, *buf) }
+		straight := func() {
+			c0 := fx.cpu()
+			direct = fx.directRead(b, key, *buf)
+			cpuDirect = append(cpuDirect, fx.cpu().since(c0))
+		}
 		if i%2 == 0 {
 			through()
 			straight()
@@ -340,6 +349,42 @@ func BenchmarkMediaRead1GiB(b *testing.B) {
 	b.ReportMetric(median(dirs), "minio_MBps")
 	b.ReportMetric(median(ratios), "ratio")
 	b.ReportMetric(slices.Max(peaks), "server_peak_RSS_MB")
+	th, di := medianSplit(cpuThrough), medianSplit(cpuDirect)
+	b.Logf("CPU s per GiB (medians), through /media: server %.2f, MinIO %.2f, client %.2f (%.2f in all); straight: MinIO %.2f, client %.2f (%.2f)",
+		th.server, th.minio, th.client, th.total(), di.minio, di.client, di.total())
+	b.ReportMetric(th.server, "server_cpu_s/GiB")
+	b.ReportMetric(th.total(), "through_cpu_s/GiB")
+	b.ReportMetric(di.total(), "straight_cpu_s/GiB")
+}
+
+// cpuSplit is CPU time by process: the server, MinIO and this client.
+type cpuSplit struct{ server, minio, client float64 }
+
+func (fx *s3Fixture) cpu() cpuSplit {
+	return cpuSplit{fx.srv.cpuTime().Seconds(), procCPU(s3test.Pid()).Seconds(), selfCPU().Seconds()}
+}
+
+// since is the CPU used from c0 to c, per GiB read.
+func (c cpuSplit) since(c0 cpuSplit) cpuSplit {
+	per := float64(bigSize) / (1 << 30)
+	return cpuSplit{(c.server - c0.server) / per, (c.minio - c0.minio) / per, (c.client - c0.client) / per}
+}
+
+func (c cpuSplit) total() float64 { return c.server + c.minio + c.client }
+
+func medianSplit(cs []cpuSplit) cpuSplit {
+	pick := func(f func(cpuSplit) float64) float64 {
+		v := make([]float64, len(cs))
+		for i, c := range cs {
+			v[i] = f(c)
+		}
+		return median(v)
+	}
+	return cpuSplit{
+		pick(func(c cpuSplit) float64 { return c.server }),
+		pick(func(c cpuSplit) float64 { return c.minio }),
+		pick(func(c cpuSplit) float64 { return c.client }),
+	}
 }
 
 // mediaRead reads the whole asset through /media.

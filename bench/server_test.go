@@ -242,8 +242,14 @@ func (s *server) stop() {
 }
 
 // cpuTime is the user+system CPU time the server process has used.
-func (s *server) cpuTime() time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.Pid()))
+func (s *server) cpuTime() time.Duration { return procCPU(s.Pid()) }
+
+// procCPU is the user+system CPU time process pid has used, 0 if unknown.
+func procCPU(pid int) time.Duration {
+	if pid == 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0
 	}

@@ -137,6 +137,16 @@ type server struct {
 	cfg  s3.Config
 }
 
+// Pid is the process id of the MinIO server Start started, 0 when it
+// started none (an external server, or Start not called yet). Benchmarks
+// read its CPU time.
+func Pid() int {
+	if srv == nil || srv.cmd.Process == nil {
+		return 0
+	}
+	return srv.cmd.Process.Pid
+}
+
 func startServer(bin string) (*server, error) {
 	dir, err := os.MkdirTemp("", "kompeten-minio-")
 	if err != nil {
