@@ -467,7 +467,7 @@ func (a *App) assetsFragment(c *fiber.Ctx) error {
 
 // fragment renders one named template of a page's set.
 func (r *renderer) fragment(pageName, tmpl string, v view) (template.HTML, error) {
-	t, ok := r.pages[pageName]
+	t, ok := r.page(pageName, v.Lang)
 	if !ok {
 		return "", errors.New("no page template " + pageName)
 	}
