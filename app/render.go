@@ -121,8 +121,8 @@ var constantT = regexp.MustCompile(`\{\{t \$?\.Lang "([A-Za-z0-9_.]+)"\}\}`)
 
 // translate writes the constant message calls of a template's source as
 // their text in lang, escaped for HTML. Each such call was two calls by
-// reflection per render (the message and its escaper), about a third of
-// the work of rendering a page; a page set per language makes them text.
+// reflection per render (the message and its escaper); written in, they
+// take a sixth off rendering the catalog. Hence a page set per language.
 // The escaped text is right wherever the templates call t: in element
 // text and in quoted attribute values (TestTranslatedTemplatesRenderAlike
 // renders pages both ways).

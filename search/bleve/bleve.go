@@ -107,6 +107,8 @@ type Index struct {
 	// running admits one search per CPU at a time; the rest wait their
 	// turn in order (see Search).
 	running chan struct{}
+	// fieldBufs hold the stored text of a page of hits (stored.go).
+	fieldBufs fieldBufs
 
 	catMu sync.Mutex
 	cats  *catTable // for category counts, see facets.go
@@ -328,8 +330,8 @@ func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 	words := parseWords(q.Text)
 	limit, _ := q.Page()
 	typos := false
-	buf := getFieldBuf()
-	defer buf.release()
+	buf := i.fieldBufs.get()
+	defer i.fieldBufs.put(buf)
 	res, docs, facets, err := i.search(ctx, q, words, true, false, buf)
 	if err == nil && int(res.Total) < limit && len(words) > 0 {
 		typos = true

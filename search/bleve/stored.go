@@ -32,16 +32,22 @@ type fieldBuf struct{ b []byte }
 // staying in memory.
 const maxPooledFieldBuf = 1 << 20
 
-var fieldBufs = sync.Pool{New: func() any { return new(fieldBuf) }}
+// fieldBufs are the buffers of an index's searches.
+type fieldBufs struct{ pool sync.Pool }
 
-func getFieldBuf() *fieldBuf { return fieldBufs.Get().(*fieldBuf) }
+func (p *fieldBufs) get() *fieldBuf {
+	if f, ok := p.pool.Get().(*fieldBuf); ok {
+		return f
+	}
+	return new(fieldBuf)
+}
 
-// release returns the buffer for reuse: every string loadFields made
-// with it is invalid from then on.
-func (f *fieldBuf) release() {
+// put returns f for reuse: every string loadFields made with it is
+// invalid from then on.
+func (p *fieldBufs) put(f *fieldBuf) {
 	if cap(f.b) <= maxPooledFieldBuf {
 		f.b = f.b[:0]
-		fieldBufs.Put(f)
+		p.pool.Put(f)
 	}
 }
 
