@@ -192,16 +192,8 @@ func (a *App) lessonPage(c *fiber.Ctx) error {
 		v.MediaURL = "/media/" + url.PathEscape(lv.Asset.ID)
 		v.IsPDF = lv.Asset.ContentType == "application/pdf"
 	}
-	var progress map[string]content.LessonProgress
-	if lv.Enrolled {
-		e, err := a.svc.Enrollment(c.UserContext(), u.NIP, lv.Course.ID)
-		if err != nil && !errors.Is(err, content.ErrNotFound) {
-			return err
-		}
-		progress = e.Lessons
-		v.Percent = e.Percent
-	}
-	v.Modules = syllabus(&lv.Course, progress, lv.Lesson.ID)
+	v.Percent = lv.Enrollment.Percent
+	v.Modules = syllabus(&lv.Course, lv.Enrollment.Lessons, lv.Lesson.ID)
 	if lv.Lesson.Kind == content.KindQuiz {
 		if v.Quiz, err = a.quizLesson(c, *u, lv.Lesson.QuizID); err != nil {
 			return err

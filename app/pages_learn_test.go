@@ -299,6 +299,11 @@ func TestProgressRouteRecordsDone(t *testing.T) {
 	r = b.get("/learn/" + c.Text2.ID + "?done=1")
 	mustContain(t, "done lesson", r.body, "Materi ini sudah selesai.")
 	mustNotContain(t, "done lesson", r.body, `data-testid="mark-done"`)
+	// The player's syllabus marks both lessons and shows the course done.
+	mustContain(t, "done lesson", r.body, `<progress class="meter" max="100" value="100"`)
+	if n := strings.Count(string(r.body), `class="done-mark"`); n != 2 {
+		t.Errorf("lesson page syllabus shows %d done marks, want 2", n)
+	}
 
 	// The dashboard shows the course at 100% and the course page the marks.
 	r = b.get("/")

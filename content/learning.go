@@ -197,6 +197,9 @@ type LessonView struct {
 	Prev, Next *Lesson
 	Progress   LessonProgress
 	Enrolled   bool
+	// Enrollment is the viewer's enrolment in the course (zero unless
+	// Enrolled), for the syllabus marks and the course percent.
+	Enrollment Enrollment
 	Asset      *Asset
 }
 
@@ -215,7 +218,7 @@ func (s *Service) ViewLesson(ctx context.Context, u User, lessonID string) (Less
 	e, err := s.Enrollment(ctx, u.NIP, c.ID)
 	switch {
 	case err == nil:
-		v.Enrolled = true
+		v.Enrolled, v.Enrollment = true, e
 		v.Progress = e.Lessons[l.ID]
 	case !errors.Is(err, ErrNotFound):
 		return LessonView{}, err
