@@ -70,17 +70,18 @@ func (a analyzer) Analyze(input []byte) analysis.TokenStream {
 // appendPrefixes adds the prefixes of t's folded word from minPrefix
 // letters up to the whole word, all at the word's position and offsets.
 func appendPrefixes(out analysis.TokenStream, t indonesian.Token, pos int) analysis.TokenStream {
-	letters := 0
-	for end := range t.Term {
-		if end > 0 {
-			letters++
-			if letters >= minPrefix {
-				out = append(out, &analysis.Token{Term: []byte(t.Term[:end]), Start: t.Start, End: t.End, Position: pos, Type: analysis.AlphaNumeric})
-			}
-		}
+	add := func(prefix string) {
+		out = append(out, &analysis.Token{Term: []byte(prefix), Start: t.Start, End: t.End, Position: pos, Type: analysis.AlphaNumeric})
 	}
-	if letters+1 >= minPrefix {
-		out = append(out, &analysis.Token{Term: []byte(t.Term), Start: t.Start, End: t.End, Position: pos, Type: analysis.AlphaNumeric})
+	letters := 0 // before end
+	for end := range t.Term {
+		if letters >= minPrefix {
+			add(t.Term[:end])
+		}
+		letters++
+	}
+	if letters >= minPrefix {
+		add(t.Term)
 	}
 	return out
 }
