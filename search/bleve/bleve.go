@@ -323,10 +323,10 @@ func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 	case <-ctx.Done():
 		return search.Result{}, fmt.Errorf("bleve: search %q: %w", q.Text, ctx.Err())
 	}
-	// Like Meilisearch, exact words come before typos: typo matching (a
-	// fuzzy automaton per word and field, most of a search's cost) runs
-	// only when the words as typed, their stems and the last word's
-	// prefixes do not fill the page.
+	// Like Meilisearch, exact words come before typos: typo matching (the
+	// words within reach in the dictionaries, each then looked up in
+	// every text field) runs only when the words as typed, their stems
+	// and the last word's prefixes do not fill the page.
 	words := parseWords(q.Text)
 	limit, _ := q.Page()
 	typos := false
@@ -398,11 +398,12 @@ func (i *Index) search(ctx context.Context, q search.Query, words []word, all, t
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if snap, ok := r.(*scorch.IndexSnapshot); !ok || snap == nil {
+	defer r.Close()
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok || snap == nil {
 		// A closed scorch index hands out no snapshot.
 		return nil, nil, nil, blevesearch.ErrorIndexClosed
 	}
-	defer r.Close()
 	cq := &countingQuery{Query: buildQuery(q, words, all, typos), idx: i}
 	// Score only: a tie-break on _id made Bleve look up the id of every
 	// matching document (15% of a search); equal scores keep the index's
@@ -417,7 +418,7 @@ func (i *Index) search(ctx context.Context, q search.Query, words []word, all, t
 		searched = cq.table.segs
 	}
 	buf.b = buf.b[:0]
-	docs, err := loadFields(r, searched, res.Hits, buf)
+	docs, err := loadFields(snap, searched, res.Hits, buf)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	blevesearch "github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/kotalama/kompeten/search"
@@ -296,7 +297,7 @@ func TestLoadFieldsAfterAWrite(t *testing.T) {
 	if err != nil || len(res.Hits) != 3 {
 		t.Fatalf("search: %v, %v", res, err)
 	}
-	docs, err := loadFields(old, cq.table.segs, res.Hits, &fieldBuf{})
+	docs, err := loadFields(old.(*scorch.IndexSnapshot), cq.table.segs, res.Hits, &fieldBuf{})
 	if err != nil {
 		t.Fatal(err)
 	}

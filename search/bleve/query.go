@@ -29,9 +29,9 @@ const (
 	minPrefix = 2
 	// minBodyPrefix is the shortest prefix also looked for in bodies.
 	// Bodies hold most of the dictionary: "pen" expands to hundreds of
-	// words there, in nearly every lesson, and took 240 ms; in titles and
-	// summaries it stays cheap, and while a word is that short, matches
-	// in titles are the ones worth showing.
+	// words there, in nearly every lesson, and took 240 ms. Titles and
+	// summaries have their prefixes indexed (prefixSuffix), and while a
+	// word is that short, matches in titles are the ones worth showing.
 	minBodyPrefix = 4
 	// typoExactPrefix letters at the start of a word must be typed right
 	// for a typo match. Meilisearch counts a wrong first letter as two

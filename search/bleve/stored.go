@@ -1,7 +1,6 @@
 package bleve
 
 import (
-	"fmt"
 	"slices"
 	"sort"
 	"sync"
@@ -70,12 +69,8 @@ func (f *fieldBuf) str(v []byte) string {
 // r's segments are the searched ones (nothing was merged or added in
 // between), the hits' internal numbers hold in r too; otherwise each hit
 // is looked up by id.
-func loadFields(r index.IndexReader, searched []segment.Segment, hits bsearch.DocumentMatchCollection, buf *fieldBuf) ([]stored, error) {
-	snap, ok := r.(*scorch.IndexSnapshot)
-	if !ok {
-		return nil, fmt.Errorf("bleve: stored fields need a scorch index, not %T", r)
-	}
-	segs := snap.Segments()
+func loadFields(r *scorch.IndexSnapshot, searched []segment.Segment, hits bsearch.DocumentMatchCollection, buf *fieldBuf) ([]stored, error) {
+	segs := r.Segments()
 	same := len(segs) == len(searched)
 	offsets := make([]uint64, len(segs))
 	var running uint64
