@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -32,8 +31,8 @@ type App struct {
 	assets  *assets
 	r       *renderer
 	csrfKey []byte
-	// copyBufs are the large buffers media streams are copied with.
-	copyBufs sync.Pool
+	// copyBufs are the buffers media streams are copied with.
+	copyBufs copyBuffers
 }
 
 // New wires an App over open stores.

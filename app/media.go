@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -162,30 +163,66 @@ func (a *App) media(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Context().SetBodyStream(&bigCopy{ReadCloser: rc, pool: &a.copyBufs}, int(length))
+	c.Context().SetBodyStream(&bigCopy{ReadCloser: rc, n: length, bufs: &a.copyBufs}, int(length))
 	return nil
 }
 
-// copyBufSize is the chunk media is copied in. Fasthttp would copy a body
-// stream through its 4 KiB write buffer, a syscall per 4 KiB; io.Copy uses
-// WriteTo when the source has it, so the stream moves in large chunks.
-const copyBufSize = 256 << 10
+// Media is copied in chunks: a read from the object store, then a write
+// to the client. Fasthttp would copy a body stream through its 4 KiB write
+// buffer, a syscall per 4 KiB; io.Copy uses WriteTo when the source has
+// it, so the stream moves in chunks of our choosing. Larger chunks cost
+// less CPU per byte (1 MiB against 256 KiB: about a tenth less for the
+// whole pipeline in the media benchmark), but a stream holds its buffer
+// until it ends, and a phone on a slow link holds it for minutes. So only
+// largeCopyMax streams at a time get a large buffer; the rest, and ranges
+// no bigger than a small buffer, get a small one.
+const (
+	smallCopyBuf = 256 << 10
+	largeCopyBuf = 1 << 20
+	largeCopyMax = 32
+)
+
+// copyBuffers hands out media copy buffers, at most largeCopyMax large
+// ones at a time.
+type copyBuffers struct {
+	small, large sync.Pool
+	largeOut     atomic.Int32
+}
+
+// get returns a buffer for copying n bytes and the function that gives
+// it back.
+func (p *copyBuffers) get(n int64) ([]byte, func()) {
+	if n > smallCopyBuf {
+		if p.largeOut.Add(1) <= largeCopyMax {
+			bp := poolBuf(&p.large, largeCopyBuf)
+			return *bp, func() { p.large.Put(bp); p.largeOut.Add(-1) }
+		}
+		p.largeOut.Add(-1)
+	}
+	bp := poolBuf(&p.small, smallCopyBuf)
+	return *bp, func() { p.small.Put(bp) }
+}
+
+func poolBuf(pool *sync.Pool, size int) *[]byte {
+	if bp, ok := pool.Get().(*[]byte); ok {
+		return bp
+	}
+	buf := make([]byte, size)
+	return &buf
+}
 
 type bigCopy struct {
 	io.ReadCloser
-	pool *sync.Pool
+	n    int64
+	bufs *copyBuffers
 }
 
 func (b *bigCopy) WriteTo(w io.Writer) (int64, error) {
-	bp, _ := b.pool.Get().(*[]byte)
-	if bp == nil {
-		buf := make([]byte, copyBufSize)
-		bp = &buf
-	}
-	defer b.pool.Put(bp)
+	buf, put := b.bufs.get(b.n)
+	defer put()
 	// Both sides hidden behind plain interfaces, or io.CopyBuffer would
 	// hand the copy to the bufio.Writer's ReadFrom and its small buffer.
-	return io.CopyBuffer(struct{ io.Writer }{w}, struct{ io.Reader }{b.ReadCloser}, *bp)
+	return io.CopyBuffer(struct{ io.Writer }{w}, struct{ io.Reader }{b.ReadCloser}, buf)
 }
 
 func etagMatch(header, etag string) bool {

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -304,64 +307,138 @@ func BenchmarkUpload1GiB(b *testing.B) {
 }
 
 // BenchmarkMediaRead1GiB: GET /media/{asset} (owner's bearer token) to
-// io.Discard against minio-go's GetObject of the same object, in
-// alternating order. Figures are medians over the rounds.
+// io.Discard against minio-go's GetObject of the same object, and, as a
+// control, through proxyfloor: the least a proxy process can do. The
+// three reads of a round run in rotating order. Figures are medians over
+// the rounds.
 func BenchmarkMediaRead1GiB(b *testing.B) {
 	fx := s3Setup(b)
 	asset := fx.ensureAsset(b)
 	key := "assets/" + fx.course + "/" + asset
 	buf := getBuf()
 	defer bufPool.Put(buf)
+	floor := fx.startProxyFloor(b, key)
 	fx.freshServer(b)
-	var medias, dirs, ratios, peaks []float64
-	// CPU seconds per GiB of each process, through /media and straight:
-	// on 2 cores the three processes share, they bound the ratio.
-	var cpuThrough, cpuDirect []cpuSplit
+	// MinIO writes objects with O_DIRECT, so the first read after the
+	// upload comes from the disk, not the page cache: read it once,
+	// unmeasured, or round 0's first side pays for both.
+	fx.directRead(b, key, *buf)
+	var medias, dirs, floors, ratios, floorRatios, peaks []float64
+	// CPU seconds per GiB of each process, through /media, through the
+	// floor proxy and straight: on 2 cores the processes share, they bound
+	// the ratio.
+	var cpuThrough, cpuFloor, cpuDirect []cpuSplit
 	b.ResetTimer()
-	for i := range b.N * rounds {
-		var media, direct, ttfb time.Duration
+	for i := range b.N * mediaRounds {
+		var media, direct, viaFloor, ttfb time.Duration
 		var peak float64
-		through := func() {
-			w := watchRSS(fx.srv.Pid())
-			c0 := fx.cpu()
-			media, ttfb = fx.mediaRead(b, asset, *buf)
-			cpuThrough = append(cpuThrough, fx.cpu().since(c0))
-			peak, _, _ = w.Stop()
+		sides := []func(){
+			func() {
+				w := watchRSS(fx.srv.Pid())
+				c0 := fx.cpu(fx.srv.Pid())
+				media, ttfb = fx.mediaRead(b, asset, *buf)
+				cpuThrough = append(cpuThrough, fx.cpu(fx.srv.Pid()).since(c0))
+				peak, _, _ = w.Stop()
+			},
+			func() {
+				c0 := fx.cpu(0)
+				direct = fx.directRead(b, key, *buf)
+				cpuDirect = append(cpuDirect, fx.cpu(0).since(c0))
+			},
+			func() {
+				c0 := fx.cpu(floor.pid)
+				viaFloor = fx.floorRead(b, floor.url, *buf)
+				cpuFloor = append(cpuFloor, fx.cpu(floor.pid).since(c0))
+			},
 		}
-		straight := func() {
-			c0 := fx.cpu()
-			direct = fx.directRead(b, key, *buf)
-			cpuDirect = append(cpuDirect, fx.cpu().since(c0))
+		for j := range sides {
+			sides[(i+j)%len(sides)]()
 		}
-		if i%2 == 0 {
-			through()
-			straight()
-		} else {
-			straight()
-			through()
-		}
-		m, d := mbps(bigSize, media), mbps(bigSize, direct)
-		medias, dirs, ratios, peaks = append(medias, m), append(dirs, d), append(ratios, m/d), append(peaks, peak)
-		b.Logf("media %v (first byte after %v) = %.0f MB/s; minio direct %v = %.0f MB/s; ratio %.2f",
-			media.Round(time.Millisecond), ttfb.Round(time.Millisecond), m, direct.Round(time.Millisecond), d, m/d)
+		m, d, f := mbps(bigSize, media), mbps(bigSize, direct), mbps(bigSize, viaFloor)
+		medias, dirs, floors = append(medias, m), append(dirs, d), append(floors, f)
+		ratios, floorRatios, peaks = append(ratios, m/d), append(floorRatios, f/d), append(peaks, peak)
+		b.Logf("media %v (first byte after %v) = %.0f MB/s; minio direct %v = %.0f MB/s; floor proxy %v = %.0f MB/s; ratio %.2f, floor's %.2f",
+			media.Round(time.Millisecond), ttfb.Round(time.Millisecond), m, direct.Round(time.Millisecond), d,
+			viaFloor.Round(time.Millisecond), f, m/d, f/d)
 	}
 	b.ReportMetric(median(medias), "media_MBps")
 	b.ReportMetric(median(dirs), "minio_MBps")
+	b.ReportMetric(median(floors), "floor_MBps")
 	b.ReportMetric(median(ratios), "ratio")
+	b.ReportMetric(median(floorRatios), "floor_ratio")
 	b.ReportMetric(slices.Max(peaks), "server_peak_RSS_MB")
-	th, di := medianSplit(cpuThrough), medianSplit(cpuDirect)
-	b.Logf("CPU s per GiB (medians), through /media: server %.2f, MinIO %.2f, client %.2f (%.2f in all); straight: MinIO %.2f, client %.2f (%.2f)",
-		th.server, th.minio, th.client, th.total(), di.minio, di.client, di.total())
+	th, fl, di := medianSplit(cpuThrough), medianSplit(cpuFloor), medianSplit(cpuDirect)
+	b.Logf("CPU s per GiB (medians), through /media: server %.2f, MinIO %.2f, client %.2f (%.2f in all); through the floor proxy: proxy %.2f, MinIO %.2f, client %.2f (%.2f); straight: MinIO %.2f, client %.2f (%.2f)",
+		th.server, th.minio, th.client, th.total(), fl.server, fl.minio, fl.client, fl.total(), di.minio, di.client, di.total())
 	b.ReportMetric(th.server, "server_cpu_s/GiB")
 	b.ReportMetric(th.total(), "through_cpu_s/GiB")
+	b.ReportMetric(fl.total(), "floor_cpu_s/GiB")
 	b.ReportMetric(di.total(), "straight_cpu_s/GiB")
 }
 
-// cpuSplit is CPU time by process: the server, MinIO and this client.
+// mediaRounds is how many rounds of three 1 GiB reads MediaRead1GiB runs
+// per iteration: more than the upload's, as single reads swing by a fifth.
+const mediaRounds = 7
+
+// proxyFloor is a running proxyfloor process.
+type proxyFloor struct {
+	url string
+	pid int
+}
+
+// startProxyFloor runs proxyfloor in front of a presigned URL of key; it
+// stops when the test binary ends.
+func (fx *s3Fixture) startProxyFloor(b *testing.B, key string) proxyFloor {
+	b.Helper()
+	bin := proxyFloorBin.build(b, "./bench/proxyfloor", "proxyfloor")
+	target, err := fx.mc.PresignedGetObject(context.Background(), fx.bucket, key, 6*time.Hour, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(freePort(b))
+	cmd := exec.Command(bin, addr, target.String())
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	atExit(func() { cmd.Process.Kill(); cmd.Wait() })
+	for start := time.Now(); ; time.Sleep(20 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			b.Fatalf("proxyfloor did not listen on %s", addr)
+		}
+	}
+	return proxyFloor{url: "http://" + addr + "/", pid: cmd.Process.Pid}
+}
+
+// floorRead reads the whole object through the floor proxy.
+func (fx *s3Fixture) floorRead(b *testing.B, url string, buf []byte) time.Duration {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	t0 := time.Now()
+	req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+	res, err := fx.hc.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n, err := discard(res.Body, buf)
+	res.Body.Close()
+	if err != nil || res.StatusCode != 200 || n != bigSize {
+		b.Fatalf("floor proxy: status %d, %d bytes, %v", res.StatusCode, n, err)
+	}
+	return time.Since(t0)
+}
+
+// cpuSplit is CPU time by process: the proxy (server), MinIO and this client.
 type cpuSplit struct{ server, minio, client float64 }
 
-func (fx *s3Fixture) cpu() cpuSplit {
-	return cpuSplit{fx.srv.cpuTime().Seconds(), procCPU(s3test.Pid()).Seconds(), selfCPU().Seconds()}
+// cpu reads the CPU time used so far by proxy (the server, the floor
+// proxy, or none: 0), MinIO and this process.
+func (fx *s3Fixture) cpu(proxy int) cpuSplit {
+	return cpuSplit{procCPU(proxy).Seconds(), procCPU(s3test.Pid()).Seconds(), selfCPU().Seconds()}
 }
 
 // since is the CPU used from c0 to c, per GiB read.

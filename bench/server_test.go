@@ -81,38 +81,45 @@ func work(tb testing.TB) string {
 
 // ---- the binary -----------------------------------------------------------
 
-var (
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
+// built is a binary built once per run.
+type built struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+var kompetenBin, proxyFloorBin built
 
 // binary builds cmd/kompeten once per run (CGO_ENABLED=0, like the image).
-func binary(tb testing.TB) string {
+func binary(tb testing.TB) string { return kompetenBin.build(tb, "./cmd/kompeten", "kompeten") }
+
+// build builds the package pkg (relative to the module root) to name in
+// the work directory, once.
+func (b *built) build(tb testing.TB, pkg, name string) string {
 	tb.Helper()
 	dir := work(tb)
-	buildOnce.Do(func() {
+	b.once.Do(func() {
 		goTool := os.Getenv("GO")
 		if goTool == "" {
 			goTool = "go"
 		}
 		root, err := filepath.Abs("..")
 		if err != nil {
-			buildErr = err
+			b.err = err
 			return
 		}
-		binPath = filepath.Join(dir, "kompeten")
-		cmd := exec.Command(goTool, "build", "-o", binPath, "./cmd/kompeten")
+		b.path = filepath.Join(dir, name)
+		cmd := exec.Command(goTool, "build", "-o", b.path, pkg)
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/kompeten: %v\n%s", err, out)
+			b.err = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
 		}
 	})
-	if buildErr != nil {
-		tb.Fatal(buildErr)
+	if b.err != nil {
+		tb.Fatal(b.err)
 	}
-	return binPath
+	return b.path
 }
 
 // ---- the server subprocess ------------------------------------------------
