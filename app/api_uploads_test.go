@@ -6,7 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -248,4 +252,101 @@ func TestMediaRanges(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMediaPresign: with presigning on, a browser (session cookie) is sent
+// on to a presigned MinIO URL that answers as /media would, ranges
+// included. An API client (bearer), a HEAD and a range past the end are
+// still answered here, and so is a learner who may not read the asset.
+func TestMediaPresign(t *testing.T) {
+	cfg := s3test.Start(t)
+	e := newEnv(t, map[string]string{
+		"KOMPETEN_BLOBS":         fmt.Sprintf("s3://%s:%s@%s/%s?secure=false", cfg.AccessKey, cfg.SecretKey, cfg.Endpoint, cfg.Bucket),
+		"KOMPETEN_MEDIA_PRESIGN": "true",
+	})
+	f := newFixture(t, e)
+	data := mp4Bytes(3 << 20)
+	path := "/media/" + f.asset
+
+	// What /media itself answers, to compare the object store's answer with.
+	proxied := getWith(e, path, map[string]string{"Authorization": "Bearer " + f.tokens["enrolled"]})
+	if proxied.StatusCode != 200 || !bytes.Equal(proxied.body, data) {
+		t.Fatalf("bearer read: %d, %d bytes; want the bytes from /media itself", proxied.StatusCode, len(proxied.body))
+	}
+
+	b := e.browser()
+	b.login(learnerNIP)
+	// Pages let images, media and framed PDFs come from MinIO.
+	csp := b.get("/").Header.Get("Content-Security-Policy")
+	for _, d := range []string{"img-src", "media-src", "frame-src"} {
+		if !regexp.MustCompile(d + ` [^;]*http://` + regexp.QuoteMeta(cfg.Endpoint) + `[ ;]`).MatchString(csp + ";") {
+			t.Errorf("%s does not allow http://%s: %s", d, cfg.Endpoint, csp)
+		}
+	}
+	follow := func(rng string) (*http.Response, []byte) {
+		t.Helper()
+		req := httptest.NewRequest("GET", path, nil)
+		if rng != "" {
+			req.Header.Set("Range", rng)
+		}
+		r := b.send(req)
+		loc, err := url.Parse(r.Header.Get("Location"))
+		if r.StatusCode != 302 || err != nil || loc.Host != cfg.Endpoint || loc.Query().Get("X-Amz-Signature") == "" {
+			t.Fatalf("browser read (Range %q): %d to %q; want 302 to a presigned URL on %s", rng, r.StatusCode, r.Header.Get("Location"), cfg.Endpoint)
+		}
+		if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
+			t.Errorf("redirect Cache-Control %q; want no-store, as the URL expires", cc)
+		}
+		// The browser sends its Range on, and nothing of ours.
+		next, _ := http.NewRequestWithContext(t.Context(), "GET", loc.String(), nil)
+		if rng != "" {
+			next.Header.Set("Range", rng)
+		}
+		res, err := http.DefaultClient.Do(next)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		return res, body
+	}
+	res, body := follow("")
+	if res.StatusCode != 200 || !bytes.Equal(body, data) {
+		t.Fatalf("presigned read: %d, %d bytes, equal %v", res.StatusCode, len(body), bytes.Equal(body, data))
+	}
+	for _, h := range []string{"Content-Type", "Content-Disposition"} {
+		if got, want := res.Header.Get(h), proxied.Header.Get(h); got != want {
+			t.Errorf("presigned %s %q; /media sends %q", h, got, want)
+		}
+	}
+	res, body = follow("bytes=1000-1999")
+	if res.StatusCode != 206 || !bytes.Equal(body, data[1000:2000]) {
+		t.Errorf("presigned range: %d, %d bytes; want 206 and bytes 1000-1999", res.StatusCode, len(body))
+	}
+
+	if r := b.send(withHeaders(httptest.NewRequest("GET", path, nil), map[string]string{"Range": fmt.Sprintf("bytes=%d-", len(data))})); r.StatusCode != 416 {
+		t.Errorf("range past the end: %d; want 416 from /media", r.StatusCode)
+	}
+	if r := b.send(httptest.NewRequest("HEAD", path, nil)); r.StatusCode != 200 || r.Header.Get("Content-Length") != fmt.Sprint(len(data)) {
+		t.Errorf("HEAD: %d, Content-Length %q; want 200 from /media", r.StatusCode, r.Header.Get("Content-Length"))
+	}
+	if r := getWith(e, path, map[string]string{"Authorization": "Bearer " + f.tokens["enrolled"], "Range": "bytes=0-9"}); r.StatusCode != 206 || !bytes.Equal(r.body, data[:10]) {
+		t.Errorf("bearer range: %d; want 206 from /media", r.StatusCode)
+	}
+	other := e.browser()
+	other.login(learner2NIP)
+	if r := other.get(path); r.StatusCode == 302 || r.StatusCode < 400 {
+		t.Errorf("learner not enrolled: %d to %q; want refused, not sent on", r.StatusCode, r.Header.Get("Location"))
+	}
+}
+
+func getWith(e *testEnv, path string, h map[string]string) resp {
+	return e.do(withHeaders(httptest.NewRequest("GET", path, nil), h))
+}
+
+func withHeaders(req *http.Request, h map[string]string) *http.Request {
+	for k, v := range h {
+		req.Header.Set(k, v)
+	}
+	return req
 }

@@ -92,7 +92,7 @@ func (a *App) Handler() *fiber.App { return a.fiber }
 func (a *App) routes() {
 	f := a.fiber
 	f.Use(withRequestID, a.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: logPanic(a.log)}),
-		securityHeaders(a.cfg.Secure()), limitBodies, withDeadline(a.cfg.RequestTimeout), withLang)
+		securityHeaders(a.cfg.Secure(), a.cfg.MediaOrigin()), limitBodies, withDeadline(a.cfg.RequestTimeout), withLang)
 
 	f.Get("/healthz", a.healthz)
 	f.Get("/readyz", a.readyz)

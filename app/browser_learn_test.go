@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/kotalama/kompeten/content"
+	"github.com/kotalama/kompeten/storage/blobs/s3/s3test"
 )
 
 const videoFixture = "testdata/testsrc-20s.mp4"
@@ -162,6 +163,48 @@ func itoa(n int64) string {
 		n /= 10
 	}
 	return string(buf[i:])
+}
+
+// TestBrowserVideoPlaysFromPresignedURL: with presigning on, the player
+// is sent on to MinIO, which the page's security policy must allow, and
+// plays and seeks there with ranges.
+func TestBrowserVideoPlaysFromPresignedURL(t *testing.T) {
+	cfg := s3test.Start(t)
+	e := newEnv(t, map[string]string{
+		"KOMPETEN_BLOBS":         "s3://" + cfg.AccessKey + ":" + cfg.SecretKey + "@" + cfg.Endpoint + "/" + cfg.Bucket + "?secure=false",
+		"KOMPETEN_MEDIA_PRESIGN": "true",
+	})
+	ctx0 := context.Background()
+	svc := e.app.Service()
+	tr := mustUser(t, e, trainerNIP)
+	c := seedPageCourse(t, e, "Kursus Video Langsung", "Teknis", "", true)
+	a := seedVideoAsset(t, e, tr, c.ID)
+	vl, err := svc.AddLesson(ctx0, tr, c.ID, c.Module.ID, content.LessonInput{Title: pgPtr("Video dari MinIO"),
+		Kind: pgPtr(content.KindVideo), AssetID: &a.ID, Minutes: pgPtr(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SetStatus(ctx0, tr, c.ID, content.StatusPublished); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.Enroll(ctx0, mustUser(t, e, learnerNIP), c.ID); err != nil {
+		t.Fatal(err)
+	}
+	base := e.serve(t)
+	ctx := newMediaBrowser(t)
+	chromeLogin(t, ctx, base, learnerNIP)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/learn/"+vl.ID),
+		poll(`document.getElementById('video').readyState >= 1`),
+		chromedp.Evaluate[chromedp.Void](`(() => { const v = document.getElementById('video'); v.muted = true; return v.play(); })()`,
+			chromedp.EvalAwaitPromise),
+		poll(`document.getElementById('video').currentTime > 1.5`),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('video').currentTime = 12`),
+		poll(`(() => { const v = document.getElementById('video'); return !v.seeking && v.currentTime > 13; })()`),
+	); err != nil {
+		errCode, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`String(document.getElementById('video').error && document.getElementById('video').error.code)`))
+		t.Fatalf("play and seek from MinIO: %v (media error %s)", err, errCode)
+	}
 }
 
 func TestBrowserVideoResumesAndDashboardShowsProgress(t *testing.T) {

@@ -198,6 +198,22 @@ func (c Config) Validate() error {
 // Secure reports whether the public URL is HTTPS, so cookies get Secure.
 func (c Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
 
+// MediaOrigin is the origin browsers are sent to for media when
+// presigning is on ("" when they read it from us): pages must allow it.
+func (c Config) MediaOrigin() string {
+	if !c.MediaPresign {
+		return ""
+	}
+	t, err := ParseBlobsURL(c.Blobs)
+	if err != nil || t.Kind != "s3" {
+		return ""
+	}
+	if t.Secure {
+		return "https://" + t.Endpoint
+	}
+	return "http://" + t.Endpoint
+}
+
 func parseSize(v string) (int64, error) {
 	v = strings.TrimSpace(v)
 	units := []struct {

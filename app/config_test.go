@@ -101,3 +101,20 @@ func TestParseStoreURLs(t *testing.T) {
 		t.Errorf("meili target %+v", s)
 	}
 }
+
+func TestMediaOrigin(t *testing.T) {
+	for _, c := range []struct {
+		blobs   string
+		presign bool
+		want    string
+	}{
+		{"s3://k:s@minio.kotalama.go.id/kompeten", true, "https://minio.kotalama.go.id"},
+		{"s3://k:s@127.0.0.1:9000/kompeten?secure=false", true, "http://127.0.0.1:9000"},
+		{"s3://k:s@127.0.0.1:9000/kompeten?secure=false", false, ""},
+		{"file://./data/objects", true, ""},
+	} {
+		if got := (Config{Blobs: c.blobs, MediaPresign: c.presign}).MediaOrigin(); got != c.want {
+			t.Errorf("MediaOrigin(%s, presign %v) = %q, want %q", c.blobs, c.presign, got, c.want)
+		}
+	}
+}

@@ -69,11 +69,20 @@ func parseRange(h string, size int64) (*byteRange, error) {
 // withAnyAuth takes a bearer token or, failing that, the session cookie:
 // media is read by pages (cookie) and API clients (bearer) alike.
 func (a *App) withAnyAuth(c *fiber.Ctx) error {
-	if strings.HasPrefix(c.Get(fiber.HeaderAuthorization), headerBearer) {
+	if hasBearer(c) {
 		return a.withBearer(c)
 	}
 	return a.withSession(c)
 }
+
+func hasBearer(c *fiber.Ctx) bool {
+	return strings.HasPrefix(c.Get(fiber.HeaderAuthorization), headerBearer)
+}
+
+// presignTTL is how long a presigned media URL works. A media player
+// may send all later ranges to the URL it was redirected to, so the URL
+// must outlast a long lecture watched with pauses.
+const presignTTL = 4 * time.Hour
 
 // contentDisposition is inline for what browsers show safely, attachment
 // for everything else, with the original name encoded per RFC 6266/5987.
@@ -137,10 +146,22 @@ func (a *App) media(c *fiber.Ctx) error {
 		return c.SendStatus(fiber.StatusRequestedRangeNotSatisfiable)
 	}
 
-	if a.cfg.MediaPresign && rg == nil {
-		if u, err := a.svc.PresignAsset(c.UserContext(), asset, 5*time.Minute); err == nil {
+	// With presigning on, a browser reads from the object store itself,
+	// ranges included: its media player sends them on to the URL it is
+	// sent to. A HEAD is answered here, as the URL is signed for GET. API
+	// clients are answered here too: their bearer token must never travel
+	// on to the object store, and it refuses a request that carries two
+	// kinds of authentication.
+	if a.cfg.MediaPresign && c.Method() == fiber.MethodGet && !hasBearer(c) {
+		as := blobs.ServeAs{ContentType: asset.ContentType, Disposition: contentDisposition(asset)}
+		u, err := a.svc.PresignAsset(c.UserContext(), asset, presignTTL, as)
+		if err == nil {
+			// The URL dies with its signature, so the redirect must not
+			// outlive it in a cache.
+			h.Set(fiber.HeaderCacheControl, "no-store")
 			return c.Redirect(u, fiber.StatusFound)
-		} else if !errors.Is(err, blobs.ErrNotSupported) {
+		}
+		if !errors.Is(err, blobs.ErrNotSupported) {
 			return err
 		}
 	}

@@ -90,13 +90,22 @@ func (a *App) accessLog(c *fiber.Ctx) error {
 	return nil
 }
 
-// csp allows only our own scripts, styles and media: no inline script, no
-// framing by other sites.
-const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
-	"media-src 'self' blob:; font-src 'self'; connect-src 'self'; object-src 'none'; " +
-	"frame-src 'self'; frame-ancestors 'self'; base-uri 'self'; form-action 'self'"
+// contentSecurityPolicy allows only our own scripts, styles and media: no
+// inline script, no framing by other sites. Images, media and framed PDFs
+// may also come from mediaOrigin, where /media sends browsers when
+// presigning is on: a policy applies to where a redirect leads.
+func contentSecurityPolicy(mediaOrigin string) string {
+	media := ""
+	if mediaOrigin != "" {
+		media = " " + mediaOrigin
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:" + media + "; " +
+		"media-src 'self' blob:" + media + "; font-src 'self'; connect-src 'self'; object-src 'none'; " +
+		"frame-src 'self'" + media + "; frame-ancestors 'self'; base-uri 'self'; form-action 'self'"
+}
 
-func securityHeaders(secure bool) fiber.Handler {
+func securityHeaders(secure bool, mediaOrigin string) fiber.Handler {
+	csp := contentSecurityPolicy(mediaOrigin)
 	return func(c *fiber.Ctx) error {
 		c.Set("Content-Security-Policy", csp)
 		c.Set("X-Content-Type-Options", "nosniff")

@@ -499,7 +499,8 @@ func (s *Service) OpenAsset(ctx context.Context, a Asset, offset, length int64) 
 	return s.blobs.Get(ctx, a.Key, offset, length)
 }
 
-// PresignAsset returns a short-lived direct URL, or blobs.ErrNotSupported.
-func (s *Service) PresignAsset(ctx context.Context, a Asset, ttl time.Duration) (string, error) {
-	return s.blobs.PresignGet(ctx, a.Key, ttl, a.Name)
+// PresignAsset returns a short-lived direct URL answered as as says, or
+// blobs.ErrNotSupported.
+func (s *Service) PresignAsset(ctx context.Context, a Asset, ttl time.Duration, as blobs.ServeAs) (string, error) {
+	return s.blobs.PresignGet(ctx, a.Key, ttl, as)
 }

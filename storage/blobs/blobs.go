@@ -44,6 +44,16 @@ type Part struct {
 	ETag string
 }
 
+// ServeAs is how the response to a presigned URL presents the object. A
+// field that is set replaces what the store would send: objects are
+// stored before their type is known, and a URL decides between showing
+// and saving.
+type ServeAs struct {
+	ContentType string
+	// Disposition is a whole Content-Disposition value.
+	Disposition string
+}
+
 // Store holds objects.
 type Store interface {
 	// Put stores exactly size bytes read from r under key, atomically: a
@@ -73,9 +83,9 @@ type Store interface {
 	// that is already gone succeeds.
 	AbortMultipart(ctx context.Context, key, uploadID string) error
 
-	// PresignGet returns a short-lived URL to read the object directly, or
-	// ErrNotSupported.
-	PresignGet(ctx context.Context, key string, ttl time.Duration, filename string) (string, error)
+	// PresignGet returns a short-lived URL to read the object directly,
+	// answered as as says, or ErrNotSupported.
+	PresignGet(ctx context.Context, key string, ttl time.Duration, as ServeAs) (string, error)
 
 	Ping(ctx context.Context) error
 	Close() error

@@ -644,7 +644,7 @@ func (s *Store) AbortMultipart(ctx context.Context, key, uploadID string) error 
 
 // PresignGet is not possible: the disk has no server of its own. Callers
 // serve the bytes through blobs.NewReadSeeker instead.
-func (s *Store) PresignGet(ctx context.Context, key string, ttl time.Duration, filename string) (string, error) {
+func (s *Store) PresignGet(ctx context.Context, key string, ttl time.Duration, as blobs.ServeAs) (string, error) {
 	if err := blobs.ValidKey(key); err != nil {
 		return "", fmt.Errorf("fs: presign: %w", err)
 	}

@@ -33,7 +33,7 @@ func TestConformance(t *testing.T) {
 
 func TestPresignNotSupported(t *testing.T) {
 	s := open(t, t.TempDir())
-	if _, err := s.PresignGet(t.Context(), "a", time.Minute, "a.pdf"); !errors.Is(err, blobs.ErrNotSupported) {
+	if _, err := s.PresignGet(t.Context(), "a", time.Minute, blobs.ServeAs{}); !errors.Is(err, blobs.ErrNotSupported) {
 		t.Errorf("PresignGet: err = %v, want ErrNotSupported", err)
 	}
 }

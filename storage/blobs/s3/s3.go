@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/url"
 	"strconv"
 	"strings"
@@ -366,10 +365,9 @@ func (s *Store) AbortMultipart(ctx context.Context, key, uploadID string) error 
 	return err
 }
 
-// PresignGet signs a GET for ttl (capped at S3's 7 days). With a filename
-// the response is an attachment under that name, so a browser saves
-// rather than renders it, whatever its type.
-func (s *Store) PresignGet(ctx context.Context, key string, ttl time.Duration, filename string) (string, error) {
+// PresignGet signs a GET for ttl (capped at S3's 7 days). The response
+// headers as sets are signed into the URL as S3's response-* overrides.
+func (s *Store) PresignGet(ctx context.Context, key string, ttl time.Duration, as blobs.ServeAs) (string, error) {
 	if err := blobs.ValidKey(key); err != nil {
 		return "", fmt.Errorf("s3: presign: %w", err)
 	}
@@ -378,14 +376,11 @@ func (s *Store) PresignGet(ctx context.Context, key string, ttl time.Duration, f
 	}
 	ttl = min(ttl, maxPresignTTL)
 	params := url.Values{}
-	if filename != "" {
-		// FormatMediaType switches to RFC 2231 encoding for names that
-		// are not plain ASCII tokens.
-		cd := mime.FormatMediaType("attachment", map[string]string{"filename": filename})
-		if cd == "" {
-			cd = "attachment"
-		}
-		params.Set("response-content-disposition", cd)
+	if as.ContentType != "" {
+		params.Set("response-content-type", as.ContentType)
+	}
+	if as.Disposition != "" {
+		params.Set("response-content-disposition", as.Disposition)
 	}
 	u, err := s.core.Client.PresignedGetObject(ctx, s.bucket, key, ttl, params)
 	if err != nil {
