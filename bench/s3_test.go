@@ -376,6 +376,67 @@ func BenchmarkMediaRead1GiB(b *testing.B) {
 	b.ReportMetric(di.total(), "straight_cpu_s/GiB")
 }
 
+// BenchmarkMediaPresigned1GiB: what KOMPETEN_MEDIA_PRESIGN buys. The
+// server restarts with it on; GET /media/{asset} with the owner's session
+// cookie, as a browser sends it, is redirected to MinIO, and the client
+// follows. Against GetObject, alternating, as in MediaRead1GiB.
+func BenchmarkMediaPresigned1GiB(b *testing.B) {
+	fx := s3Setup(b)
+	asset := fx.ensureAsset(b)
+	key := "assets/" + fx.course + "/" + asset
+	buf := getBuf()
+	defer bufPool.Put(buf)
+	env := fx.srv.env
+	fx.srv.env = append(slices.Clip(env), "KOMPETEN_MEDIA_PRESIGN=true")
+	fx.freshServer(b)
+	defer func() {
+		fx.srv.env = env
+		fx.freshServer(b)
+	}()
+	session := pageLogin(b, fx.srv.Base, trainerNIP)
+	fx.directRead(b, key, *buf) // from the disk into the page cache, unmeasured
+	var ratios, presigned, dirs []float64
+	b.ResetTimer()
+	for i := range b.N * rounds {
+		var p, d time.Duration
+		sides := []func(){
+			func() { p = fx.presignedRead(b, asset, session) },
+			func() { d = fx.directRead(b, key, *buf) },
+		}
+		sides[i%2]()
+		sides[(i+1)%2]()
+		pm, dm := mbps(bigSize, p), mbps(bigSize, d)
+		presigned, dirs, ratios = append(presigned, pm), append(dirs, dm), append(ratios, pm/dm)
+		b.Logf("presigned %v = %.0f MB/s; minio direct %v = %.0f MB/s; ratio %.2f",
+			p.Round(time.Millisecond), pm, d.Round(time.Millisecond), dm, pm/dm)
+	}
+	b.ReportMetric(median(presigned), "presigned_MBps")
+	b.ReportMetric(median(dirs), "minio_MBps")
+	b.ReportMetric(median(ratios), "ratio")
+}
+
+// presignedRead reads the asset the way a browser does with presigning
+// on: /media with the session cookie, then the URL it redirects to.
+func (fx *s3Fixture) presignedRead(b *testing.B, asset string, session *http.Cookie) time.Duration {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	t0 := time.Now()
+	req, _ := http.NewRequestWithContext(ctx, "GET", fx.srv.Base+"/media/"+asset, nil)
+	req.AddCookie(session)
+	res, err := fx.hc.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := getBuf()
+	defer bufPool.Put(buf)
+	n, err := discard(res.Body, *buf)
+	res.Body.Close()
+	if err != nil || res.StatusCode != 200 || n != bigSize || res.Request.URL.Host == req.URL.Host {
+		b.Fatalf("presigned read: status %d from %s, %d bytes, %v; want 200 from MinIO", res.StatusCode, res.Request.URL.Host, n, err)
+	}
+	return time.Since(t0)
+}
+
 // mediaRounds is how many rounds of three 1 GiB reads MediaRead1GiB runs
 // per iteration: more than the upload's, as single reads swing by a fifth.
 const mediaRounds = 7
