@@ -165,6 +165,43 @@ func itoa(n int64) string {
 	return string(buf[i:])
 }
 
+// seedVideoCourse publishes a course holding a lesson of the fixture
+// video, with the learner enrolled.
+func seedVideoCourse(t *testing.T, e *testEnv, title, lessonTitle string) (pgCourse, content.Lesson) {
+	t.Helper()
+	ctx := context.Background()
+	svc := e.app.Service()
+	tr := mustUser(t, e, trainerNIP)
+	c := seedPageCourse(t, e, title, "Teknis", "", true)
+	a := seedVideoAsset(t, e, tr, c.ID)
+	vl, err := svc.AddLesson(ctx, tr, c.ID, c.Module.ID, content.LessonInput{Title: pgPtr(lessonTitle),
+		Kind: pgPtr(content.KindVideo), AssetID: &a.ID, Minutes: pgPtr(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SetStatus(ctx, tr, c.ID, content.StatusPublished); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.Enroll(ctx, mustUser(t, e, learnerNIP), c.ID); err != nil {
+		t.Fatal(err)
+	}
+	return c, vl
+}
+
+// playAndSeek opens a video lesson, plays from the start past 1.5 s, then
+// seeks to 12 s and plays on past 13.5 s.
+func playAndSeek(lessonURL string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(lessonURL),
+		poll(`document.getElementById('video').readyState >= 1`),
+		chromedp.Evaluate[chromedp.Void](`(() => { const v = document.getElementById('video'); v.muted = true; return v.play(); })()`,
+			chromedp.EvalAwaitPromise),
+		poll(`document.getElementById('video').currentTime > 1.5`),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('video').currentTime = 12`),
+		poll(`(() => { const v = document.getElementById('video'); return !v.seeking && v.currentTime > 13.5; })()`),
+	}
+}
+
 // TestBrowserVideoPlaysFromPresignedURL: with presigning on, the player
 // is sent on to MinIO, which the page's security policy must allow, and
 // plays and seeks there with ranges.
@@ -174,34 +211,11 @@ func TestBrowserVideoPlaysFromPresignedURL(t *testing.T) {
 		"KOMPETEN_BLOBS":         "s3://" + cfg.AccessKey + ":" + cfg.SecretKey + "@" + cfg.Endpoint + "/" + cfg.Bucket + "?secure=false",
 		"KOMPETEN_MEDIA_PRESIGN": "true",
 	})
-	ctx0 := context.Background()
-	svc := e.app.Service()
-	tr := mustUser(t, e, trainerNIP)
-	c := seedPageCourse(t, e, "Kursus Video Langsung", "Teknis", "", true)
-	a := seedVideoAsset(t, e, tr, c.ID)
-	vl, err := svc.AddLesson(ctx0, tr, c.ID, c.Module.ID, content.LessonInput{Title: pgPtr("Video dari MinIO"),
-		Kind: pgPtr(content.KindVideo), AssetID: &a.ID, Minutes: pgPtr(1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.SetStatus(ctx0, tr, c.ID, content.StatusPublished); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := svc.Enroll(ctx0, mustUser(t, e, learnerNIP), c.ID); err != nil {
-		t.Fatal(err)
-	}
+	_, vl := seedVideoCourse(t, e, "Kursus Video Langsung", "Video dari MinIO")
 	base := e.serve(t)
 	ctx := newMediaBrowser(t)
 	chromeLogin(t, ctx, base, learnerNIP)
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/learn/"+vl.ID),
-		poll(`document.getElementById('video').readyState >= 1`),
-		chromedp.Evaluate[chromedp.Void](`(() => { const v = document.getElementById('video'); v.muted = true; return v.play(); })()`,
-			chromedp.EvalAwaitPromise),
-		poll(`document.getElementById('video').currentTime > 1.5`),
-		chromedp.Evaluate[chromedp.Void](`document.getElementById('video').currentTime = 12`),
-		poll(`(() => { const v = document.getElementById('video'); return !v.seeking && v.currentTime > 13; })()`),
-	); err != nil {
+	if err := chromedp.Do(ctx, playAndSeek(base+"/learn/"+vl.ID)...); err != nil {
 		errCode, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`String(document.getElementById('video').error && document.getElementById('video').error.code)`))
 		t.Fatalf("play and seek from MinIO: %v (media error %s)", err, errCode)
 	}
@@ -211,34 +225,14 @@ func TestBrowserVideoResumesAndDashboardShowsProgress(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx0 := context.Background()
 	svc := e.app.Service()
-	tr := mustUser(t, e, trainerNIP)
-	c := seedPageCourse(t, e, "Kursus Video Pelayanan", "Teknis", "", true)
-	a := seedVideoAsset(t, e, tr, c.ID)
-	vl, err := svc.AddLesson(ctx0, tr, c.ID, c.Module.ID, content.LessonInput{Title: pgPtr("Video pelayanan"),
-		Kind: pgPtr(content.KindVideo), AssetID: &a.ID, Minutes: pgPtr(1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.SetStatus(ctx0, tr, c.ID, content.StatusPublished); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := svc.Enroll(ctx0, mustUser(t, e, learnerNIP), c.ID); err != nil {
-		t.Fatal(err)
-	}
+	c, vl := seedVideoCourse(t, e, "Kursus Video Pelayanan", "Video pelayanan")
 	base := e.serve(t)
 	ctx := newMediaBrowser(t)
 	chromeLogin(t, ctx, base, learnerNIP)
 
 	// Play from the start, seek to 12 s, play on, pause: the pause sends a report.
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/learn/"+vl.ID),
-		poll(`document.getElementById('video').readyState >= 1`),
-		chromedp.Evaluate[chromedp.Void](`(() => { const v = document.getElementById('video'); v.muted = true; return v.play(); })()`,
-			chromedp.EvalAwaitPromise),
-		poll(`document.getElementById('video').currentTime > 1.5`),
-		chromedp.Evaluate[chromedp.Void](`document.getElementById('video').currentTime = 12`),
-		poll(`(() => { const v = document.getElementById('video'); return !v.seeking && v.currentTime > 13.5; })()`),
-		chromedp.Evaluate[chromedp.Void](`document.getElementById('video').pause()`),
+	if err := chromedp.Do(ctx, append(playAndSeek(base+"/learn/"+vl.ID),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('video').pause()`))...,
 	); err != nil {
 		t.Fatalf("play and seek: %v", err)
 	}

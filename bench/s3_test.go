@@ -244,6 +244,14 @@ func (fx *s3Fixture) freshServer(b *testing.B) {
 	fx.srv.restart(b)
 }
 
+// s3Asset is the fixture, the asset uploaded through the API and its
+// object's key, for the benchmarks that read it.
+func s3Asset(b *testing.B) (fx *s3Fixture, asset, key string) {
+	fx = s3Setup(b)
+	asset = fx.ensureAsset(b)
+	return fx, asset, "assets/" + fx.course + "/" + asset
+}
+
 // ensureAsset uploads the file through the API, unmeasured, if no earlier
 // benchmark did.
 func (fx *s3Fixture) ensureAsset(b *testing.B) string {
@@ -312,9 +320,7 @@ func BenchmarkUpload1GiB(b *testing.B) {
 // three reads of a round run in rotating order. Figures are medians over
 // the rounds.
 func BenchmarkMediaRead1GiB(b *testing.B) {
-	fx := s3Setup(b)
-	asset := fx.ensureAsset(b)
-	key := "assets/" + fx.course + "/" + asset
+	fx, asset, key := s3Asset(b)
 	buf := getBuf()
 	defer bufPool.Put(buf)
 	floor := fx.startProxyFloor(b, key)
@@ -381,9 +387,7 @@ func BenchmarkMediaRead1GiB(b *testing.B) {
 // cookie, as a browser sends it, is redirected to MinIO, and the client
 // follows. Against GetObject, alternating, as in MediaRead1GiB.
 func BenchmarkMediaPresigned1GiB(b *testing.B) {
-	fx := s3Setup(b)
-	asset := fx.ensureAsset(b)
-	key := "assets/" + fx.course + "/" + asset
+	fx, asset, key := s3Asset(b)
 	buf := getBuf()
 	defer bufPool.Put(buf)
 	env := fx.srv.env
@@ -573,9 +577,7 @@ const (
 // BenchmarkRandomRanges: 200 clients reading random 1 MiB ranges of the
 // object, through /media and straight from MinIO.
 func BenchmarkRandomRanges(b *testing.B) {
-	fx := s3Setup(b)
-	asset := fx.ensureAsset(b)
-	key := "assets/" + fx.course + "/" + asset
+	fx, asset, key := s3Asset(b)
 	hc := newClient(rangeClients)
 	defer hc.CloseIdleConnections()
 	fx.freshServer(b)
