@@ -79,10 +79,16 @@ func hasBearer(c *fiber.Ctx) bool {
 	return strings.HasPrefix(c.Get(fiber.HeaderAuthorization), headerBearer)
 }
 
-// presignTTL is how long a presigned media URL works. A media player
-// may send all later ranges to the URL it was redirected to, so the URL
-// must outlast a long lecture watched with pauses.
-const presignTTL = 4 * time.Hour
+const (
+	mediaCacheControl = "private, max-age=86400"
+	// presignTTL is how long a presigned media URL works. A media player
+	// may send all later ranges to the URL it was redirected to, so the
+	// URL must outlast a long lecture watched with pauses.
+	presignTTL = 4 * time.Hour
+	// redirectCacheControl keeps a redirect to a presigned URL for an
+	// hour: a URL taken from the cache still has three to run.
+	redirectCacheControl = "private, max-age=3600"
+)
 
 // contentDisposition is inline for what browsers show safely, attachment
 // for everything else, with the original name encoded per RFC 6266/5987.
@@ -119,7 +125,7 @@ func (a *App) media(c *fiber.Ctx) error {
 	h.Set(fiber.HeaderLastModified, modified.Format(http.TimeFormat))
 	h.Set(fiber.HeaderContentType, asset.ContentType)
 	h.Set(fiber.HeaderContentDisposition, contentDisposition(asset))
-	h.Set(fiber.HeaderCacheControl, "private, max-age=86400")
+	h.Set(fiber.HeaderCacheControl, mediaCacheControl)
 
 	if inm := c.Get(fiber.HeaderIfNoneMatch); inm != "" {
 		if etagMatch(inm, etag) {
@@ -153,12 +159,13 @@ func (a *App) media(c *fiber.Ctx) error {
 	// on to the object store, and it refuses a request that carries two
 	// kinds of authentication.
 	if a.cfg.MediaPresign && c.Method() == fiber.MethodGet && !hasBearer(c) {
-		as := blobs.ServeAs{ContentType: asset.ContentType, Disposition: contentDisposition(asset)}
+		as := blobs.ServeAs{ContentType: asset.ContentType, Disposition: contentDisposition(asset), CacheControl: mediaCacheControl}
 		u, err := a.svc.PresignAsset(c.UserContext(), asset, presignTTL, as)
 		if err == nil {
-			// The URL dies with its signature, so the redirect must not
-			// outlive it in a cache.
-			h.Set(fiber.HeaderCacheControl, "no-store")
+			// Each redirect names a new URL, so the browser can reuse
+			// what it fetched (a cover image, say) only if it reuses the
+			// redirect, and only while the URL has hours left to run.
+			h.Set(fiber.HeaderCacheControl, redirectCacheControl)
 			return c.Redirect(u, fiber.StatusFound)
 		}
 		if !errors.Is(err, blobs.ErrNotSupported) {

@@ -51,7 +51,8 @@ type Part struct {
 type ServeAs struct {
 	ContentType string
 	// Disposition is a whole Content-Disposition value.
-	Disposition string
+	Disposition  string
+	CacheControl string
 }
 
 // Store holds objects.

@@ -771,8 +771,9 @@ func testPresign(t *testing.T, s blobs.Store, key string) {
 	// Uploads store objects before their type is known.
 	mustPut(t, s, key, data, "application/octet-stream")
 	as := blobs.ServeAs{
-		ContentType: "application/pdf",
-		Disposition: `inline; filename="Laporan Akhir 2025.pdf"; filename*=UTF-8''Laporan%20Akhir%202025.pdf`,
+		ContentType:  "application/pdf",
+		Disposition:  `inline; filename="Laporan Akhir 2025.pdf"; filename*=UTF-8''Laporan%20Akhir%202025.pdf`,
+		CacheControl: "private, max-age=600",
 	}
 	u, err := s.PresignGet(t.Context(), key, time.Minute, as)
 	if errors.Is(err, blobs.ErrNotSupported) {
@@ -800,8 +801,10 @@ func testPresign(t *testing.T, s blobs.Store, key string) {
 	if resp.StatusCode != http.StatusOK || !bytes.Equal(body, data) {
 		t.Fatalf("GET presigned: %d %q, want 200 %q", resp.StatusCode, body, data)
 	}
-	if ct, cd := resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"); ct != as.ContentType || cd != as.Disposition {
-		t.Errorf("presigned response: Content-Type %q, Content-Disposition %q; want %q, %q", ct, cd, as.ContentType, as.Disposition)
+	got := blobs.ServeAs{ContentType: resp.Header.Get("Content-Type"), Disposition: resp.Header.Get("Content-Disposition"),
+		CacheControl: resp.Header.Get("Cache-Control")}
+	if got != as {
+		t.Errorf("presigned response headers %+v; want %+v", got, as)
 	}
 	// A browser's media player sends ranges to the URL it was sent to.
 	if resp, body := get(u, "bytes=5-7"); resp.StatusCode != http.StatusPartialContent || string(body) != "1.7" {

@@ -382,6 +382,9 @@ func (s *Store) PresignGet(ctx context.Context, key string, ttl time.Duration, a
 	if as.Disposition != "" {
 		params.Set("response-content-disposition", as.Disposition)
 	}
+	if as.CacheControl != "" {
+		params.Set("response-cache-control", as.CacheControl)
+	}
 	u, err := s.core.Client.PresignedGetObject(ctx, s.bucket, key, ttl, params)
 	if err != nil {
 		return "", convertErr("presign", key, err)
