@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/kotalama/kompeten/content"
+	"github.com/kotalama/kompeten/storage/blobs/s3"
 	"github.com/kotalama/kompeten/storage/blobs/s3/s3test"
 	"github.com/kotalama/kompeten/storage/docs"
 )
@@ -174,7 +175,7 @@ func TestMediaRanges(t *testing.T) {
 			env := map[string]string{}
 			if backend == "s3" {
 				cfg := s3test.Start(t)
-				env["KOMPETEN_BLOBS"] = fmt.Sprintf("s3://%s:%s@%s/%s?secure=false", cfg.AccessKey, cfg.SecretKey, cfg.Endpoint, cfg.Bucket)
+				env["KOMPETEN_BLOBS"] = s3BlobsURL(cfg)
 			}
 			e := newEnv(t, env)
 			f := newFixture(t, e)
@@ -183,11 +184,8 @@ func TestMediaRanges(t *testing.T) {
 			tok := f.tokens["enrolled"]
 			size := len(data)
 			get := func(h map[string]string) resp {
-				req := httptest.NewRequest("GET", "/media/"+asset, nil)
+				req := withHeaders(httptest.NewRequest("GET", "/media/"+asset, nil), h)
 				req.Header.Set("Authorization", "Bearer "+tok)
-				for k, v := range h {
-					req.Header.Set(k, v)
-				}
 				return e.do(req)
 			}
 			full := get(nil)
@@ -262,7 +260,7 @@ func TestMediaRanges(t *testing.T) {
 func TestMediaPresign(t *testing.T) {
 	cfg := s3test.Start(t)
 	e := newEnv(t, map[string]string{
-		"KOMPETEN_BLOBS":         fmt.Sprintf("s3://%s:%s@%s/%s?secure=false", cfg.AccessKey, cfg.SecretKey, cfg.Endpoint, cfg.Bucket),
+		"KOMPETEN_BLOBS":         s3BlobsURL(cfg),
 		"KOMPETEN_MEDIA_PRESIGN": "true",
 	})
 	f := newFixture(t, e)
@@ -343,6 +341,11 @@ func TestMediaPresign(t *testing.T) {
 	if r := other.get(path); r.StatusCode == 302 || r.StatusCode < 400 {
 		t.Errorf("learner not enrolled: %d to %q; want refused, not sent on", r.StatusCode, r.Header.Get("Location"))
 	}
+}
+
+// s3BlobsURL is KOMPETEN_BLOBS for the test MinIO.
+func s3BlobsURL(cfg s3.Config) string {
+	return fmt.Sprintf("s3://%s:%s@%s/%s?secure=false", cfg.AccessKey, cfg.SecretKey, cfg.Endpoint, cfg.Bucket)
 }
 
 func getWith(e *testEnv, path string, h map[string]string) resp {

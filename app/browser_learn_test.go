@@ -208,7 +208,7 @@ func playAndSeek(lessonURL string) []chromedp.Action[chromedp.Void] {
 func TestBrowserVideoPlaysFromPresignedURL(t *testing.T) {
 	cfg := s3test.Start(t)
 	e := newEnv(t, map[string]string{
-		"KOMPETEN_BLOBS":         "s3://" + cfg.AccessKey + ":" + cfg.SecretKey + "@" + cfg.Endpoint + "/" + cfg.Bucket + "?secure=false",
+		"KOMPETEN_BLOBS":         s3BlobsURL(cfg),
 		"KOMPETEN_MEDIA_PRESIGN": "true",
 	})
 	_, vl := seedVideoCourse(t, e, "Kursus Video Langsung", "Video dari MinIO")
