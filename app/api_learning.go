@@ -1,6 +1,8 @@
 package app
 
 import (
+	"errors"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -65,7 +67,21 @@ func (a *App) lessonProgress(c *fiber.Ctx) error {
 	}
 	p, err := a.svc.RecordProgress(c.UserContext(), *currentUser(c), param(c, "id"), in)
 	if err != nil {
-		return err
+		return a.progressErr(c, err)
 	}
 	return c.JSON(p)
+}
+
+// progressErr answers a "done" that came before the lesson could have been
+// read: 409 too_early, saying in words and in Retry-After how many seconds
+// are left, so a client can simply ask again then.
+func (a *App) progressErr(c *fiber.Ctx, err error) error {
+	var te *content.TooEarlyError
+	if !errors.As(err, &te) {
+		return err
+	}
+	n := te.Seconds()
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(n))
+	msg := a.cat.T(langOf(c), "lesson.too_early", n)
+	return &apiError{Status: fiber.StatusConflict, Code: "too_early", Message: msg, Fields: map[string]string{"done": msg}}
 }

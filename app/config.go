@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kotalama/kompeten/content"
 )
 
 // Config is every setting of the server. Each has a flag and a KOMPETEN_*
@@ -35,6 +37,9 @@ type Config struct {
 	// DebugAddr, when set, serves Go's profiler (/debug/pprof) there. Keep
 	// it on loopback: it shows the program's internals.
 	DebugAddr string
+	// ReadingWPM is the fastest reading credited, words per minute: a text
+	// lesson cannot be marked done sooner than its words take at it.
+	ReadingWPM int
 }
 
 // option is one setting: its flag, its variable, its default and how it
@@ -77,6 +82,8 @@ func options() []option {
 		{"debug-addr", "KOMPETEN_DEBUG_ADDR", "", "serve /debug/pprof on this address (e.g. 127.0.0.1:6060); off when empty", false, str(func(c *Config) *string { return &c.DebugAddr })},
 		{"shutdown-timeout", "KOMPETEN_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests may finish on SIGTERM", false,
 			func(c *Config, v string) (err error) { c.ShutdownTimeout, err = time.ParseDuration(v); return err }},
+		{"reading-wpm", "KOMPETEN_READING_WPM", strconv.Itoa(content.DefaultReadingWPM), "fastest reading credited, in words per minute: a text lesson is done no sooner than its words take at this speed", false,
+			func(c *Config, v string) (err error) { c.ReadingWPM, err = strconv.Atoi(v); return err }},
 	}
 }
 
@@ -191,6 +198,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return &ConfigError{"KOMPETEN_SHUTDOWN_TIMEOUT", "must be positive"}
+	}
+	if c.ReadingWPM < 50 || c.ReadingWPM > 2000 {
+		return &ConfigError{"KOMPETEN_READING_WPM", "want words per minute between 50 and 2000, e.g. 400"}
 	}
 	return nil
 }

@@ -285,8 +285,28 @@ func (a *App) statusSubmit(c *fiber.Ctx) error {
 	status := utils.CopyString(c.FormValue("status"))
 	return a.teachAction(c, "status_"+status, func(u content.User, id string) error {
 		_, err := a.svc.SetStatus(c.UserContext(), u, id, status)
+		var ue *content.UnpublishableError
+		if errors.As(err, &ue) {
+			// teachAction shows one message: this one, naming the lessons in order.
+			return &content.ValidationError{Fields: map[string]string{"status": a.unpublishableMsg(langOf(c), ue)}}
+		}
 		return err
 	})
+}
+
+// unpublishableMsg names, in the reader's language and syllabus order,
+// each lesson a learner could not complete.
+func (a *App) unpublishableMsg(lang string, ue *content.UnpublishableError) string {
+	parts := make([]string, 0, len(ue.Problems))
+	for _, p := range ue.Problems {
+		why := a.cat.T(lang, "publish.problem."+p.Problem)
+		if p.LessonID == "" {
+			parts = append(parts, why)
+			continue
+		}
+		parts = append(parts, a.cat.T(lang, "publish.lesson_problem", p.Title, why))
+	}
+	return a.cat.T(lang, "publish.refused", strings.Join(parts, "; "))
 }
 
 type deleteCourseView struct {
@@ -345,7 +365,16 @@ func (a *App) newLessonPage(c *fiber.Ctx) error {
 		mid = course.Modules[len(course.Modules)-1].ID
 	}
 	return a.page(c, "teach_lesson_form", lessonFormView{CourseID: course.ID, CourseName: course.Title, ModuleID: mid,
-		Modules: course.Modules, Kind: content.KindText, Minutes: "10", Kinds: lessonKinds(), Assets: assets})
+		Modules: course.Modules, Kind: content.KindText, Kinds: lessonKinds(), Assets: assets})
+}
+
+// setMinutes is the form's value of a lesson's length: empty when the
+// trainer set none, so the length comes from the content.
+func setMinutes(m int) string {
+	if m == 0 {
+		return ""
+	}
+	return strconv.Itoa(m)
 }
 
 func hasModule(course content.Course, id string) bool {
@@ -418,7 +447,7 @@ func (a *App) editLessonPage(c *fiber.Ctx) error {
 		return fiber.ErrNotFound
 	}
 	return a.page(c, "teach_lesson_form", lessonFormView{CourseID: course.ID, CourseName: course.Title, LessonID: l.ID,
-		Title: l.Title, Kind: l.Kind, Minutes: strconv.Itoa(l.Minutes), Body: l.Body, AssetID: l.AssetID,
+		Title: l.Title, Kind: l.Kind, Minutes: setMinutes(l.Minutes), Body: l.Body, AssetID: l.AssetID,
 		Optional: l.Optional, Kinds: lessonKinds(), Assets: assets})
 }
 

@@ -115,9 +115,7 @@ func (a *App) coursePage(c *fiber.Ctx) error {
 	}
 	all := course.Lessons()
 	v.Lessons = len(all)
-	for _, l := range all {
-		v.Minutes += l.Minutes
-	}
+	v.Minutes = course.TotalMinutes()
 	v.Modules = syllabus(&course, progress, "")
 	if v.Enrolled && len(all) > 0 {
 		done, req := 0, 0
@@ -174,6 +172,30 @@ type lessonPageView struct {
 	ProgressTo string // URL of the progress route
 	JustDone   bool
 	Quiz       *quizLessonView // kind quiz: its rules and my attempts
+	// WaitMS is how long until the server accepts "done" for a text or
+	// file lesson; WaitMsg says so after a refused "Tandai selesai".
+	WaitMS  int64
+	WaitMsg string
+	Speeds  []speedOption // the player's playback speeds
+}
+
+type speedOption struct {
+	Value, Label string
+}
+
+// playbackSpeeds are the speeds the server credits in full
+// (content.PlaybackRates), written the reader's way: "1,5×" or "1.5×".
+func playbackSpeeds(lang string) []speedOption {
+	out := make([]speedOption, 0, len(content.PlaybackRates))
+	for _, r := range content.PlaybackRates {
+		v := strconv.FormatFloat(r, 'f', -1, 64)
+		label := v
+		if lang == "id" {
+			label = strings.ReplaceAll(v, ".", ",")
+		}
+		out = append(out, speedOption{Value: v, Label: label + "×"})
+	}
+	return out
 }
 
 func (a *App) lessonPage(c *fiber.Ctx) error {
@@ -194,6 +216,14 @@ func (a *App) lessonPage(c *fiber.Ctx) error {
 	}
 	v.Percent = lv.Enrollment.Percent
 	v.Modules = syllabus(&lv.Course, lv.Enrollment.Lessons, lv.Lesson.ID)
+	v.Speeds = playbackSpeeds(langOf(c))
+	if lv.Enrolled {
+		wait := a.svc.DoneWait(lv.Lesson, lv.Progress)
+		v.WaitMS = wait.Milliseconds()
+		if c.Query("wait") != "" && wait > 0 {
+			v.WaitMsg = a.cat.T(langOf(c), "lesson.too_early", (&content.TooEarlyError{Wait: wait}).Seconds())
+		}
+	}
 	if lv.Lesson.Kind == content.KindQuiz {
 		if v.Quiz, err = a.quizLesson(c, *u, lv.Lesson.QuizID); err != nil {
 			return err
@@ -250,17 +280,23 @@ func (a *App) progressSubmit(c *fiber.Ctx) error {
 	}
 	p, err := a.svc.RecordProgress(c.UserContext(), *currentUser(c), param(c, "id"), in)
 	if err != nil {
-		return err
+		return a.progressErr(c, err)
 	}
 	return c.JSON(p)
 }
 
 // doneSubmit: POST /learn/:id/done, the plain form of "Tandai selesai";
-// it goes back to the lesson, or on to the next one.
+// it goes back to the lesson, or on to the next one. Too early, it goes
+// back to the lesson, which says how long is left.
 func (a *App) doneSubmit(c *fiber.Ctx) error {
 	u := currentUser(c)
 	id := param(c, "id")
-	if _, err := a.svc.RecordProgress(c.UserContext(), *u, id, content.ProgressInput{Done: true}); err != nil {
+	_, err := a.svc.RecordProgress(c.UserContext(), *u, id, content.ProgressInput{Done: true})
+	var te *content.TooEarlyError
+	if errors.As(err, &te) {
+		return c.Redirect("/learn/"+url.PathEscape(id)+"?wait=1", fiber.StatusSeeOther)
+	}
+	if err != nil {
 		return err
 	}
 	if c.FormValue("next") == "1" {

@@ -80,6 +80,11 @@ type Lesson struct {
 	QuizID   string `bson:"quiz_id,omitempty" json:"quiz_id,omitempty"`
 	Minutes  int    `bson:"minutes" json:"minutes"`
 	Optional bool   `bson:"optional,omitempty" json:"optional,omitempty"`
+
+	// Minutes above is the length the trainer set, 0 for none; AutoMinutes
+	// is the length of the content, worked out when the lesson is saved.
+	// EffectiveMinutes chooses.
+	AutoMinutes int `bson:"auto_minutes,omitempty" json:"auto_minutes,omitempty"`
 }
 
 // OwnedBy reports whether nip may edit the course.
@@ -319,8 +324,10 @@ func (s *Service) SetStatus(ctx context.Context, u User, id, status string) (Cou
 		return Course{}, &ValidationError{Fields: map[string]string{"status": "status tidak dikenal"}}
 	}
 	return s.editCourse(ctx, u, id, func(c *Course) error {
-		if status == StatusPublished && len(c.Lessons()) == 0 {
-			return &ValidationError{Fields: map[string]string{"status": "kursus tanpa materi tidak dapat diterbitkan"}}
+		if status == StatusPublished {
+			if err := s.checkPublishable(ctx, c); err != nil {
+				return err
+			}
 		}
 		if status == StatusPublished && c.Published.IsZero() {
 			c.Published = s.now().UTC().Truncate(time.Millisecond)
@@ -475,6 +482,7 @@ func (s *Service) applyLesson(ctx context.Context, c *Course, l *Lesson, in Less
 	if in.Optional != nil {
 		l.Optional = *in.Optional
 	}
+	var asset *Asset
 	if len(f) == 0 && (l.Kind == KindVideo || l.Kind == KindFile) && l.AssetID != "" {
 		a, err := s.Asset(ctx, l.AssetID)
 		switch {
@@ -485,7 +493,9 @@ func (s *Service) applyLesson(ctx context.Context, c *Course, l *Lesson, in Less
 		case l.Kind == KindVideo && !strings.HasPrefix(a.ContentType, "video/") && !strings.HasPrefix(a.ContentType, "audio/"):
 			f["asset_id"] = "materi video memerlukan berkas video atau audio"
 		}
+		asset = &a
 	}
+	l.AutoMinutes = autoMinutes(*l, asset)
 	return f.err()
 }
 

@@ -41,6 +41,9 @@ type LessonProgress struct {
 	Watched  [][2]float64 `bson:"watched,omitempty" json:"watched,omitempty"`
 	Duration float64      `bson:"duration,omitempty" json:"duration,omitempty"`
 	Updated  time.Time    `bson:"updated" json:"updated_at"`
+	// Opened is when the learner first opened the lesson, by the server's
+	// clock: what may be credited is measured from it.
+	Opened time.Time `bson:"opened,omitempty" json:"opened_at,omitzero"`
 }
 
 // WatchedSeconds is the merged length of the watched intervals.
@@ -237,11 +240,53 @@ func (s *Service) ViewLesson(ctx context.Context, u User, lessonID string) (Less
 			v.Asset = &a
 		}
 	}
+	if v.Enrolled && v.Progress.Opened.IsZero() && l.Kind != KindQuiz {
+		p, err := s.openLesson(ctx, u, c.ID, l.ID)
+		if err != nil {
+			return LessonView{}, err
+		}
+		v.Progress = p
+		if v.Enrollment.Lessons == nil {
+			v.Enrollment.Lessons = map[string]LessonProgress{}
+		}
+		v.Enrollment.Lessons[l.ID] = p
+	}
 	return v, nil
+}
+
+// openLesson records when a learner first opened a lesson: one versioned
+// write of the enrolment, made once (a repeat finds it set and keeps it).
+func (s *Service) openLesson(ctx context.Context, u User, courseID, lessonID string) (LessonProgress, error) {
+	now := s.now().UTC().Truncate(time.Millisecond)
+	var out LessonProgress
+	_, err := docs.Update(ctx, s.docs.C(collEnrollments), enrollmentID(u.NIP, courseID), func(e *Enrollment) error {
+		if e.Lessons == nil {
+			e.Lessons = map[string]LessonProgress{}
+		}
+		p := e.Lessons[lessonID]
+		if p.Opened.IsZero() {
+			p.open(now)
+			e.Lessons[lessonID] = p
+		}
+		out = p
+		return nil
+	})
+	return out, mapErr(err, "open lesson")
+}
+
+// open sets the opening time. Progress from before openings were recorded
+// keeps its credit: the opening is put back by the time that progress
+// took at the fastest speed.
+func (p *LessonProgress) open(now time.Time) {
+	p.Opened = now.Add(-time.Duration(p.WatchedSeconds() / MaxPlaybackRate * float64(time.Second)))
 }
 
 // RecordProgress stores a progress report as one versioned write of the
 // enrolment. Reports are idempotent: intervals merge, done stays done.
+// Only what time allows since the lesson was opened is credited: video
+// up to MaxPlaybackRate seconds per second, and "done" for text and files
+// after their MinimumTime. An early "done" is still written (position, the
+// opening) and then refused with a *TooEarlyError saying how long is left.
 func (s *Service) RecordProgress(ctx context.Context, u User, lessonID string, in ProgressInput) (LessonProgress, error) {
 	if err := in.validate(); err != nil {
 		return LessonProgress{}, err
@@ -261,12 +306,18 @@ func (s *Service) RecordProgress(ctx context.Context, u User, lessonID string, i
 		}
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
+	minimum := s.MinimumTime(l)
 	var out LessonProgress
+	var early time.Duration
 	e, err := docs.Update(ctx, s.docs.C(collEnrollments), enrollmentID(u.NIP, c.ID), func(e *Enrollment) error {
+		early = 0
 		if e.Lessons == nil {
 			e.Lessons = map[string]LessonProgress{}
 		}
 		p := e.Lessons[l.ID]
+		if p.Opened.IsZero() {
+			p.open(now)
+		}
 		if in.Position != nil {
 			p.Position = *in.Position
 		}
@@ -277,13 +328,17 @@ func (s *Service) RecordProgress(ctx context.Context, u User, lessonID string, i
 			} else if p.Duration == 0 && in.Duration > 0 {
 				p.Duration = in.Duration
 			}
-			p.Watched = mergeIntervals(append(p.Watched, in.Watched...), p.Duration)
+			p.Watched = creditIntervals(p.Watched, in.Watched, p.Duration, watchBudget(p.Opened, now))
 			if p.Duration > 0 && p.WatchedSeconds() >= VideoDoneShare*p.Duration {
 				p.markDone(now)
 			}
 		case KindText, KindFile:
-			if in.Done {
-				p.markDone(now)
+			if in.Done && !p.Done {
+				if left := minimum - now.Sub(p.Opened); left > 0 {
+					early = left
+				} else {
+					p.markDone(now)
+				}
 			}
 		}
 		p.Updated = now
@@ -299,7 +354,13 @@ func (s *Service) RecordProgress(ctx context.Context, u User, lessonID string, i
 	if err != nil {
 		return LessonProgress{}, mapErr(err, "progress")
 	}
-	return out, s.ensureCertificate(ctx, e, c)
+	if err := s.ensureCertificate(ctx, e, c); err != nil {
+		return out, err
+	}
+	if early > 0 {
+		return out, &TooEarlyError{Lesson: l.ID, Wait: early}
+	}
+	return out, nil
 }
 
 func (p *LessonProgress) markDone(now time.Time) {

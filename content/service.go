@@ -59,6 +59,9 @@ func (f fieldErrors) err() error {
 type Options struct {
 	// UploadMax is the largest accepted upload in bytes.
 	UploadMax int64
+	// ReadingWPM is the fastest reading credited, in words per minute: a
+	// text lesson is done no sooner than its words take at this speed.
+	ReadingWPM int
 }
 
 // Service holds the domain rules over the stores.
@@ -88,6 +91,9 @@ func New(d docs.Store, b blobs.Store, opts Options) (*Service, error) {
 	}
 	if opts.UploadMax <= 0 {
 		opts.UploadMax = 4 << 30
+	}
+	if opts.ReadingWPM <= 0 {
+		opts.ReadingWPM = DefaultReadingWPM
 	}
 	return &Service{docs: d, blobs: b, opts: opts, md: NewMarkdown(), now: time.Now, pending: newPartBuffers(), chainWait: chainWait,
 		catalog: &ttlCache[CatalogQuery, CourseList]{ttl: catalogTTL}, quizzes: &ttlCache[string, Quiz]{ttl: quizTTL}, dummyHash: dummy}, nil

@@ -1,13 +1,16 @@
-// Text lesson: once the learner has scrolled to the end (and spent a
-// moment on the page), the lesson is marked done. The "Tandai selesai"
-// form does the same without JavaScript.
+// Text lesson: once the learner has scrolled to the end and spent the
+// lesson's reading time on it (the server's data-wait-ms, which it also
+// enforces), the lesson is marked done. The "Tandai selesai" form does the
+// same without JavaScript.
 (function () {
   'use strict';
   var end = document.getElementById('lesson-end');
   if (!end || end.dataset.enrolled !== '1' || end.dataset.done === '1' || !('IntersectionObserver' in window)) return;
   var statusEl = document.getElementById('lesson-status');
   var opened = Date.now();
-  var minMs = 8000;
+  // The server counts from the first opening; a moment more covers the
+  // way here. It answers 409 with Retry-After if it is still too early.
+  var minMs = Math.max(2000, (parseInt(end.dataset.waitMs, 10) || 0) + 500);
   var visible = false, timer = null, sent = false;
   function send() {
     if (sent || !visible) return;
@@ -17,7 +20,19 @@
     p.set('done', '1');
     fetch(end.dataset.progressUrl, { method: 'POST', body: p, credentials: 'same-origin',
       headers: { 'X-CSRF-Token': end.dataset.csrf } })
-      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
+      .then(function (r) {
+        if (r.status === 409) {
+          var after = parseInt(r.headers.get('Retry-After'), 10) || 5;
+          opened = Date.now();
+          minMs = after * 1000 + 500;
+          sent = false;
+          clearTimeout(timer);
+          timer = setTimeout(send, minMs);
+          return null;
+        }
+        if (!r.ok) throw new Error(String(r.status));
+        return r.json();
+      })
       .then(function (j) {
         if (j && j.done) {
           if (statusEl) statusEl.textContent = '\u2713 ' + end.dataset.msgDone;
