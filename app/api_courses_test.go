@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // fixture is a published course with one module holding a text and a
@@ -116,7 +117,7 @@ func TestCourseAuthorization(t *testing.T) {
 		{"GET", "/api/v1/courses/" + f.draft, nil, map[string]int{"owner": 200, "trainer2": 404, "enrolled": 404, "learner2": 404, "admin": 200, "anon": 401}},
 		{"PATCH", "/api/v1/courses/" + f.course, map[string]any{"summary": "Ringkasan baru"}, editing(200)},
 		{"POST", "/api/v1/courses/" + f.course + "/modules", map[string]any{"title": "Modul baru"}, editing(201)},
-		{"POST", "/api/v1/courses/" + f.course + "/modules/" + f.module + "/lessons", map[string]any{"title": "Baru", "kind": "text"}, editing(201)},
+		{"POST", "/api/v1/courses/" + f.course + "/modules/" + f.module + "/lessons", map[string]any{"title": "Baru", "kind": "text", "body": "Isi baru."}, editing(201)},
 		{"PATCH", "/api/v1/lessons/" + f.text, map[string]any{"minutes": 12}, editing(200)},
 		{"POST", "/api/v1/courses/" + f.course + "/publish", nil, editing(200)},
 		{"POST", "/api/v1/uploads", map[string]any{"filename": "a.pdf", "size": 100, "course_id": f.course}, editing(201)},
@@ -127,6 +128,9 @@ func TestCourseAuthorization(t *testing.T) {
 		{"POST", "/api/v1/courses/" + f.draft + "/enroll", nil, map[string]int{"owner": 422, "trainer2": 404, "enrolled": 404, "learner2": 404, "admin": 422, "anon": 401}},
 		{"GET", "/api/v1/enrollments", nil, all(200)},
 	}
+	// The learner opened the text lesson long enough ago to have read it.
+	mustStatus(t, e.api("GET", "/api/v1/lessons/"+f.text, f.tokens["enrolled"], nil), 200, "open text")
+	e.advance(time.Minute)
 	for _, rt := range routes {
 		for _, role := range roles {
 			t.Run(rt.method+" "+rt.path+" as "+role, func(t *testing.T) {
@@ -157,6 +161,11 @@ func TestEnrollIdempotentAndProgress(t *testing.T) {
 	if items := list["items"].([]any); len(items) != 1 || items[0].(map[string]any)["course_id"] != f.course {
 		t.Fatalf("enrollments %v", list)
 	}
+	// Open both lessons, then let the time to read and watch them pass.
+	for _, l := range []string{f.text, f.video} {
+		mustStatus(t, e.api("GET", "/api/v1/lessons/"+l, tok, nil), 200, "open lesson")
+	}
+	e.advance(2 * time.Minute)
 	// Text lesson: done when marked.
 	p := mustStatus(t, e.api("POST", "/api/v1/lessons/"+f.text+"/progress", tok, map[string]any{"done": true}), 200, "text done")
 	if p["done"] != true {

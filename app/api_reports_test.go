@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestQuizStatistics(t *testing.T) {
@@ -59,7 +60,12 @@ func TestJPReport(t *testing.T) {
 	e := newEnv(t, nil)
 	f := newFixture(t, e)
 	tok := f.tokens["enrolled"]
-	// Complete the 4 JP course: the text lesson and 90% of the video.
+	// Complete the 4 JP course: the text lesson and 90% of the video,
+	// opened long enough ago to have been read and watched.
+	for _, l := range []string{f.text, f.video} {
+		mustStatus(t, e.api("GET", "/api/v1/lessons/"+l, tok, nil), 200, "open lesson")
+	}
+	e.advance(2 * time.Minute)
 	mustStatus(t, e.api("POST", "/api/v1/lessons/"+f.text+"/progress", tok, map[string]any{"done": true}), 200, "text")
 	mustStatus(t, e.api("POST", "/api/v1/lessons/"+f.video+"/progress", tok, map[string]any{"watched": [][2]float64{{0, 95}}, "duration": 100}), 200, "video")
 	admin := f.tokens["admin"]

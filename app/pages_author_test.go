@@ -117,7 +117,7 @@ func TestTrainerBuildsCourseThroughForms(t *testing.T) {
 
 	// Publishing an empty course is refused with the domain's message.
 	r = b.post(page+"/status", url.Values{"_csrf": {tok}, "status": {"published"}})
-	if r.StatusCode != 422 || !strings.Contains(string(r.body), "tanpa materi tidak dapat diterbitkan") {
+	if r.StatusCode != 422 || !strings.Contains(string(r.body), "kursus belum memiliki materi") {
 		t.Fatalf("publish empty: %d", r.StatusCode)
 	}
 

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kotalama/kompeten/content"
 )
@@ -141,7 +142,7 @@ func TestCatalogPaging(t *testing.T) {
 			t.Fatal(err)
 		}
 		m, _ := svc.AddModule(ctx, tr, c.ID, content.ModuleInput{Title: "M"})
-		if _, err := svc.AddLesson(ctx, tr, c.ID, m.ID, content.LessonInput{Title: pgPtr("L"), Kind: pgPtr(content.KindText)}); err != nil {
+		if _, err := svc.AddLesson(ctx, tr, c.ID, m.ID, content.LessonInput{Title: pgPtr("L"), Kind: pgPtr(content.KindText), Body: pgPtr("Isi.")}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := svc.SetStatus(ctx, tr, c.ID, content.StatusPublished); err != nil {
@@ -264,6 +265,9 @@ func TestProgressRouteRecordsDone(t *testing.T) {
 	}
 	b := signedIn(t, e, learnerNIP)
 	tok := b.csrf("/learn/" + c.Text.ID)
+	// Both lessons opened long enough ago to have been read.
+	b.get("/learn/" + c.Text2.ID)
+	e.advance(time.Minute)
 
 	// Without the token: refused, in JSON, nothing recorded.
 	r := b.post("/learn/"+c.Text.ID+"/progress", url.Values{"done": {"1"}})
