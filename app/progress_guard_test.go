@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"net/url"
@@ -244,4 +245,28 @@ func TestTextLessonPageWaitsForTheServer(t *testing.T) {
 		t.Fatalf("done after reading: %d to %q", r.StatusCode, r.Header.Get("Location"))
 	}
 	mustContain(t, "done lesson", b.get("/learn/"+pc.text+"?done=1").body, "Materi ini sudah selesai.", `data-wait-ms="0"`)
+}
+
+// TestReadingSpeedSetting: KOMPETEN_READING_WPM (or -reading-wpm) sets the
+// credited reading speed, bad values are refused naming the setting, and
+// the server's minimum follows it: 800 words at 100 a minute is 8 minutes.
+func TestReadingSpeedSetting(t *testing.T) {
+	if c, err := parse(t, nil, nil); err != nil || c.ReadingWPM != 400 {
+		t.Fatalf("default %d (%v), want 400", c.ReadingWPM, err)
+	}
+	if c, err := parse(t, []string{"-reading-wpm", "250"}, map[string]string{"KOMPETEN_READING_WPM": "300"}); err != nil || c.ReadingWPM != 250 {
+		t.Fatalf("flag: %d (%v), want 250", c.ReadingWPM, err)
+	}
+	for _, bad := range []string{"cepat", "10", "5000"} {
+		_, err := parse(t, nil, map[string]string{"KOMPETEN_READING_WPM": bad})
+		var ce *ConfigError
+		if !errors.As(err, &ce) || ce.Setting != "KOMPETEN_READING_WPM" {
+			t.Errorf("%q: %v, want a ConfigError naming KOMPETEN_READING_WPM", bad, err)
+		}
+	}
+	e := newEnv(t, map[string]string{"KOMPETEN_READING_WPM": "100"})
+	pc := seedPacedCourse(t, e)
+	if r := e.rawProgress(pc.tokens["learner"], pc.text, exploit); r.StatusCode != 409 || r.Header.Get("Retry-After") != "480" {
+		t.Fatalf("at 100 words a minute: %d Retry-After %q, want 409 and 480", r.StatusCode, r.Header.Get("Retry-After"))
+	}
 }
