@@ -16,7 +16,7 @@ import (
 // rules that count time since something happened.
 func (e *testEnv) advance(d time.Duration) {
 	svc := e.app.Service()
-	off := svc.Now().Sub(time.Now()) + d
+	off := time.Until(svc.Now()) + d
 	svc.SetClock(func() time.Time { return time.Now().Add(off) })
 }
 
