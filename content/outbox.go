@@ -294,6 +294,10 @@ func ignoreNotFound(err error) error {
 	return err
 }
 
+// reindexCourseTimeout bounds one course of a Reindex, so a backend that
+// stops answering ends the rebuild (to be tried again) instead of hanging.
+const reindexCourseTimeout = 5 * time.Minute
+
 // Reindex rebuilds the index entries of every course from the document
 // store, calling progress after each course with the count done and the
 // total.
@@ -311,7 +315,10 @@ func (s *Service) Reindex(ctx context.Context, idx search.Index, progress func(d
 			return err
 		}
 		for _, c := range cs {
-			if err := s.reindexCourse(ctx, idx, c.ID); err != nil {
+			cctx, cancel := context.WithTimeout(ctx, reindexCourseTimeout)
+			err := s.reindexCourse(cctx, idx, c.ID)
+			cancel()
+			if err != nil {
 				return fmt.Errorf("reindex %s: %w", c.ID, err)
 			}
 			done++
