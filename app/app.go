@@ -33,6 +33,10 @@ type App struct {
 	csrfKey []byte
 	// copyBufs are the buffers media streams are copied with.
 	copyBufs copyBuffers
+	// jobs times the background work (workers.go); fill is the progress
+	// of a search fill, for /readyz.
+	jobs jobTimes
+	fill fillProgress
 }
 
 // New wires an App over open stores.
@@ -58,6 +62,7 @@ func New(ctx context.Context, cfg Config, stores Stores, log *slog.Logger) (*App
 		return nil, fmt.Errorf("csrf key: %w", err)
 	}
 	a := &App{cfg: cfg, log: log, stores: stores, svc: svc, cat: cat, assets: as, r: r, csrfKey: key}
+	a.jobs = defaultJobTimes
 	fc := fiber.Config{
 		AppName:               "kompeten",
 		DisableStartupMessage: true,
@@ -266,48 +271,16 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 		err = a.fiber.ShutdownWithTimeout(a.cfg.ShutdownTimeout)
 	}
 	stopWorkers()
-	<-done
+	// A job stuck in a call that ignores its context must not hold up
+	// shutdown: wait a little, then leave it.
+	select {
+	case <-done:
+	case <-time.After(a.jobs.stopWait):
+		a.log.Warn("background work did not stop in time; leaving it", "waited", a.jobs.stopWait)
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		a.log.Warn("shutdown timed out; some requests were cut")
 		err = nil
 	}
 	return err
-}
-
-// runWorkers does the background work until ctx ends: it applies the
-// search outbox every few seconds and sweeps expired state every ten
-// minutes. Every instance may run them: each step is idempotent.
-func (a *App) runWorkers(ctx context.Context) {
-	outbox := time.NewTicker(2 * time.Second)
-	defer outbox.Stop()
-	sweep := time.NewTicker(10 * time.Minute)
-	defer sweep.Stop()
-	a.sweep(ctx)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-outbox.C:
-			// Drain: a full batch means more may be waiting.
-			for ctx.Err() == nil {
-				n, err := a.svc.ProcessOutbox(ctx, a.stores.Search)
-				if err != nil && ctx.Err() == nil {
-					a.log.Warn("search outbox", "err", err)
-				}
-				if err != nil || n < content.OutboxBatch {
-					break
-				}
-			}
-		case <-sweep.C:
-			a.sweep(ctx)
-		}
-	}
-}
-
-func (a *App) sweep(ctx context.Context) {
-	if n, err := a.svc.Sweep(ctx); err != nil && ctx.Err() == nil {
-		a.log.Warn("sweep", "err", err)
-	} else if n > 0 {
-		a.log.Info("sweep", "removed", n)
-	}
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,7 +16,12 @@ func (a *App) healthz(c *fiber.Ctx) error {
 // to serve anything: without them, 503 naming the one that is down. Search
 // is not: without it the platform still serves and records every change in
 // the outbox, so readyz says "degraded" (still 200, so a load balancer keeps
-// the instance) and how many courses wait to be indexed.
+// the instance) and how many courses wait to be indexed. The same holds
+// while the search index is being filled from the document store (a first
+// start, a lost volume, a new index version): everything serves and search
+// answers from what is already in, so readyz stays 200, says "degraded",
+// reports search as "reindexing 120/500" and gives search_reindex
+// {done, total}.
 func (a *App) readyz(c *fiber.Ctx) error {
 	checks := []struct {
 		name     string
@@ -49,6 +55,13 @@ func (a *App) readyz(c *fiber.Ctx) error {
 	if len(down) == 0 {
 		if n, err := a.svc.PendingIndex(c.UserContext()); err == nil {
 			body["search_pending"] = n
+		}
+	}
+	if done, total, ok := a.fill.state(); ok {
+		body["search_reindex"] = fiber.Map{"done": done, "total": total}
+		if results["search"] == "ok" {
+			results["search"] = fmt.Sprintf("reindexing %d/%d", done, total)
+			degraded = append(degraded, "search")
 		}
 	}
 	if len(degraded) > 0 {

@@ -17,6 +17,9 @@ const (
 	StatusDraft     = "draft"
 	StatusPublished = "published"
 	StatusArchived  = "archived"
+	// statusDeleted marks a tombstone: a deleted course whose search
+	// entries are not yet removed. No read returns it.
+	statusDeleted = "deleted"
 )
 
 // Categories of kompetensi.
@@ -60,6 +63,11 @@ type Course struct {
 	CourseCard  `bson:",inline"`
 	Description string   `bson:"description" json:"description"`
 	Modules     []Module `bson:"modules" json:"modules"`
+	// IndexDue is when the course's search entries are next to be brought
+	// up to date. Every write sets it in the same document write, so no
+	// change can be made without also being queued for search (see
+	// outbox.go); the indexer parks it at indexIdle.
+	IndexDue time.Time `bson:"index_due" json:"-"`
 }
 
 // Module is a chapter of a course.
@@ -205,7 +213,7 @@ func (s *Service) CreateCourse(ctx context.Context, u User, in CourseInput) (Cou
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	c := Course{CourseCard: CourseCard{ID: "c" + newID(9), Status: StatusDraft, Owner: u.NIP, Owners: []string{u.NIP},
-		Created: now, Updated: now}, Modules: []Module{}}
+		Created: now, Updated: now}, Modules: []Module{}, IndexDue: now}
 	if err := in.apply(&c, true); err != nil {
 		return Course{}, err
 	}
@@ -232,7 +240,7 @@ func (s *Service) CreateCourse(ctx context.Context, u User, in CourseInput) (Cou
 			return Course{}, mapErr(err, "course")
 		}
 	}
-	return c, s.queueIndex(ctx, c.ID)
+	return c, nil
 }
 
 // Course loads a course by id or slug.
@@ -245,10 +253,13 @@ func (s *Service) Course(ctx context.Context, idOrSlug string) (Course, error) {
 		if ferr != nil {
 			return Course{}, mapErr(ferr, "course")
 		}
-		if len(cs) == 0 {
+		if len(cs) == 0 || cs[0].Status == statusDeleted {
 			return Course{}, fmt.Errorf("course %s: %w", idOrSlug, ErrNotFound)
 		}
 		return cs[0], nil
+	}
+	if err == nil && c.Status == statusDeleted {
+		return Course{}, fmt.Errorf("course %s: %w", idOrSlug, ErrNotFound)
 	}
 	return c, mapErr(err, "course "+idOrSlug)
 }
@@ -285,14 +296,18 @@ func (s *Service) editCourse(ctx context.Context, u User, idOrSlug string, fn fu
 		if err := fn(c); err != nil {
 			return err
 		}
+		if c.Status == statusDeleted {
+			return fmt.Errorf("course %s: %w", c.ID, ErrNotFound)
+		}
 		c.Updated = s.now().UTC().Truncate(time.Millisecond)
+		c.IndexDue = c.Updated
 		return nil
 	})
 	if err != nil {
 		return Course{}, mapErr(err, "course "+c.ID)
 	}
 	s.catalog.forget()
-	return out, s.queueIndex(ctx, c.ID)
+	return out, nil
 }
 
 // UpdateCourse changes the given fields of a course.
@@ -356,11 +371,23 @@ func (s *Service) DeleteCourse(ctx context.Context, u User, id string) error {
 		return &ValidationError{Fields: map[string]string{"course": fmt.Sprintf(
 			"kursus sudah diikuti %d peserta; arsipkan saja agar riwayat mereka tetap ada", n)}}
 	}
-	if err := s.docs.C(collCourses).Delete(ctx, c.ID); err != nil {
+	// The course becomes a tombstone rather than vanishing, in one write:
+	// its search entries must still be removed, and only a document that
+	// exists can say so. The indexer deletes the tombstone once search has
+	// forgotten the course.
+	_, err = docs.Update(ctx, s.docs.C(collCourses), c.ID, func(x *Course) error {
+		if x.Status == statusDeleted {
+			return fmt.Errorf("course %s: %w", c.ID, ErrNotFound)
+		}
+		now := s.now().UTC().Truncate(time.Millisecond)
+		*x = Course{CourseCard: CourseCard{ID: c.ID, Slug: "~" + c.ID, Status: statusDeleted, Updated: now}, IndexDue: now}
+		return nil
+	})
+	if err != nil {
 		return mapErr(err, "course "+c.ID)
 	}
 	s.catalog.forget()
-	return s.queueIndex(ctx, c.ID)
+	return nil
 }
 
 // ModuleInput is a new or renamed module.
@@ -709,5 +736,6 @@ func (s *Service) OwnedCourses(ctx context.Context, u User) ([]Course, error) {
 // AllCourses lists every course for admins, by id, a page at a time.
 func (s *Service) AllCourses(ctx context.Context, after string, limit int) ([]Course, string, error) {
 	cs, next, err := docs.FindAll[Course](ctx, s.docs.C(collCourses), docs.Query{Limit: limit, After: after})
+	cs = slices.DeleteFunc(cs, func(c Course) bool { return c.Status == statusDeleted })
 	return cs, next, mapErr(err, "courses")
 }

@@ -6,16 +6,31 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kotalama/kompeten/search"
 	"github.com/kotalama/kompeten/storage/docs"
 )
 
-// outboxEntry says a course's search entries must be brought up to date.
-// Its id is the course id, so queueing twice is one entry. Indexed holds
-// every search id ever written for the course, so entries of deleted
-// lessons (or a deleted course) can be removed.
+// Search indexing is driven by the courses themselves. Every course write
+// sets the course's IndexDue in that same single-document write, so no
+// change is ever acknowledged without being queued for search, whatever
+// crashes next (a separate outbox entry written after the course could be
+// lost between the two writes). The indexer finds due courses through the
+// declared index_due index, writes their entries, and parks each with a
+// write guarded by the version it indexed: a course that moved meanwhile
+// fails the guard and stays due. A deleted course is a tombstone until its
+// entries are gone.
+//
+// Per course, a record ("indexed:<id>" in settings) keeps every search id
+// written for it, the course version they came from (a newer version in
+// the index is never overwritten by an older one), and failures for
+// back-off.
+
+// outboxEntry is what versions before index_due queued. Nothing is queued
+// there any more; leftover entries are still drained, so an upgrade loses
+// no pending change.
 type outboxEntry struct {
 	Course   string    `bson:"course"`
 	Queued   time.Time `bson:"queued"`
@@ -26,30 +41,27 @@ type outboxEntry struct {
 // OutboxBatch is how many courses one ProcessOutbox call brings up to date.
 const OutboxBatch = 100
 
-// outboxIdle is the queued time of an entry with nothing pending.
-var outboxIdle = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+// indexIdle is the IndexDue of a course with nothing pending (and the
+// queued time of a parked legacy entry): a range up to now never reaches it.
+var indexIdle = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // PendingIndex counts courses waiting for the search index, for /readyz.
 func (s *Service) PendingIndex(ctx context.Context) (int64, error) {
-	n, err := s.docs.C(collOutbox).Count(ctx, docs.Query{Range: &docs.Range{Field: "queued", Lt: outboxIdle}})
-	return n, mapErr(err, "search outbox")
+	due, err := s.docs.C(collCourses).Count(ctx, docs.Query{Range: &docs.Range{Field: "index_due", Lt: indexIdle}})
+	if err != nil {
+		return 0, mapErr(err, "courses due for search")
+	}
+	legacy, err := s.docs.C(collOutbox).Count(ctx, docs.Query{Range: &docs.Range{Field: "queued", Lt: indexIdle}})
+	return due + legacy, mapErr(err, "search outbox")
 }
 
-// indexedIDs remembers which search ids a course has in the index.
+// indexedIDs is the per-course index record.
 type indexedIDs struct {
 	IDs []string `bson:"ids"`
-}
-
-// queueIndex records that a course changed. It runs right after the
-// course's own write; the outbox worker does the rest, so a search backend
-// that is down loses nothing.
-func (s *Service) queueIndex(ctx context.Context, courseID string) error {
-	now := s.now().UTC().Truncate(time.Millisecond)
-	_, err := upsert(ctx, s.docs.C(collOutbox), courseID, func(e *outboxEntry) error {
-		e.Course, e.Queued = courseID, now
-		return nil
-	})
-	return mapErr(err, "search outbox")
+	// Version is the course version the entries were written from.
+	Version  int64  `bson:"version,omitempty"`
+	Attempts int    `bson:"attempts,omitempty"`
+	LastErr  string `bson:"last_err,omitempty"`
 }
 
 func searchID(courseID, lessonID string) string {
@@ -89,10 +101,91 @@ func (s *Service) SearchDocs(ctx context.Context, c *Course) ([]search.Doc, erro
 	return out, nil
 }
 
-// ProcessOutbox applies pending changes to the index, oldest first, and
-// returns how many courses it brought up to date. An entry that fails
-// stays, with its attempt count raised, for the next round.
+// ProcessOutbox brings the search entries of due courses up to date,
+// oldest first, and returns how many courses it handled: fewer than
+// OutboxBatch means nothing more is due. A course that fails is put back
+// with a growing delay and the error returned, so a backend that is down
+// is not hammered.
 func (s *Service) ProcessOutbox(ctx context.Context, idx search.Index) (int, error) {
+	done, err := s.processLegacyOutbox(ctx, idx)
+	if err != nil || done >= OutboxBatch {
+		return done, err
+	}
+	p, err := s.docs.C(collCourses).Find(ctx, docs.Query{Range: &docs.Range{Field: "index_due", Lte: s.now().UTC()},
+		Sort: "index_due", Limit: OutboxBatch - done})
+	if err != nil {
+		return done, mapErr(err, "courses due for search")
+	}
+	for _, d := range p.Docs {
+		if err := s.indexDue(ctx, idx, d.ID); err != nil {
+			return done, fmt.Errorf("index %s: %w", d.ID, err)
+		}
+		done++
+	}
+	return done, nil
+}
+
+// indexDue indexes one due course as it is now and parks it, or deletes
+// a tombstone once its entries are gone.
+func (s *Service) indexDue(ctx context.Context, idx search.Index, id string) error {
+	unlock, err := s.indexing.lock(ctx, id)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	coll := s.docs.C(collCourses)
+	var c Course
+	version, err := coll.Get(ctx, id, &c)
+	switch {
+	case errors.Is(err, docs.ErrNotFound):
+		return nil // another instance finished a tombstone
+	case err != nil:
+		return mapErr(err, "course "+id)
+	case !c.IndexDue.Before(indexIdle):
+		return nil // another instance parked it
+	}
+	gone := c.Status == statusDeleted
+	cur := &c
+	if gone {
+		cur = nil
+	}
+	if err := s.writeEntries(ctx, idx, id, cur, version); err != nil {
+		s.backOff(ctx, &c, version, err)
+		return err
+	}
+	if gone {
+		// Only this worker writes a tombstone, so there is no version to guard.
+		return mapErr(ignoreNotFound(coll.Delete(ctx, id)), "course "+id)
+	}
+	c.IndexDue = indexIdle
+	_, err = coll.Replace(ctx, id, version, &c)
+	if errors.Is(err, docs.ErrConflict) || errors.Is(err, docs.ErrNotFound) {
+		return nil // changed meanwhile: still due, indexed again next round
+	}
+	return mapErr(err, "course "+id)
+}
+
+// backOff records a failure and moves the course's due time later, more
+// so each time, unless the course changed meanwhile (then it stays due).
+// It runs even when ctx has ended (a run that hit its deadline still
+// counts as a failure), with a short deadline of its own.
+func (s *Service) backOff(ctx context.Context, c *Course, version int64, cause error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	rec, err := upsert(ctx, s.docs.C(collSettings), "indexed:"+c.ID, func(x *indexedIDs) error {
+		x.Attempts++
+		x.LastErr = cause.Error()
+		return nil
+	})
+	if err != nil {
+		return
+	}
+	c.IndexDue = s.now().UTC().Add(time.Duration(min(rec.Attempts, 10)) * 5 * time.Second).Truncate(time.Millisecond)
+	_, _ = s.docs.C(collCourses).Replace(ctx, c.ID, version, c)
+}
+
+// processLegacyOutbox drains entries queued by earlier versions.
+func (s *Service) processLegacyOutbox(ctx context.Context, idx search.Index) (int, error) {
 	entries, _, err := docs.FindAll[outboxEntry](ctx, s.docs.C(collOutbox), docs.Query{Sort: "queued", Range: &docs.Range{Field: "queued", Lte: s.now().UTC()}, Limit: OutboxBatch})
 	if err != nil {
 		return 0, mapErr(err, "search outbox")
@@ -103,41 +196,60 @@ func (s *Service) ProcessOutbox(ctx context.Context, idx search.Index) (int, err
 			_, _ = docs.Update(ctx, s.docs.C(collOutbox), e.Course, func(x *outboxEntry) error {
 				x.Attempts++
 				x.LastErr = err.Error()
-				// Back off: a failing entry waits longer each time.
 				x.Queued = s.now().UTC().Add(time.Duration(min(x.Attempts, 10)) * 5 * time.Second).Truncate(time.Millisecond)
 				return nil
 			})
 			return done, fmt.Errorf("index %s: %w", e.Course, err)
 		}
-		// Park the entry, unless the course was queued again meanwhile: the
-		// versioned write then fails and the entry stays pending. Entries
-		// are never deleted, so a delete can never swallow a new change.
+		// Park the entry unless an older instance queued it again meanwhile.
 		var cur outboxEntry
 		v, err := s.docs.C(collOutbox).Get(ctx, e.Course, &cur)
 		if err == nil && cur.Queued.Equal(e.Queued) {
-			_, _ = s.docs.C(collOutbox).Replace(ctx, e.Course, v, &outboxEntry{Course: e.Course, Queued: outboxIdle})
+			_, _ = s.docs.C(collOutbox).Replace(ctx, e.Course, v, &outboxEntry{Course: e.Course, Queued: indexIdle})
 		}
 		done++
 	}
 	return done, nil
 }
 
-// reindexCourse writes a course's current entries and removes stale ones.
-func (s *Service) reindexCourse(ctx context.Context, idx search.Index, courseID string) error {
+// reindexCourse writes a course's entries as it is now, whether or not
+// it is due; a due course stays due (its own round parks it).
+func (s *Service) reindexCourse(ctx context.Context, idx search.Index, id string) error {
+	unlock, err := s.indexing.lock(ctx, id)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	var c Course
+	version, err := s.docs.C(collCourses).Get(ctx, id, &c)
+	switch {
+	case errors.Is(err, docs.ErrNotFound) || (err == nil && c.Status == statusDeleted):
+		return s.writeEntries(ctx, idx, id, nil, version)
+	case err != nil:
+		return mapErr(err, "course "+id)
+	}
+	return s.writeEntries(ctx, idx, id, &c, version)
+}
+
+// writeEntries makes the index hold exactly c's entries (none when c is
+// nil: the course is gone) and removes stale ones. version is the course
+// version c was read at: entries from a newer version are never replaced
+// by older ones.
+func (s *Service) writeEntries(ctx context.Context, idx search.Index, courseID string, c *Course, version int64) error {
 	key := "indexed:" + courseID
 	var known indexedIDs
 	if _, err := s.docs.C(collSettings).Get(ctx, key, &known); err != nil && !errors.Is(err, docs.ErrNotFound) {
 		return mapErr(err, "indexed ids")
 	}
+	if c != nil && known.Version > version {
+		return nil
+	}
 	var current []search.Doc
-	c, err := s.Course(ctx, courseID)
-	switch {
-	case err == nil:
-		if current, err = s.SearchDocs(ctx, &c); err != nil {
+	if c != nil {
+		var err error
+		if current, err = s.SearchDocs(ctx, c); err != nil {
 			return err
 		}
-	case !errors.Is(err, ErrNotFound):
-		return err
 	}
 	ids := make([]string, 0, len(current))
 	for _, d := range current {
@@ -168,7 +280,10 @@ func (s *Service) reindexCourse(ctx context.Context, idx search.Index, courseID 
 	if len(ids) == 0 {
 		return mapErr(ignoreNotFound(s.docs.C(collSettings).Delete(ctx, key)), "indexed ids")
 	}
-	_, err = upsert(ctx, s.docs.C(collSettings), key, func(x *indexedIDs) error { x.IDs = ids; return nil })
+	_, err := upsert(ctx, s.docs.C(collSettings), key, func(x *indexedIDs) error {
+		*x = indexedIDs{IDs: ids, Version: version}
+		return nil
+	})
 	return mapErr(err, "indexed ids")
 }
 
@@ -178,6 +293,10 @@ func ignoreNotFound(err error) error {
 	}
 	return err
 }
+
+// reindexCourseTimeout bounds one course of a Reindex, so a backend that
+// stops answering ends the rebuild (to be tried again) instead of hanging.
+const reindexCourseTimeout = 5 * time.Minute
 
 // Reindex rebuilds the index entries of every course from the document
 // store, calling progress after each course with the count done and the
@@ -196,7 +315,10 @@ func (s *Service) Reindex(ctx context.Context, idx search.Index, progress func(d
 			return err
 		}
 		for _, c := range cs {
-			if err := s.reindexCourse(ctx, idx, c.ID); err != nil {
+			cctx, cancel := context.WithTimeout(ctx, reindexCourseTimeout)
+			err := s.reindexCourse(cctx, idx, c.ID)
+			cancel()
+			if err != nil {
 				return fmt.Errorf("reindex %s: %w", c.ID, err)
 			}
 			done++
@@ -206,5 +328,46 @@ func (s *Service) Reindex(ctx context.Context, idx search.Index, progress func(d
 			return nil
 		}
 		after = next
+	}
+}
+
+// courseLocks serialises the index writes of one course within this
+// process, so the outbox and a background fill never interleave and leave
+// an older version's entries in the index.
+type courseLocks struct {
+	mu   sync.Mutex
+	held map[string]*courseLock
+}
+
+type courseLock struct {
+	ch    chan struct{}
+	users int
+}
+
+func (l *courseLocks) lock(ctx context.Context, id string) (func(), error) {
+	l.mu.Lock()
+	if l.held == nil {
+		l.held = map[string]*courseLock{}
+	}
+	e := l.held[id]
+	if e == nil {
+		e = &courseLock{ch: make(chan struct{}, 1)}
+		l.held[id] = e
+	}
+	e.users++
+	l.mu.Unlock()
+	release := func() {
+		l.mu.Lock()
+		if e.users--; e.users == 0 {
+			delete(l.held, id)
+		}
+		l.mu.Unlock()
+	}
+	select {
+	case e.ch <- struct{}{}:
+		return func() { <-e.ch; release() }, nil
+	case <-ctx.Done():
+		release()
+		return nil, ctx.Err()
 	}
 }

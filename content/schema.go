@@ -51,6 +51,7 @@ func Schemas() []docs.Schema {
 			idx("status_title", false, str("status"), str("title")),
 			idx("status_category_title", false, str("status"), str("category"), str("title")),
 			idx("owner_updated", false, str("owner"), tm("updated")),
+			idx("index_due", false, tm("index_due")),
 		}},
 		{Name: collAssets, Indexes: []docs.Index{idx("course_created", false, str("course"), tm("created"))}},
 		{Name: collUploads, Indexes: []docs.Index{idx("expires", false, tm("expires"))}},

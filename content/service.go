@@ -77,6 +77,8 @@ type Service struct {
 	chainWait time.Duration
 	catalog   *ttlCache[CatalogQuery, CourseList]
 	quizzes   *ttlCache[string, Quiz]
+	// indexing serialises index writes per course (outbox.go).
+	indexing courseLocks
 	// dummyHash is checked when an account does not exist, so a login for
 	// an unknown NIP takes as long as one for a known NIP.
 	dummyHash string

@@ -96,4 +96,8 @@ type Index interface {
 	Search(ctx context.Context, q Query) (Result, error)
 	Ping(ctx context.Context) error
 	Close() error
+	// Fresh reports whether opening created the index empty (a first
+	// start, a lost volume, a new index version), so the caller fills it
+	// from the document store.
+	Fresh() bool
 }

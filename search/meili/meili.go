@@ -40,7 +40,19 @@ const (
 	// 100 MB payload limit even for long lessons.
 	batchSize = 500
 
-	pollInterval = 50 * time.Millisecond
+	// A task is polled first at once, then after pollInterval, the wait
+	// doubling up to maxPollInterval.
+	pollInterval    = 50 * time.Millisecond
+	maxPollInterval = time.Second
+
+	// DefaultTaskTimeout bounds the wait for one task when
+	// Config.TaskTimeout is zero. A server that accepts tasks but never
+	// finishes them must not hold a worker forever; the change stays
+	// pending and is tried again.
+	DefaultTaskTimeout = 2 * time.Minute
+
+	// maxPolls bounds the polls of one task whatever the deadline.
+	maxPolls = 300
 )
 
 // Stemmed copies of the text fields: the words of each, folded, stop
@@ -82,6 +94,9 @@ type Config struct {
 	Key       string
 	SearchKey string
 	Index     string // base name, default DefaultIndex; the version is appended
+	// TaskTimeout bounds the wait for each task; zero means
+	// DefaultTaskTimeout.
+	TaskTimeout time.Duration
 }
 
 // Index is a Meilisearch-backed search.Index.
@@ -91,6 +106,9 @@ type Index struct {
 	uid      string
 	fresh    bool
 	closed   atomic.Bool
+	// taskTimeout and maxPolls bound every task wait.
+	taskTimeout time.Duration
+	maxPolls    int
 	// pre and post are random placeholder tags asked of Meilisearch for
 	// highlighting; document text cannot forge them, so only they become
 	// <mark> once everything else is escaped.
@@ -123,6 +141,12 @@ func Open(ctx context.Context, cfg Config) (*Index, error) {
 		uid:   UID(cfg.Index),
 		pre:   "\uE000hl" + tag + "\uE001",
 		post:  "\uE000/hl" + tag + "\uE001",
+
+		taskTimeout: cfg.TaskTimeout,
+		maxPolls:    maxPolls,
+	}
+	if i.taskTimeout <= 0 {
+		i.taskTimeout = DefaultTaskTimeout
 	}
 	i.searcher = i.admin
 	if cfg.SearchKey != "" {
@@ -191,12 +215,43 @@ func settings() *meilisearch.Settings {
 
 var errIndexExists = errors.New("index already exists")
 
-// wait blocks until the task is done and turns a failed or canceled task
-// into an error, which WaitForTask itself does not.
+// wait blocks until the task is done, at most the task timeout and
+// maxPolls polls, and turns a failed or canceled task into an error, which
+// the driver's WaitForTask does not (it also polls for as long as ctx
+// lasts, which for a background worker may be forever). A task still
+// running at the bound is ErrUnavailable: the server is not keeping up,
+// and the caller keeps the change to try again.
 func (i *Index) wait(ctx context.Context, info *meilisearch.TaskInfo, what string) error {
-	task, err := i.admin.WaitForTask(ctx, info.TaskUID, pollInterval)
-	if err != nil {
-		return fmt.Errorf("meili: %s: wait for task %d: %w", what, info.TaskUID, convert(err))
+	ctx, cancel := context.WithTimeout(ctx, i.taskTimeout)
+	defer cancel()
+	start := time.Now()
+	interval := pollInterval
+	var task *meilisearch.Task
+	for n := 1; ; n++ {
+		t, err := i.admin.GetTask(ctx, info.TaskUID)
+		if err != nil {
+			if ctx.Err() != nil {
+				return fmt.Errorf("meili: %s: task %d unfinished after %s: %w: %w", what, info.TaskUID,
+					time.Since(start).Round(time.Millisecond), search.ErrUnavailable, ctx.Err())
+			}
+			return fmt.Errorf("meili: %s: wait for task %d: %w", what, info.TaskUID, convert(err))
+		}
+		if t.Status != meilisearch.TaskStatusEnqueued && t.Status != meilisearch.TaskStatusProcessing {
+			task = t
+			break
+		}
+		if n >= i.maxPolls {
+			return fmt.Errorf("meili: %s: task %d still %s after %d polls: %w", what, info.TaskUID, t.Status, n, search.ErrUnavailable)
+		}
+		timer := time.NewTimer(interval)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return fmt.Errorf("meili: %s: task %d still %s after %s: %w: %w", what, info.TaskUID, t.Status,
+				time.Since(start).Round(time.Millisecond), search.ErrUnavailable, ctx.Err())
+		case <-timer.C:
+		}
+		interval = min(interval*2, maxPollInterval)
 	}
 	switch task.Status {
 	case meilisearch.TaskStatusSucceeded:

@@ -1,0 +1,173 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kotalama/kompeten/content"
+)
+
+// jobTimes say how often each background job runs and how long one run
+// may take; tests shorten them.
+type jobTimes struct {
+	outboxEvery, outboxTimeout time.Duration
+	sweepEvery, sweepTimeout   time.Duration
+	// fillRetry is the wait after a failed search fill; fillLogEvery how
+	// often a running fill logs its progress.
+	fillRetry, fillLogEvery time.Duration
+	// stopWait is how long shutdown waits for background work.
+	stopWait time.Duration
+}
+
+// The outbox run's deadline leaves room for a few Meilisearch tasks at
+// their own bound (meili.DefaultTaskTimeout); what is left waits for the
+// next run.
+var defaultJobTimes = jobTimes{
+	outboxEvery: 2 * time.Second, outboxTimeout: 5 * time.Minute,
+	sweepEvery: 10 * time.Minute, sweepTimeout: 5 * time.Minute,
+	fillRetry: 30 * time.Second, fillLogEvery: 5 * time.Second,
+	stopWait: 10 * time.Second,
+}
+
+// fillLogCourses: a running fill also logs every this many courses.
+const fillLogCourses = 500
+
+type job struct {
+	name           string
+	every, timeout time.Duration
+	run            func(ctx context.Context)
+}
+
+// runWorkers does the background work until ctx ends: it applies the
+// search outbox every few seconds, sweeps expired state every ten minutes
+// and, when the search index is owed one, fills it. Each job has its own
+// loop and each run its own deadline, so a search backend that stops
+// answering never holds up closing quiz attempts or removing expired
+// sessions. Every instance may run them: each step is idempotent.
+func (a *App) runWorkers(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, j := range []job{
+		{"search outbox", a.jobs.outboxEvery, a.jobs.outboxTimeout, a.drainOutbox},
+		{"sweep", a.jobs.sweepEvery, a.jobs.sweepTimeout, a.sweep},
+	} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.loop(ctx, j)
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.fillSearch(ctx)
+	}()
+	wg.Wait()
+}
+
+// loop runs j at once and then every j.every, each run under j.timeout.
+func (a *App) loop(ctx context.Context, j job) {
+	t := time.NewTicker(j.every)
+	defer t.Stop()
+	for {
+		run, cancel := context.WithTimeout(ctx, j.timeout)
+		j.run(run)
+		if errors.Is(run.Err(), context.DeadlineExceeded) {
+			a.log.Warn("background job ran out of time", "job", j.name, "timeout", j.timeout)
+		}
+		cancel()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// drainOutbox applies batches until a short one says nothing more is due.
+func (a *App) drainOutbox(ctx context.Context) {
+	for ctx.Err() == nil {
+		n, err := a.svc.ProcessOutbox(ctx, a.stores.Search)
+		if err != nil && ctx.Err() == nil {
+			a.log.Warn("search outbox", "err", err)
+		}
+		if err != nil || n < content.OutboxBatch {
+			return
+		}
+	}
+}
+
+func (a *App) sweep(ctx context.Context) {
+	if n, err := a.svc.Sweep(ctx); err != nil && ctx.Err() == nil {
+		a.log.Warn("sweep", "err", err)
+	} else if n > 0 {
+		a.log.Info("sweep", "removed", n)
+	}
+}
+
+// fillProgress is a running search fill's progress, for /readyz.
+type fillProgress struct {
+	running     atomic.Bool
+	done, total atomic.Int64
+}
+
+// state returns the progress and whether a fill is running.
+func (p *fillProgress) state() (done, total int64, running bool) {
+	return p.done.Load(), p.total.Load(), p.running.Load()
+}
+
+// fillSearch fills the search index from the document store when it is
+// owed a fill: it opened empty (first start, lost volume, new index
+// version), or an earlier fill never finished. The platform serves
+// meanwhile; search answers from what is already in. A failed fill is
+// tried again until it succeeds.
+func (a *App) fillSearch(ctx context.Context) {
+	fresh := a.stores.Search.Fresh()
+	for {
+		err := a.fillOnce(ctx, fresh)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		fresh = false // the debt is recorded; a retry only reads it
+		a.log.Warn("search reindex failed; trying again", "err", err, "in", a.jobs.fillRetry)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(a.jobs.fillRetry):
+		}
+	}
+}
+
+func (a *App) fillOnce(ctx context.Context, fresh bool) error {
+	token, owed, err := a.svc.SearchFillOwed(ctx, fresh)
+	if err != nil || !owed {
+		return err
+	}
+	a.fill.done.Store(0)
+	a.fill.total.Store(0)
+	a.fill.running.Store(true)
+	defer a.fill.running.Store(false)
+	start := time.Now()
+	a.log.Info("search reindex", "state", "started", "fresh_index", fresh)
+	lastLog, lastDone := start, 0
+	err = a.svc.Reindex(ctx, a.stores.Search, func(done, total int) {
+		a.fill.done.Store(int64(done))
+		a.fill.total.Store(int64(total))
+		if time.Since(lastLog) >= a.jobs.fillLogEvery || done-lastDone >= fillLogCourses {
+			a.log.Info("search reindex", "done", done, "total", total)
+			lastLog, lastDone = time.Now(), done
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if err := a.svc.FinishSearchFill(ctx, token); err != nil {
+		return err
+	}
+	done, total, _ := a.fill.state()
+	a.log.Info("search reindex", "state", "finished", "done", done, "total", total,
+		"took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
