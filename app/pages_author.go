@@ -187,6 +187,11 @@ type teachCourseView struct {
 	OK      string
 	Kinds   []string
 	Quizzes []content.Quiz
+
+	// UploadMax is the largest upload in bytes, UploadMaxText the same
+	// for people ("4 GB"), so the uploader can refuse a bigger file.
+	UploadMax     int64
+	UploadMaxText string
 }
 
 func (a *App) teachCoursePage(c *fiber.Ctx) error {
@@ -198,7 +203,8 @@ func (a *App) renderTeachCourse(c *fiber.Ctx, id, errMsg string) error {
 	if err != nil {
 		return err
 	}
-	v := teachCourseView{Course: course, Assets: assets, Lessons: len(course.Lessons()), Error: errMsg}
+	v := teachCourseView{Course: course, Assets: assets, Lessons: len(course.Lessons()), Error: errMsg,
+		UploadMax: a.cfg.UploadMax, UploadMaxText: humanSize(a.cfg.UploadMax, langOf(c))}
 	if v.Quizzes, err = a.svc.CourseQuizzes(c.UserContext(), *currentUser(c), course.ID); err != nil {
 		return err
 	}
@@ -551,4 +557,23 @@ func (r *renderer) fragment(pageName, tmpl string, v view) (template.HTML, error
 		return "", err
 	}
 	return template.HTML(sb.String()), nil //nolint:gosec // output of html/template
+}
+
+// humanSize writes a byte count the way people read file limits: "4 GB",
+// "1,5 GB" (a decimal comma in Indonesian), "500 MB". Units are binary, as
+// the limits are set (4GiB), but named as people name them.
+func humanSize(n int64, lang string) string {
+	unit, div := "KB", int64(1)<<10
+	switch {
+	case n >= 1<<30:
+		unit, div = "GB", 1<<30
+	case n >= 1<<20:
+		unit, div = "MB", 1<<20
+	}
+	s := strconv.FormatFloat(float64(n)/float64(div), 'f', 1, 64)
+	s = strings.TrimSuffix(s, ".0")
+	if lang == "id" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s + " " + unit
 }
