@@ -1,16 +1,21 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image/color"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/kotalama/kompeten/content"
 )
@@ -398,4 +403,234 @@ func TestBrowserHiddenStaysHidden(t *testing.T) {
 	if !s.Same || !s.Tick || s.Other || s.Percent != want || s.Label != want || s.Meter != en.Percent {
 		t.Errorf("syllabus after auto-complete %+v (was %q), want this lesson ticked and %q", s, before, want)
 	}
+}
+
+// TestBrowserHeaderCompact: for learner, trainer and admin, the header is
+// one row at desktop size, and on a phone a row of at most 64 px with a
+// Menu button that opens the links (with and without JavaScript), says
+// whether it is open, and closes on Escape.
+func TestBrowserHeaderCompact(t *testing.T) {
+	e := newEnv(t, nil)
+	base := e.serve(t)
+	const state = `JSON.stringify((() => {
+		const shown = el => !!el && el.checkVisibility({ visibilityProperty: true });
+		const btn = document.querySelector('[data-testid=menu-button]');
+		const links = [...document.querySelectorAll('header .main-nav a, header .user .link, header .lang a')];
+		return { height: document.querySelector('header.top').getBoundingClientRect().height,
+			button: shown(btn), expanded: btn.getAttribute('aria-expanded') || '',
+			links: links.length, shown: links.filter(shown).length,
+			rows: (() => { const mid = links.filter(shown).map(a => { const r = a.getBoundingClientRect(); return (r.top + r.bottom) / 2; });
+				return mid.length ? Math.max(...mid) - Math.min(...mid) : 0; })(),
+			search: shown(document.getElementById('site-search-q')), focus: document.activeElement === btn };
+	})())`
+	type header struct {
+		Height                float64
+		Button, Search, Focus bool
+		Expanded              string
+		Links, Shown          int
+		Rows                  float64 // the spread of the links' middles
+	}
+	read := func(t *testing.T, ctx context.Context) header {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](state))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var h header
+		if err := json.Unmarshal([]byte(s), &h); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	for _, who := range []struct{ role, nip string }{{"learner", learnerNIP}, {"trainer", trainerNIP}, {"admin", adminNIP}} {
+		t.Run(who.role, func(t *testing.T) {
+			ctx := newBrowser(t)
+			chromeLogin(t, ctx, base, who.nip)
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(base+"/courses"),
+				chromedp.WaitReady(chromedp.CSS("main"))); err != nil {
+				t.Fatal(err)
+			}
+			shot := func(name string) {
+				png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+				if err == nil {
+					err = os.WriteFile(filepath.Join(shotDir(t), "header-"+name+"-"+who.role+".png"), png, 0o644)
+				}
+				if err != nil {
+					t.Error(err)
+				}
+			}
+			shot("desktop")
+			if h := read(t, ctx); h.Height > 64 || h.Button || h.Shown != h.Links || h.Rows > 12 || !h.Search {
+				t.Errorf("desktop header %+v, want one row of at most 64 px with every link shown and no Menu button", h)
+			}
+
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitReady(chromedp.CSS("main")),
+				poll(`document.readyState === 'complete'`)); err != nil {
+				t.Fatal(err)
+			}
+			shot("phone")
+			if h := read(t, ctx); h.Height > 64 || !h.Button || h.Shown != 0 || h.Expanded != "false" || !h.Search {
+				t.Errorf("phone header %+v, want at most 64 px, the search box and a closed Menu button", h)
+			}
+			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid=menu-button]`))); err != nil {
+				t.Fatal(err)
+			}
+			shot("phone-menu")
+			if h := read(t, ctx); h.Height > 64 || h.Shown != h.Links || h.Expanded != "true" {
+				t.Errorf("phone header with the menu open %+v, want every link shown and aria-expanded=true", h)
+			}
+			if err := chromedp.Do(ctx, chromedp.Focus(chromedp.CSS(`header .main-nav a`)), chromedp.KeyEvent(kb.Escape),
+				poll(`!document.getElementById('site-menu').open`)); err != nil {
+				t.Fatal(err)
+			}
+			if h := read(t, ctx); h.Shown != 0 || h.Expanded != "false" || !h.Focus {
+				t.Errorf("after Escape %+v, want the menu closed and focus on its button", h)
+			}
+			// Without JavaScript the <details> still opens and closes.
+			if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+				t.Fatal(err)
+			}
+			if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitReady(chromedp.CSS("main")),
+				chromedp.Click(chromedp.CSS(`[data-testid=menu-button]`))); err != nil {
+				t.Fatal(err)
+			}
+			open, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(`header .main-nav a`), chromedp.NodeVisible))
+			if err != nil || len(open) == 0 {
+				t.Errorf("without JavaScript the menu does not open: %d links shown (%v)", len(open), err)
+			}
+		})
+	}
+}
+
+// TestBrowserUploadFailureIsRed: a file over the limit (lowered to 1 MiB)
+// turns the upload red with a message in people's units and a way on, both
+// when the page refuses it and when the server does; a refused upload that
+// can succeed later is retried with the same file.
+func TestBrowserUploadFailureIsRed(t *testing.T) {
+	e := newEnv(t, map[string]string{"KOMPETEN_UPLOAD_MAX": "1MiB"})
+	c := seedPageCourse(t, e, "Kursus Unggah Gagal", "Teknis", "", true)
+	dir := t.TempDir()
+	head, err := os.ReadFile(videoFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "rekaman-besar.mp4")
+	if err := os.WriteFile(big, append(head, make([]byte, 2<<20)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big2 := filepath.Join(dir, "rekaman-besar-2.mp4")
+	if err := os.WriteFile(big2, append(head, make([]byte, 2<<20)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	small, _ := filepath.Abs(videoFixture)
+	base := e.serve(t)
+	ctx := newBrowser(t)
+	chromeLogin(t, ctx, base, trainerNIP)
+	const state = `JSON.stringify({
+		failed: document.getElementById('upload-progress').classList.contains('failed'),
+		error: document.getElementById('upload-error').getClientRects().length ? document.getElementById('upload-error').textContent : '',
+		role: document.getElementById('upload-error').getAttribute('role'),
+		status: document.getElementById('upload-status').textContent,
+		retry: document.getElementById('upload-retry').getClientRects().length ? document.getElementById('upload-retry').textContent : '',
+		pause: document.getElementById('upload-pause').getClientRects().length > 0 })`
+	type upState struct {
+		Failed, Pause              bool
+		Error, Role, Status, Retry string
+		Bar                        string // "red" when the bar is drawn red
+	}
+	read := func() upState {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](state))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var u upState
+		if err := json.Unmarshal([]byte(s), &u); err != nil {
+			t.Fatal(err)
+		}
+		u.Bar = barColour(t, ctx)
+		return u
+	}
+	const red = "red"
+	wantTooBig := func(what string) {
+		t.Helper()
+		u := read()
+		if !u.Failed || u.Bar != red || u.Role != "alert" || u.Error != "Gagal mengunggah: Berkas terlalu besar: paling besar 1 MB." ||
+			u.Retry != "Pilih berkas lain" || u.Pause {
+			t.Errorf("%s: %+v, want the red state, the limit in MB and a button to choose another file", what, u)
+		}
+		if s := u.Error + u.Status; strings.Contains(s, "MiB") || strings.Contains(s, "data tidak valid") || strings.Contains(s, "size") {
+			t.Errorf("%s: the message shows internals: %q", what, s)
+		}
+	}
+
+	// (1) The page knows the limit and refuses at once.
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/teach/"+c.ID),
+		chromedp.WaitVisible(chromedp.ID("drop")),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{big}),
+		poll(`document.getElementById('upload-progress').classList.contains('failed')`),
+	); err != nil {
+		t.Fatalf("too big a file: %v", err)
+	}
+	wantTooBig("refused by the page")
+	screenshot(t, ctx, "upload-too-big-trainer-phone")
+
+	// (2) The server's refusal reads the same (a page that did not know
+	// the limit, say one open since before it was lowered).
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('uploader').dataset.max = ''`),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{big2}),
+		poll(`document.getElementById('upload-progress').classList.contains('failed') &&
+			document.getElementById('upload-name').textContent === 'rekaman-besar-2.mp4'`),
+	); err != nil {
+		t.Fatalf("too big a file for the server: %v", err)
+	}
+	wantTooBig("refused by the server")
+
+	// (3) A refusal that can pass later (here: the page's form token gone
+	// stale) offers "Coba lagi", which sends the same file again.
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`window.__token = document.getElementById('uploader').dataset.csrf;
+			document.getElementById('uploader').dataset.csrf = 'basi'`),
+		chromedp.SetUploadFiles(chromedp.ID("file"), []string{small}),
+		poll(`document.getElementById('upload-progress').classList.contains('failed') &&
+			document.getElementById('upload-name').textContent === 'testsrc-20s.mp4'`),
+	); err != nil {
+		t.Fatalf("stale token: %v", err)
+	}
+	if u := read(); u.Bar != red || u.Retry != "Coba lagi" || !strings.Contains(u.Error, "kedaluwarsa") {
+		t.Errorf("refused for a stale token: %+v, want red with \"Coba lagi\"", u)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Evaluate[chromedp.Void](`document.getElementById('uploader').dataset.csrf = window.__token`),
+		chromedp.Click(chromedp.ID("upload-retry")),
+		poll(`document.getElementById('upload-bar').value === 100 && !!document.querySelector('#asset-list [data-asset]')`),
+	); err != nil {
+		t.Fatalf("retry: %v (%+v)", err, read())
+	}
+	if u := read(); u.Failed || u.Bar == red || u.Error != "" || u.Retry != "" || !strings.Contains(u.Status, "Selesai diunggah") {
+		t.Errorf("after the retry: %+v, want the normal state and done", u)
+	}
+}
+
+// barColour looks at the upload bar as drawn (a progress bar's fill is a
+// pseudo-element computed styles do not reach): "red" when its middle
+// pixel is clearly red, else the pixel's colour.
+func barColour(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	b, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.ID("upload-bar")))
+	if err != nil {
+		t.Fatalf("screenshot of the bar: %v", err)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := img.Bounds()
+	c := color.RGBAModel.Convert(img.At(r.Min.X+r.Dx()/2, r.Min.Y+r.Dy()/2)).(color.RGBA)
+	if int(c.R) > int(c.G)+40 && int(c.R) > int(c.B)+40 {
+		return "red"
+	}
+	return fmt.Sprintf("rgb(%d, %d, %d)", c.R, c.G, c.B)
 }

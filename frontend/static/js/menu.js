@@ -20,11 +20,12 @@
   menu.addEventListener('keydown', function (e) {
     if (e.key === 'Escape' && menu.open && !inline()) {
       menu.open = false;
+      sync();
       btn.focus();
     }
   });
   function outside(e) {
-    if (menu.open && !inline() && !menu.contains(e.target)) menu.open = false;
+    if (menu.open && !inline() && !menu.contains(e.target)) { menu.open = false; sync(); }
   }
   document.addEventListener('click', outside);
   document.addEventListener('focusin', outside);

@@ -22,9 +22,6 @@
   var cancelBtn = document.getElementById('upload-cancel');
   var retryBtn = document.getElementById('upload-retry');
   var errorEl = document.getElementById('upload-error');
-  // The largest file the server takes, to refuse a bigger one at once
-  // rather than after a round trip.
-  var maxBytes = Number(root.dataset.max) || 0;
   var course = root.dataset.course;
   var PARALLEL = 4;
 
@@ -116,6 +113,9 @@
     bar.value = 0;
     pauseBtn.hidden = false;
     resumeBtn.hidden = true;
+    // The largest file the server takes: a bigger one is refused at once
+    // rather than after a round trip.
+    var maxBytes = Number(root.dataset.max) || 0;
     if (maxBytes && file.size > maxBytes) {
       fail(tooBig());
       return;
