@@ -107,6 +107,15 @@ func (a *App) errorHandler(c *fiber.Ctx, err error) error {
 		return c.Status(e.Status).JSON(fiber.Map{"error": e})
 	}
 	lang := langOf(c)
+	if e.Code == "csrf" && sessionExpired(c) {
+		// The form failed because the session behind its token ended:
+		// logging in again is the way on, back to the form's page.
+		next := "/"
+		if v := a.errorView(c, e, ""); v.Back != "" {
+			next = v.Back
+		}
+		return c.Redirect("/login?next="+url.QueryEscape(next)+"&msg=expired", fiber.StatusSeeOther)
+	}
 	msg := a.cat.T(lang, "error.internal")
 	switch e.Status {
 	case 404:

@@ -161,6 +161,15 @@ func TestExpiredSessionSaysSoAtLogin(t *testing.T) {
 	if r := e.browser().get("/courses"); strings.Contains(r.Header.Get("Location"), "expired") {
 		t.Errorf("anonymous visitor told the session expired: %q", r.Header.Get("Location"))
 	}
+	// A form sent after the session ended fails its token for that reason:
+	// the way on is to log in again, then back to the form's page.
+	b.cookies[cookieSession] = cookie
+	req := httptest.NewRequest("POST", "/courses/x/enroll", strings.NewReader("_csrf=dari-sesi-lama"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Referer", "http://example.com/courses/x")
+	if r := b.send(req); r.StatusCode != 303 || r.Header.Get("Location") != "/login?next=%2Fcourses%2Fx&msg=expired" {
+		t.Errorf("form after the session ended: %d to %q, want the login page saying so", r.StatusCode, r.Header.Get("Location"))
+	}
 	en := e.browser()
 	en.cookies[cookieLang] = "en"
 	mustContain(t, "login after expiry (en)", en.get("/login?msg=expired").body, "Your session has ended; please log in again.")
