@@ -6,10 +6,15 @@ STATICCHECK_VERSION := v0.8.2
 CACHE       ?= $(HOME)/.cache/kompeten
 MINIO_DIR   := $(CACHE)/minio-$(MINIO_VERSION)
 MINIO       := $(MINIO_DIR)/minio
+# axe-core, the accessibility checker the browser tests run in each page.
+AXE_VERSION := 4.14.1
+AXE_DIR     := $(CACHE)/axe-core-$(AXE_VERSION)
+AXE         := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 
 export KOMPETEN_TEST_MINIO_BIN := $(MINIO)
+export KOMPETEN_TEST_AXE := $(AXE)
 
-.PHONY: run build test unit vet lint bench tools minio chromium fuzz clean
+.PHONY: run build test unit vet lint bench tools minio chromium axe fuzz clean
 
 run:
 	$(GO) run ./cmd/kompeten
@@ -43,7 +48,7 @@ bench: tools
 	$(GO) test -run '^$$' -bench . -benchtime 1000x ./search/bleve/
 	GO=$(GO) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./bench/
 
-tools: minio chromium
+tools: minio chromium axe
 
 # MinIO is built from source at a pinned version and cached: a cold build
 # takes about 9 minutes, a warm check none.
@@ -55,6 +60,12 @@ $(MINIO):
 
 chromium:
 	@sh scripts/ensure-chromium.sh
+
+# axe-core from the npm registry at a pinned version, cached like MinIO.
+axe: $(AXE)
+$(AXE):
+	@command -v npm >/dev/null 2>&1 || { echo "The accessibility tests need npm (apt-get install npm) for axe-core $(AXE_VERSION)" >&2; exit 1; }
+	npm install --no-audit --no-fund --silent --prefix $(AXE_DIR) axe-core@$(AXE_VERSION)
 
 clean:
 	rm -rf bin

@@ -47,10 +47,20 @@ func (a *App) withSession(c *fiber.Ctx) error {
 		c.Locals(localSecret, utils.CopyString(secret))
 	case errors.Is(err, content.ErrSessionExpired):
 		a.clearCookie(c, cookieSession)
+		c.Locals(localExpired, true)
 	default:
 		return err
 	}
 	return c.Next()
+}
+
+// localExpired marks a request that came with a session cookie the server
+// no longer honours, so the login page can say why it is shown.
+const localExpired = "session_expired"
+
+func sessionExpired(c *fiber.Ctx) bool {
+	expired, _ := c.Locals(localExpired).(bool)
+	return expired
 }
 
 // withBearer resolves the API token. The API never reads the session

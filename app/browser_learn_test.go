@@ -35,7 +35,8 @@ func chromeLogin(t *testing.T, ctx context.Context, base, nip string) {
 		chromedp.SendKeys(chromedp.ID("nip"), nip),
 		chromedp.SendKeys(chromedp.ID("password"), testPass),
 		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=user-name]`)),
+		// On a phone the name is in the header's menu: present, not shown.
+		chromedp.WaitReady(chromedp.CSS(`[data-testid=user-name]`)),
 	); err != nil {
 		t.Fatalf("log in %s: %v", nip, err)
 	}

@@ -61,6 +61,12 @@ func chromiumPath(t *testing.T) string {
 // if given.
 func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
+	return newBrowserFor(t, 90*time.Second, extra...)
+}
+
+// newBrowserFor is newBrowser for a test that needs longer than 90 s.
+func newBrowserFor(t *testing.T, timeout time.Duration, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath(t)),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
@@ -74,7 +80,7 @@ func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Con
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(opts, extra...)...)
 	ctx, cancel := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
 	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
 	return ctx
 }
@@ -89,12 +95,13 @@ func TestBrowserLoginLogout(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("nip"), learnerNIP),
 		chromedp.SendKeys(chromedp.ID("password"), testPass),
 		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid=user-name]`)),
+		// On a phone the name is in the header's menu.
+		chromedp.WaitReady(chromedp.CSS(`[data-testid=user-name]`)),
 	)
 	if err != nil {
 		t.Fatalf("log in through the form: %v", err)
 	}
-	name, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`[data-testid=user-name]`)))
+	name, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(`[data-testid=user-name]`)))
 	if err != nil || strings.TrimSpace(name) != "Siti Rahmawati" {
 		t.Fatalf("header shows %q (%v), want the learner's name", name, err)
 	}
@@ -108,6 +115,7 @@ func TestBrowserLoginLogout(t *testing.T) {
 		t.Errorf("document.cookie = %q (%v): the session cookie must be HttpOnly", cookies, err)
 	}
 	if err := chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`[data-testid=menu-button]`)),
 		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
 		chromedp.WaitVisible(chromedp.ID("nip")),
 	); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -106,6 +107,15 @@ func (a *App) errorHandler(c *fiber.Ctx, err error) error {
 		return c.Status(e.Status).JSON(fiber.Map{"error": e})
 	}
 	lang := langOf(c)
+	if e.Code == "csrf" && sessionExpired(c) {
+		// The form failed because the session behind its token ended:
+		// logging in again is the way on, back to the form's page.
+		next := "/"
+		if v := a.errorView(c, e, ""); v.Back != "" {
+			next = v.Back
+		}
+		return c.Redirect("/login?next="+url.QueryEscape(next)+"&msg=expired", fiber.StatusSeeOther)
+	}
 	msg := a.cat.T(lang, "error.internal")
 	switch e.Status {
 	case 404:
@@ -116,18 +126,58 @@ func (a *App) errorHandler(c *fiber.Ctx, err error) error {
 			msg = a.cat.T(lang, "error.csrf")
 		}
 	case 401:
-		return c.Redirect("/login?next=" + safeNext(c.OriginalURL()))
+		to := "/login?next=" + url.QueryEscape(safeNext(c.OriginalURL()))
+		if sessionExpired(c) {
+			to += "&msg=expired"
+		}
+		return c.Redirect(to)
 	default:
 		if e.Status < 500 {
 			msg = e.Message
 		}
 	}
 	c.Status(e.Status)
-	if rerr := a.page(c, "error", struct{ Message string }{msg}); rerr != nil {
+	if rerr := a.page(c, "error", a.errorView(c, e, msg)); rerr != nil {
 		a.log.Error("render error page", "err", rerr)
 		return c.Status(e.Status).SendString(msg)
 	}
 	return nil
+}
+
+// errorPageView says what happened and offers the next step: a 404 the
+// catalog, an expired form the page it came from, a refusal the way home.
+type errorPageView struct {
+	Kind    string // not_found, forbidden, csrf, busy, bad_request, internal
+	Status  int
+	Message string
+	// Back is the same-site page the request came from, if any.
+	Back string
+}
+
+func (a *App) errorView(c *fiber.Ctx, e *apiError, msg string) errorPageView {
+	v := errorPageView{Status: e.Status, Message: msg, Kind: "bad_request"}
+	switch {
+	case e.Status == 404:
+		v.Kind = "not_found"
+	case e.Code == "csrf":
+		v.Kind = "csrf"
+	case e.Status == 403:
+		v.Kind = "forbidden"
+	case e.Status == 429 || e.Status == 503:
+		v.Kind = "busy"
+	case e.Status >= 500:
+		v.Kind = "internal"
+	}
+	if ref, err := url.Parse(c.Get(fiber.HeaderReferer)); err == nil && ref.Host == c.Hostname() && ref.Path != "" {
+		back := ref.Path
+		if ref.RawQuery != "" {
+			back += "?" + ref.RawQuery
+		}
+		if back = safeNext(back); back != "/" && back != c.OriginalURL() {
+			v.Back = back
+		}
+	}
+	return v
 }
 
 // isAPI tells requests answered in JSON (the API, and media, which a

@@ -104,6 +104,9 @@ type certificateRow struct {
 func (a *App) home(c *fiber.Ctx) error {
 	u := currentUser(c)
 	if u == nil {
+		if sessionExpired(c) {
+			return c.Redirect("/login?msg=expired")
+		}
 		return c.Redirect("/login")
 	}
 	year, err := a.svc.JPFor(c.UserContext(), u.NIP, a.svc.CurrentYear())

@@ -187,6 +187,11 @@ type teachCourseView struct {
 	OK      string
 	Kinds   []string
 	Quizzes []content.Quiz
+
+	// UploadMax is the largest upload in bytes, UploadMaxText the same
+	// for people ("4 GB"), so the uploader can refuse a bigger file.
+	UploadMax     int64
+	UploadMaxText string
 }
 
 func (a *App) teachCoursePage(c *fiber.Ctx) error {
@@ -198,7 +203,8 @@ func (a *App) renderTeachCourse(c *fiber.Ctx, id, errMsg string) error {
 	if err != nil {
 		return err
 	}
-	v := teachCourseView{Course: course, Assets: assets, Lessons: len(course.Lessons()), Error: errMsg}
+	v := teachCourseView{Course: course, Assets: assets, Lessons: len(course.Lessons()), Error: errMsg,
+		UploadMax: a.cfg.UploadMax, UploadMaxText: humanSize(a.cfg.UploadMax, langOf(c))}
 	if v.Quizzes, err = a.svc.CourseQuizzes(c.UserContext(), *currentUser(c), course.ID); err != nil {
 		return err
 	}
@@ -263,9 +269,53 @@ func (a *App) renameModuleSubmit(c *fiber.Ctx) error {
 	})
 }
 
+// deleteConfirmView is the confirmation page of a module or lesson delete:
+// it names what goes and, on a published course, who loses it.
+type deleteConfirmView struct {
+	Course    content.Course
+	Module    content.Module
+	Lesson    *content.Lesson // nil when a module is deleted
+	Action    string          // where the confirming form posts
+	Published bool
+}
+
+// moduleOf finds a module of an owned course (404 when it is not there).
+func (a *App) moduleOf(c *fiber.Ctx) (content.Course, content.Module, error) {
+	course, _, err := a.ownedCourse(c, param(c, "id"))
+	if err != nil {
+		return content.Course{}, content.Module{}, err
+	}
+	mid := param(c, "mid")
+	for _, m := range course.Modules {
+		if m.ID == mid {
+			return course, m, nil
+		}
+	}
+	return content.Course{}, content.Module{}, fiber.ErrNotFound
+}
+
+func (a *App) deleteModulePage(c *fiber.Ctx) error {
+	course, m, err := a.moduleOf(c)
+	if err != nil {
+		return err
+	}
+	return a.page(c, "teach_confirm_delete", deleteConfirmView{Course: course, Module: m,
+		Action:    "/teach/" + url.PathEscape(course.ID) + "/modules/" + url.PathEscape(m.ID) + "/delete",
+		Published: course.Status == content.StatusPublished})
+}
+
+// deleteModuleSubmit deletes only from the confirmation page's form; any
+// other post (an old page, a stray click) is sent to that page first.
 func (a *App) deleteModuleSubmit(c *fiber.Ctx) error {
+	course, m, err := a.moduleOf(c)
+	if err != nil {
+		return err
+	}
+	if c.FormValue("confirm") != "1" {
+		return c.Redirect("/teach/"+url.PathEscape(course.ID)+"/modules/"+url.PathEscape(m.ID)+"/delete", fiber.StatusSeeOther)
+	}
 	return a.teachAction(c, "deleted", func(u content.User, id string) error {
-		_, err := a.svc.DeleteModule(c.UserContext(), u, id, param(c, "mid"))
+		_, err := a.svc.DeleteModule(c.UserContext(), u, id, m.ID)
 		return err
 	})
 }
@@ -468,10 +518,41 @@ func (a *App) editLessonSubmit(c *fiber.Ctx) error {
 	return c.Redirect("/teach/"+url.PathEscape(course.ID)+"?ok=saved#"+lid, fiber.StatusSeeOther)
 }
 
-func (a *App) deleteLessonSubmit(c *fiber.Ctx) error {
+// lessonOf finds a lesson of an owned course with its module.
+func (a *App) lessonOf(c *fiber.Ctx) (content.Course, content.Module, content.Lesson, error) {
 	lid := param(c, "lid")
-	course, err := a.svc.DeleteLesson(c.UserContext(), *currentUser(c), lid)
+	course, _, err := a.ownedCourse(c, content.CourseOfLesson(lid))
 	if err != nil {
+		return content.Course{}, content.Module{}, content.Lesson{}, err
+	}
+	for _, m := range course.Modules {
+		for _, l := range m.Lessons {
+			if l.ID == lid {
+				return course, m, l, nil
+			}
+		}
+	}
+	return content.Course{}, content.Module{}, content.Lesson{}, fiber.ErrNotFound
+}
+
+func (a *App) deleteLessonPage(c *fiber.Ctx) error {
+	course, m, l, err := a.lessonOf(c)
+	if err != nil {
+		return err
+	}
+	return a.page(c, "teach_confirm_delete", deleteConfirmView{Course: course, Module: m, Lesson: &l,
+		Action: "/teach/lessons/" + url.PathEscape(l.ID) + "/delete", Published: course.Status == content.StatusPublished})
+}
+
+func (a *App) deleteLessonSubmit(c *fiber.Ctx) error {
+	course, _, l, err := a.lessonOf(c)
+	if err != nil {
+		return err
+	}
+	if c.FormValue("confirm") != "1" {
+		return c.Redirect("/teach/lessons/"+url.PathEscape(l.ID)+"/delete", fiber.StatusSeeOther)
+	}
+	if _, err := a.svc.DeleteLesson(c.UserContext(), *currentUser(c), l.ID); err != nil {
 		return err
 	}
 	return c.Redirect("/teach/"+url.PathEscape(course.ID)+"?ok=deleted", fiber.StatusSeeOther)
@@ -505,4 +586,23 @@ func (r *renderer) fragment(pageName, tmpl string, v view) (template.HTML, error
 		return "", err
 	}
 	return template.HTML(sb.String()), nil //nolint:gosec // output of html/template
+}
+
+// humanSize writes a byte count the way people read file limits: "4 GB",
+// "1,5 GB" (a decimal comma in Indonesian), "500 MB". Units are binary, as
+// the limits are set (4GiB), but named as people name them.
+func humanSize(n int64, lang string) string {
+	unit, div := "KB", int64(1)<<10
+	switch {
+	case n >= 1<<30:
+		unit, div = "GB", 1<<30
+	case n >= 1<<20:
+		unit, div = "MB", 1<<20
+	}
+	s := strconv.FormatFloat(float64(n)/float64(div), 'f', 1, 64)
+	s = strings.TrimSuffix(s, ".0")
+	if lang == "id" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s + " " + unit
 }

@@ -219,10 +219,10 @@ func TestTrainerBuildsCourseThroughForms(t *testing.T) {
 	}
 
 	// Delete a lesson and a module.
-	if r = b.post("/teach/lessons/"+ls[0].ID+"/delete", url.Values{"_csrf": {tok}}); r.StatusCode != 303 {
+	if r = b.post("/teach/lessons/"+ls[0].ID+"/delete", url.Values{"_csrf": {tok}, "confirm": {"1"}}); r.StatusCode != 303 {
 		t.Fatalf("delete lesson: %d", r.StatusCode)
 	}
-	if r = b.post(page+"/modules/"+m1.ID+"/delete", url.Values{"_csrf": {tok}}); r.StatusCode != 303 {
+	if r = b.post(page+"/modules/"+m1.ID+"/delete", url.Values{"_csrf": {tok}, "confirm": {"1"}}); r.StatusCode != 303 {
 		t.Fatalf("delete module: %d", r.StatusCode)
 	}
 	c, _ = svc.Course(ctx, id)

@@ -278,11 +278,21 @@ func (a *App) progressSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	p, err := a.svc.RecordProgress(c.UserContext(), *currentUser(c), param(c, "id"), in)
+	u := currentUser(c)
+	p, err := a.svc.RecordProgress(c.UserContext(), *u, param(c, "id"), in)
 	if err != nil {
 		return a.progressErr(c, err)
 	}
-	return c.JSON(p)
+	// The course's percent, so the page can update its syllabus when a
+	// lesson completes without a reload.
+	out := struct {
+		content.LessonProgress
+		CoursePercent int `json:"course_percent"`
+	}{LessonProgress: p}
+	if en, err := a.svc.Enrollment(c.UserContext(), u.NIP, content.CourseOfLesson(param(c, "id"))); err == nil {
+		out.CoursePercent = en.Percent
+	}
+	return c.JSON(out)
 }
 
 // doneSubmit: POST /learn/:id/done, the plain form of "Tandai selesai";

@@ -36,7 +36,8 @@ func TestTranslatedTemplatesRenderAlike(t *testing.T) {
 		data any
 	}{
 		{"login", nil, loginView{NIP: "1985", Next: "/courses?x=1&y=2", Error: "salah"}},
-		{"error", user, struct{ Message string }{"Halaman <tidak> ada"}},
+		{"error", user, errorPageView{Kind: "not_found", Status: 404, Message: "Halaman <tidak> ada", Back: "/courses?x=1&y=2"}},
+		{"error", nil, errorPageView{Kind: "csrf", Status: 403, Message: "Formulir", Back: "/teach/x"}},
 		{"courses", user, catalogView{Categories: content.Categories, Category: "Teknis", Items: items, Total: 1, First: false, Next: "/courses?page=2"}},
 		{"courses", user, catalogView{Categories: content.Categories, First: true}},
 	}

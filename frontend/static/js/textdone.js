@@ -38,10 +38,33 @@
           if (statusEl) statusEl.textContent = '\u2713 ' + end.dataset.msgDone;
           var f = document.querySelector('.done-form');
           if (f) f.hidden = true;
+          syllabus(j.course_percent);
           io.disconnect();
         }
       })
       .catch(function () { sent = false; });
+  }
+  // The syllabus beside the lesson shows what the server now has: this
+  // lesson ticked, the course's percent.
+  function syllabus(percent) {
+    var item = document.querySelector('.syllabus [data-lesson="' + end.dataset.lesson + '"]');
+    if (item && !item.classList.contains('done')) {
+      item.classList.add('done');
+      var mark = document.createElement('span');
+      mark.className = 'done-mark';
+      mark.textContent = '\u2713';
+      var sr = document.createElement('span');
+      sr.className = 'sr';
+      sr.textContent = end.dataset.msgTick || '';
+      mark.appendChild(sr);
+      item.appendChild(mark);
+    }
+    if (typeof percent !== 'number') return;
+    var meter = document.getElementById('syllabus-meter');
+    var label = document.getElementById('syllabus-percent');
+    var text = (label && label.dataset.msg ? label.dataset.msg : '%d%%').replace('%d', String(percent)).replace('%%', '%');
+    if (meter) { meter.value = percent; meter.setAttribute('aria-label', text); }
+    if (label) label.textContent = text;
   }
   var io = new IntersectionObserver(function (entries) {
     visible = entries.some(function (e) { return e.isIntersecting; });

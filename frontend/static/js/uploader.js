@@ -20,7 +20,8 @@
   var pauseBtn = document.getElementById('upload-pause');
   var resumeBtn = document.getElementById('upload-resume');
   var cancelBtn = document.getElementById('upload-cancel');
-  var csrf = root.dataset.csrf;
+  var retryBtn = document.getElementById('upload-retry');
+  var errorEl = document.getElementById('upload-error');
   var course = root.dataset.course;
   var PARALLEL = 4;
 
@@ -32,20 +33,26 @@
   function stored(k) { try { return localStorage.getItem(k); } catch (e) { return null; } }
 
   function api(method, path, body) {
-    var opts = { method: method, credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf } };
+    var opts = { method: method, credentials: 'same-origin', headers: { 'X-CSRF-Token': root.dataset.csrf } };
     if (body !== undefined) { opts.headers['Content-Type'] = 'application/json'; opts.body = JSON.stringify(body); }
     return fetch(path, opts).then(function (r) {
       return r.text().then(function (t) {
         var j = null;
         try { j = t ? JSON.parse(t) : null; } catch (e) { j = null; }
-        if (!r.ok) {
-          var err = new Error((j && j.error && j.error.message) || ('HTTP ' + r.status));
-          err.status = r.status;
-          throw err;
-        }
+        if (!r.ok) throw apiError(r.status, j);
         return j;
       });
     });
+  }
+
+  // apiError keeps what fail() needs to explain a refusal in the user's
+  // words: the status and the fields the server named.
+  function apiError(status, j) {
+    var e = (j && j.error) || {};
+    var err = new Error(e.message || ('HTTP ' + status));
+    err.status = status;
+    err.fields = e.fields || {};
+    return err;
   }
 
   function partLen(n) {
@@ -98,10 +105,21 @@
     st = { file: file, key: storeKey(file), up: null, todo: [], inflight: {}, loaded: {}, doneBytes: 0,
       paused: false, finished: false, failed: false, samples: [], lastSay: 0, retrying: false };
     panel.hidden = false;
+    panel.classList.remove('failed');
+    errorEl.hidden = true;
+    errorEl.textContent = '';
+    retryBtn.hidden = true;
     nameEl.textContent = file.name;
     bar.value = 0;
     pauseBtn.hidden = false;
     resumeBtn.hidden = true;
+    // The largest file the server takes: a bigger one is refused at once
+    // rather than after a round trip.
+    var maxBytes = Number(root.dataset.max) || 0;
+    if (maxBytes && file.size > maxBytes) {
+      fail(tooBig());
+      return;
+    }
     var my = st;
     var prev = stored(st.key);
     var ready = prev
@@ -142,7 +160,7 @@
     st.inflight[n] = xhr;
     st.loaded[n] = 0;
     xhr.open('PUT', '/teach/uploads/' + encodeURIComponent(st.up.id) + '/parts/' + n);
-    xhr.setRequestHeader('X-CSRF-Token', csrf);
+    xhr.setRequestHeader('X-CSRF-Token', root.dataset.csrf);
     xhr.setRequestHeader('Content-Type', 'application/octet-stream');
     xhr.upload.onprogress = function (e) { if (my === st) { st.loaded[n] = e.loaded; render(); } };
     function settle() { delete my.inflight[n]; delete my.loaded[n]; }
@@ -157,9 +175,9 @@
       } else if (xhr.status >= 500 || xhr.status === 408 || xhr.status === 429) {
         retry(n, attempt);
       } else {
-        var msg = 'HTTP ' + xhr.status;
-        try { msg = JSON.parse(xhr.responseText).error.message; } catch (e) { /* keep status */ }
-        fail(new Error(msg));
+        var j = null;
+        try { j = JSON.parse(xhr.responseText); } catch (e) { /* no JSON body */ }
+        fail(apiError(xhr.status, j));
       }
     };
     xhr.onerror = xhr.ontimeout = function () { if (my === st) { settle(); retry(n, attempt); } };
@@ -212,12 +230,39 @@
       .catch(function () { location.reload(); });
   }
 
+  function tooBig() {
+    var err = new Error('too big');
+    err.tooBig = true;
+    return err;
+  }
+
+  // explain turns a failure into a sentence for the user: never the
+  // server's field names or byte counts.
+  function explain(err) {
+    var d = root.dataset;
+    if (err.tooBig || (err.fields && err.fields.size) || err.status === 413) return d.msgTooBig;
+    if (err.status === 401 || err.status === 403) return d.msgExpired;
+    var fields = err.fields ? Object.keys(err.fields).map(function (k) { return err.fields[k]; }) : [];
+    if (fields.length) return fields.join('; ');
+    return d.msgRefused;
+  }
+
+  // fail shows the red state: the bar and the message in the error colour,
+  // announced, and a button to go on (another file after "too big",
+  // otherwise the same file again, resuming what the server already has).
   function fail(err) {
     if (!st) return;
     st.failed = true;
     abortLocal();
     pauseBtn.hidden = resumeBtn.hidden = true;
-    say(root.dataset.msgError + ' ' + (err && err.message ? err.message : ''));
+    panel.classList.add('failed');
+    say('');
+    errorEl.textContent = root.dataset.msgError + ' ' + explain(err || {});
+    errorEl.hidden = false;
+    var again = !(err && (err.tooBig || (err.fields && err.fields.size) || err.status === 413));
+    retryBtn.textContent = again ? root.dataset.msgRetryBtn : root.dataset.msgChooseOther;
+    retryBtn.dataset.action = again ? 'retry' : 'choose';
+    retryBtn.hidden = false;
   }
 
   function abortLocal() {
@@ -248,6 +293,15 @@
     pauseBtn.hidden = false;
     pauseBtn.focus();
     pump();
+  });
+  retryBtn.addEventListener('click', function () {
+    if (retryBtn.dataset.action === 'choose' || !st) {
+      input.value = '';
+      input.focus();
+      input.click();
+      return;
+    }
+    start(st.file);
   });
   cancelBtn.addEventListener('click', function () {
     if (!st) return;
