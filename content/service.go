@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -59,6 +60,11 @@ func (f fieldErrors) err() error {
 type Options struct {
 	// UploadMax is the largest accepted upload in bytes.
 	UploadMax int64
+	// PDFText extracts a PDF's text for search within its own limits on
+	// time, memory and output; the app runs it in a child process. Errors
+	// wrapping pdftext.ErrUnreadable are recorded against the file; others
+	// are retried. Nil extracts in process.
+	PDFText func(ctx context.Context, pdf io.Reader) (string, error)
 }
 
 // Service holds the domain rules over the stores.

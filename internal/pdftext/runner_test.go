@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kotalama/kompeten/internal/pdftext/pdftexttest"
 )
 
 // The test binary is the child too: the package's init hook answers
@@ -39,22 +41,11 @@ func TestRunnerCapsText(t *testing.T) {
 	}
 }
 
-var giantOnce sync.Once
-var giant []byte
-
-// giantTokenPDF is one string operand of 64 MiB: the library's lexer
-// holds a token whole, so only the child's limits bound it.
-func giantTokenPDF() []byte {
-	giantOnce.Do(func() {
-		content := append([]byte("BT ("), bytes.Repeat([]byte("A"), 64<<20)...)
-		giant = onePagePDF(append(content, ") Tj ET"...))
-	})
-	return giant
-}
+var giantOnce = sync.OnceValue(func() []byte { return pdftexttest.GiantToken(64 << 20) })
 
 func TestRunnerMemoryLimit(t *testing.T) {
 	r := Runner{Memory: 32 << 20, Limits: Limits{Stream: 1 << 40}}
-	_, err := r.Text(context.Background(), bytes.NewReader(giantTokenPDF()))
+	_, err := r.Text(context.Background(), bytes.NewReader(giantOnce()))
 	if !errors.Is(err, ErrUnreadable) {
 		t.Fatalf("err = %v, want the child stopped by its memory limit", err)
 	}
@@ -64,7 +55,7 @@ func TestRunnerMemoryLimit(t *testing.T) {
 func TestRunnerTimeout(t *testing.T) {
 	r := Runner{Timeout: 100 * time.Millisecond, Limits: Limits{Stream: 1 << 40}, Memory: 4 << 30}
 	start := time.Now()
-	_, err := r.Text(context.Background(), bytes.NewReader(giantTokenPDF()))
+	_, err := r.Text(context.Background(), bytes.NewReader(giantOnce()))
 	if !errors.Is(err, ErrUnreadable) || !strings.Contains(err.Error(), "lebih dari 100ms") {
 		t.Fatalf("err = %v, want the timeout", err)
 	}
@@ -78,7 +69,7 @@ func TestRunnerTimeout(t *testing.T) {
 func TestRunnerCanceled(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err := Runner{Limits: Limits{Stream: 1 << 40}, Memory: 4 << 30}.Text(ctx, bytes.NewReader(giantTokenPDF()))
+	_, err := Runner{Limits: Limits{Stream: 1 << 40}, Memory: 4 << 30}.Text(ctx, bytes.NewReader(giantOnce()))
 	if err == nil || errors.Is(err, ErrUnreadable) {
 		t.Fatalf("err = %v, want the context's", err)
 	}
