@@ -169,5 +169,9 @@ func (a *App) previewMarkdown(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"html": a.svc.Markdown().HTML(in.Markdown)})
+	out, err := a.svc.Markdown().Preview(in.Markdown)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"html": out})
 }

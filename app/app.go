@@ -41,7 +41,7 @@ type App struct {
 
 // New wires an App over open stores.
 func New(ctx context.Context, cfg Config, stores Stores, log *slog.Logger) (*App, error) {
-	svc, err := content.New(stores.Docs, stores.Blobs, content.Options{UploadMax: cfg.UploadMax, ReadingWPM: cfg.ReadingWPM})
+	svc, err := content.New(stores.Docs, stores.Blobs, ContentOptions(cfg))
 	if err != nil {
 		return nil, err
 	}

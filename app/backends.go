@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/kotalama/kompeten/content"
+	"github.com/kotalama/kompeten/internal/pdftext"
 	"github.com/kotalama/kompeten/search"
 	"github.com/kotalama/kompeten/search/bleve"
 	"github.com/kotalama/kompeten/search/meili"
@@ -110,4 +111,11 @@ func OpenStores(ctx context.Context, cfg Config) (s Stores, err error) {
 		return s, fmt.Errorf("search index: %w", err)
 	}
 	return s, nil
+}
+
+// ContentOptions are the domain's settings for cfg. PDF text is read in a
+// child process of this binary, so a hostile file costs that child its
+// time and memory limits, never the server.
+func ContentOptions(cfg Config) content.Options {
+	return content.Options{UploadMax: cfg.UploadMax, ReadingWPM: cfg.ReadingWPM, PDFText: pdftext.Runner{}.Text}
 }

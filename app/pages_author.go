@@ -173,10 +173,11 @@ func (a *App) previewSubmit(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	if len(in.Markdown) > 200_000 {
-		return errField(413, "markdown", "teks terlalu panjang")
+	out, err := a.svc.Markdown().Preview(in.Markdown)
+	if err != nil {
+		return err
 	}
-	return c.JSON(fiber.Map{"html": a.svc.Markdown().HTML(in.Markdown)})
+	return c.JSON(fiber.Map{"html": out})
 }
 
 type teachCourseView struct {

@@ -487,7 +487,7 @@ func (s *Service) applyLesson(ctx context.Context, c *Course, l *Lesson, in Less
 		f["kind"] = "jenis wajib dipilih: text, video, file atau quiz"
 	}
 	if in.Body != nil {
-		if len(*in.Body) > 200_000 {
+		if len(*in.Body) > MaxMarkdown {
 			f["body"] = "isi paling banyak 200.000 karakter"
 		} else {
 			l.Body = *in.Body

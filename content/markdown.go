@@ -2,6 +2,7 @@ package content
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"html"
 	"strings"
 	"sync"
@@ -9,7 +10,13 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
+
+	"github.com/kotalama/kompeten/internal/mdlimit"
 )
+
+// MaxMarkdown is the most bytes of Markdown rendered: lesson bodies are
+// held to it when written, previews when asked for.
+const MaxMarkdown = 200_000
 
 // Markdown renders trainers' Markdown to safe HTML: goldmark renders no raw
 // HTML, and bluemonday sanitises what it produces anyway, so a script in a
@@ -18,15 +25,18 @@ type Markdown struct {
 	md     goldmark.Markdown
 	policy *bluemonday.Policy
 	strict *bluemonday.Policy
-	// rendered keeps recent renderings: a lesson is read far more often
-	// than it changes, and rendering is a pure function of the text.
+	// rendered keeps recent renderings and texts keeps the plain text the
+	// search index is given: a lesson is read and reindexed far more often
+	// than it changes, and both are pure functions of the source.
 	mu       sync.Mutex
 	rendered map[string]string
 	size     int
+	texts    map[[32]byte]string
+	textSize int
 }
 
-// maxRendered bounds the rendering cache, in bytes of source and HTML;
-// past it the cache starts over.
+// maxRendered bounds each cache, in bytes of source and output; past it
+// the cache starts over.
 const maxRendered = 16 << 20
 
 // NewMarkdown builds the renderer once; it is safe for concurrent use.
@@ -41,6 +51,30 @@ func NewMarkdown() *Markdown {
 	}
 }
 
+// Preview renders Markdown typed in an editor, refusing more than a lesson
+// may hold.
+func (m *Markdown) Preview(src string) (string, error) {
+	if len(src) > MaxMarkdown {
+		return "", &ValidationError{Fields: map[string]string{"markdown": "teks paling banyak 200.000 karakter"}}
+	}
+	return m.HTML(src), nil
+}
+
+// convert runs goldmark on src bounded first: goldmark's work grows with
+// the square of some shapes (deep nesting on one line, unclosed links),
+// and src over MaxMarkdown (written before the limit, or by a tool) is
+// cut rather than rendered whole.
+func (m *Markdown) convert(src string) (string, error) {
+	if len(src) > MaxMarkdown {
+		src = truncate(src, MaxMarkdown)
+	}
+	var buf bytes.Buffer
+	if err := m.md.Convert([]byte(mdlimit.Bound(src)), &buf); err != nil {
+		return "", err
+	}
+	return buf.String(), nil
+}
+
 // HTML renders and sanitises.
 func (m *Markdown) HTML(src string) string {
 	m.mu.Lock()
@@ -49,11 +83,11 @@ func (m *Markdown) HTML(src string) string {
 	if ok {
 		return out
 	}
-	var buf bytes.Buffer
-	if err := m.md.Convert([]byte(src), &buf); err != nil {
+	raw, err := m.convert(src)
+	if err != nil {
 		return html.EscapeString(src)
 	}
-	out = m.policy.Sanitize(buf.String())
+	out = m.policy.Sanitize(raw)
 	m.mu.Lock()
 	if m.rendered == nil || m.size+len(src)+len(out) > maxRendered {
 		m.rendered, m.size = map[string]string{}, 0
@@ -66,12 +100,27 @@ func (m *Markdown) HTML(src string) string {
 
 // Text is the plain text of the Markdown, for search and summaries.
 func (m *Markdown) Text(src string) string {
-	var buf bytes.Buffer
-	if err := m.md.Convert([]byte(src), &buf); err != nil {
+	key := sha256.Sum256([]byte(src))
+	m.mu.Lock()
+	out, ok := m.texts[key]
+	m.mu.Unlock()
+	if ok {
+		return out
+	}
+	raw, err := m.convert(src)
+	if err != nil {
 		return src
 	}
 	// Keep words apart where block elements ended.
 	s := strings.NewReplacer("</p>", "</p> ", "</li>", "</li> ", "</h1>", "</h1> ", "</h2>", "</h2> ", "</h3>", "</h3> ",
-		"<br>", " ", "</td>", "</td> ").Replace(buf.String())
-	return strings.Join(strings.Fields(html.UnescapeString(m.strict.Sanitize(s))), " ")
+		"<br>", " ", "</td>", "</td> ").Replace(raw)
+	out = strings.Join(strings.Fields(html.UnescapeString(m.strict.Sanitize(s))), " ")
+	m.mu.Lock()
+	if m.texts == nil || m.textSize+len(out)+len(key) > maxRendered {
+		m.texts, m.textSize = map[[32]byte]string{}, 0
+	}
+	m.texts[key] = out
+	m.textSize += len(out) + len(key)
+	m.mu.Unlock()
+	return out
 }

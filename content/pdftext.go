@@ -1,32 +1,30 @@
 package content
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
-	"github.com/ledongthuc/pdf"
-
+	"github.com/kotalama/kompeten/internal/pdftext"
 	"github.com/kotalama/kompeten/storage/docs"
 )
 
-const (
-	// maxPDFForText bounds the PDFs whose text is extracted for search;
-	// larger ones are searched by title only.
-	maxPDFForText = 32 << 20
-	maxPDFText    = 200_000
-)
+// maxPDFForText bounds the PDFs whose text is extracted for search;
+// larger ones are searched by title only.
+const maxPDFForText = 32 << 20
 
+// assetText is what was read from an asset for search, kept beside it so
+// each file is read once. Err records why a file could not be read whole;
+// such a file is never tried again, so one bad file cannot hold up the
+// search outbox on every round and every restart.
 type assetText struct {
 	Text string `bson:"text"`
+	Err  string `bson:"err,omitempty"`
 }
 
 // PDFText returns the text of a PDF asset for the search index, extracting
-// it once and keeping it beside the asset. Text that cannot be extracted
-// (scans, odd encodings, damaged files) is simply empty.
+// it once (through Options.PDFText) and keeping it beside the asset.
 func (s *Service) PDFText(ctx context.Context, a Asset) (string, error) {
 	if a.ContentType != "application/pdf" || s.blobs == nil {
 		return "", nil
@@ -45,12 +43,18 @@ func (s *Service) PDFText(ctx context.Context, a Asset) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("read pdf %s: %w", a.ID, err)
 		}
-		b, err := io.ReadAll(io.LimitReader(rc, maxPDFForText))
+		text, err := s.pdfText(ctx, io.LimitReader(rc, maxPDFForText))
 		rc.Close()
-		if err != nil {
-			return "", fmt.Errorf("read pdf %s: %w", a.ID, err)
+		switch {
+		case err == nil:
+		case errors.Is(err, pdftext.ErrUnreadable) && ctx.Err() == nil:
+			t.Err = truncate(err.Error(), 500)
+		default:
+			// Not the file's fault (shutdown, storage, no child process):
+			// the outbox tries again later.
+			return "", fmt.Errorf("pdf text %s: %w", a.ID, err)
 		}
-		t.Text = extractPDFText(b)
+		t.Text = text
 	}
 	if err := c.Insert(ctx, a.ID, &t); err != nil && !errors.Is(err, docs.ErrDuplicate) {
 		return "", mapErr(err, "asset text")
@@ -58,30 +62,26 @@ func (s *Service) PDFText(ctx context.Context, a Asset) (string, error) {
 	return t.Text, nil
 }
 
-// extractPDFText reads the plain text of every page. The PDF reader
-// panics on some damaged files; those give what was read so far.
-func extractPDFText(b []byte) (text string) {
-	var sb strings.Builder
-	defer func() {
-		if recover() != nil {
-			text = strings.Join(strings.Fields(sb.String()), " ")
-		}
-	}()
-	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
+// pdfText runs the configured extractor. Without one (tests, tools) it
+// extracts in process: bounded in output, pages and work, but not in time
+// or memory the way the app's child process is.
+func (s *Service) pdfText(ctx context.Context, r io.Reader) (string, error) {
+	if s.opts.PDFText != nil {
+		return s.opts.PDFText(ctx, r)
+	}
+	b, err := io.ReadAll(r)
 	if err != nil {
-		return ""
+		return "", err
 	}
-	for i := 1; i <= r.NumPage() && sb.Len() < maxPDFText; i++ {
-		p := r.Page(i)
-		if p.V.IsNull() {
-			continue
-		}
-		t, err := p.GetPlainText(nil)
-		if err != nil {
-			continue
-		}
-		sb.WriteString(t)
-		sb.WriteByte(' ')
+	return pdftext.Extract(b, pdftext.Limits{})
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return strings.Join(strings.Fields(sb.String()), " ")
+	for n > 0 && s[n]&0xc0 == 0x80 {
+		n--
+	}
+	return s[:n]
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
@@ -62,6 +63,11 @@ type Options struct {
 	// ReadingWPM is the fastest reading credited, in words per minute: a
 	// text lesson is done no sooner than its words take at this speed.
 	ReadingWPM int
+	// PDFText extracts a PDF's text for search within its own limits on
+	// time, memory and output; the app runs it in a child process. Errors
+	// wrapping pdftext.ErrUnreadable are recorded against the file; others
+	// are retried. Nil extracts in process.
+	PDFText func(ctx context.Context, pdf io.Reader) (string, error)
 }
 
 // Service holds the domain rules over the stores.

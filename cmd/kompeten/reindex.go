@@ -27,7 +27,7 @@ func reindex(args []string, stdout, stderr io.Writer, getenv func(string) string
 		return fmt.Errorf("%w (a running server holds the Bleve index: stop it first)", err)
 	}
 	defer stores.Close()
-	svc, err := content.New(stores.Docs, stores.Blobs, content.Options{UploadMax: cfg.UploadMax})
+	svc, err := content.New(stores.Docs, stores.Blobs, app.ContentOptions(cfg))
 	if err != nil {
 		return err
 	}
