@@ -174,6 +174,31 @@ type lessonPageView struct {
 	ProgressTo string // URL of the progress route
 	JustDone   bool
 	Quiz       *quizLessonView // kind quiz: its rules and my attempts
+	Captions   []captionTrack  // a video's text tracks
+}
+
+// captionTrack is a <track> of the player.
+type captionTrack struct {
+	URL, Lang, Label string
+	Default          bool
+}
+
+// captionTracks lists a lesson's tracks; the one in the page's language,
+// or else the first, is on by default (WCAG 1.2.2: captions without a
+// search through menus).
+func captionTracks(l content.Lesson, lang string) []captionTrack {
+	out := make([]captionTrack, 0, len(l.Captions))
+	def := 0
+	for i, cp := range l.Captions {
+		if cp.Lang == lang || strings.HasPrefix(cp.Lang, lang+"-") {
+			def = i
+			break
+		}
+	}
+	for i, cp := range l.Captions {
+		out = append(out, captionTrack{URL: "/media/" + url.PathEscape(cp.AssetID), Lang: cp.Lang, Label: cp.Label, Default: i == def})
+	}
+	return out
 }
 
 func (a *App) lessonPage(c *fiber.Ctx) error {
@@ -191,6 +216,9 @@ func (a *App) lessonPage(c *fiber.Ctx) error {
 	if lv.Asset != nil {
 		v.MediaURL = "/media/" + url.PathEscape(lv.Asset.ID)
 		v.IsPDF = lv.Asset.ContentType == "application/pdf"
+	}
+	if lv.Lesson.Kind == content.KindVideo {
+		v.Captions = captionTracks(lv.Lesson, langOf(c))
 	}
 	v.Percent = lv.Enrollment.Percent
 	v.Modules = syllabus(&lv.Course, lv.Enrollment.Lessons, lv.Lesson.ID)

@@ -80,6 +80,8 @@ type Lesson struct {
 	QuizID   string `bson:"quiz_id,omitempty" json:"quiz_id,omitempty"`
 	Minutes  int    `bson:"minutes" json:"minutes"`
 	Optional bool   `bson:"optional,omitempty" json:"optional,omitempty"`
+	// Captions of a video lesson, WebVTT or SRT assets of the course.
+	Captions []Caption `bson:"captions,omitempty" json:"captions,omitempty"`
 }
 
 // OwnedBy reports whether nip may edit the course.
@@ -420,13 +422,14 @@ func (c *Course) moduleIndex(id string) int {
 
 // LessonInput is a new lesson or a partial update of one.
 type LessonInput struct {
-	Title    *string `json:"title"`
-	Kind     *string `json:"kind"`
-	Body     *string `json:"body"`
-	AssetID  *string `json:"asset_id"`
-	QuizID   *string `json:"quiz_id"`
-	Minutes  *int    `json:"minutes"`
-	Optional *bool   `json:"optional"`
+	Title    *string    `json:"title"`
+	Kind     *string    `json:"kind"`
+	Body     *string    `json:"body"`
+	AssetID  *string    `json:"asset_id"`
+	QuizID   *string    `json:"quiz_id"`
+	Minutes  *int       `json:"minutes"`
+	Optional *bool      `json:"optional"`
+	Captions *[]Caption `json:"captions"`
 }
 
 // applyLesson validates in against the course and writes it into l.
@@ -474,6 +477,20 @@ func (s *Service) applyLesson(ctx context.Context, c *Course, l *Lesson, in Less
 	}
 	if in.Optional != nil {
 		l.Optional = *in.Optional
+	}
+	if in.Captions != nil && len(f) == 0 {
+		caps, msg, err := s.checkCaptions(ctx, c, *in.Captions)
+		if err != nil {
+			return err
+		}
+		if msg != "" {
+			f["captions"] = msg
+		} else {
+			l.Captions = caps
+		}
+	}
+	if len(f) == 0 && len(l.Captions) > 0 && l.Kind != KindVideo {
+		f["captions"] = "teks terjemahan (captions) hanya untuk materi video"
 	}
 	if len(f) == 0 && (l.Kind == KindVideo || l.Kind == KindFile) && l.AssetID != "" {
 		a, err := s.Asset(ctx, l.AssetID)
