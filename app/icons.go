@@ -74,3 +74,20 @@ func formatPercent(lang string, v any) (string, error) {
 	}
 	return "", fmt.Errorf("pct: cannot format %T", v)
 }
+
+// formatMinutes is {{duration .Lang n}}: a length in minutes as people
+// say it, "1 jam 20 menit" or "1 h 20 min".
+func formatMinutes(lang string, n int) string {
+	h, m := n/60, n%60
+	hu, mu := " jam", " menit"
+	if lang == "en" {
+		hu, mu = " h", " min"
+	}
+	switch {
+	case h == 0:
+		return numfmt.Int(lang, int64(m)) + mu
+	case m == 0:
+		return numfmt.Int(lang, int64(h)) + hu
+	}
+	return numfmt.Int(lang, int64(h)) + hu + " " + numfmt.Int(lang, int64(m)) + mu
+}

@@ -20,7 +20,7 @@ import (
 type catalogView struct {
 	Categories []string
 	Category   string
-	Items      []content.CourseCard
+	Items      []cardView
 	Total      int64
 	Next       string // URL of the next page, "" on the last
 	First      bool   // true on the first page
@@ -38,7 +38,15 @@ func (a *App) catalogPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := catalogView{Categories: content.Categories, Category: cat, Items: list.Items, Total: list.Total, First: after == ""}
+	mine, err := a.svc.MyCourses(c.UserContext(), currentUser(c).NIP)
+	if err != nil {
+		return err
+	}
+	items, err := a.courseCards(c.UserContext(), langOf(c), list.Items, mine)
+	if err != nil {
+		return err
+	}
+	v := catalogView{Categories: content.Categories, Category: cat, Items: items, Total: list.Total, First: after == ""}
 	if list.Next != "" {
 		p := url.Values{"page": {list.Next}}
 		if cat != "" {
@@ -90,6 +98,8 @@ type courseView struct {
 	CertCode    string // the certificate of a completed course
 	CertShown   string // its code as people read it
 	JP          int    // JP credited at completion
+	Trainers    []string
+	Generated   template.HTML // the drawn cover, when none was uploaded
 }
 
 func (a *App) coursePage(c *fiber.Ctx) error {
@@ -100,6 +110,18 @@ func (a *App) coursePage(c *fiber.Ctx) error {
 	}
 	v := courseView{Course: course, CanEdit: course.OwnedBy(*u),
 		Description: template.HTML(a.svc.Markdown().HTML(course.Description))} // sanitised by bluemonday
+	if course.Cover == "" {
+		v.Generated = coverSVG(course.ID, course.Title, course.Category)
+	}
+	names, err := a.svc.UserNames(c.UserContext(), course.Owners)
+	if err != nil {
+		return err
+	}
+	for _, nip := range course.Owners {
+		if n, ok := names[nip]; ok {
+			v.Trainers = append(v.Trainers, n)
+		}
+	}
 	var progress map[string]content.LessonProgress
 	e, err := a.svc.Enrollment(c.UserContext(), u.NIP, course.ID)
 	switch {

@@ -38,14 +38,17 @@ var lessonKinds = []string{KindText, KindVideo, KindFile, KindQuiz}
 // CourseCard is what lists show of a course. Lists decode only this, not
 // the whole syllabus with every lesson's text.
 type CourseCard struct {
-	ID        string    `bson:"id" json:"id"`
-	Slug      string    `bson:"slug" json:"slug"`
-	Title     string    `bson:"title" json:"title"`
-	Summary   string    `bson:"summary" json:"summary"`
-	Category  string    `bson:"category" json:"category"`
-	Level     string    `bson:"level" json:"level"`
-	JP        int       `bson:"jp" json:"jp"`
-	Cover     string    `bson:"cover,omitempty" json:"cover,omitempty"`
+	ID       string `bson:"id" json:"id"`
+	Slug     string `bson:"slug" json:"slug"`
+	Title    string `bson:"title" json:"title"`
+	Summary  string `bson:"summary" json:"summary"`
+	Category string `bson:"category" json:"category"`
+	Level    string `bson:"level" json:"level"`
+	JP       int    `bson:"jp" json:"jp"`
+	Cover    string `bson:"cover,omitempty" json:"cover,omitempty"`
+	// Minutes is the sum of the lessons' minutes, kept with every change
+	// so lists can show a course's length without its syllabus.
+	Minutes   int       `bson:"minutes,omitempty" json:"minutes,omitempty"`
 	Status    string    `bson:"status" json:"status"`
 	Owner     string    `bson:"owner" json:"owner"`
 	Owners    []string  `bson:"owners" json:"owners"`
@@ -96,6 +99,17 @@ func (c *Course) Lessons() []Lesson {
 		out = append(out, m.Lessons...)
 	}
 	return out
+}
+
+// TotalMinutes is the sum of the lessons' minutes.
+func (c *Course) TotalMinutes() int {
+	n := 0
+	for _, m := range c.Modules {
+		for _, l := range m.Lessons {
+			n += l.Minutes
+		}
+	}
+	return n
 }
 
 // Lesson finds a lesson and its position in syllabus order.
@@ -282,6 +296,7 @@ func (s *Service) editCourse(ctx context.Context, u User, idOrSlug string, fn fu
 		if err := fn(c); err != nil {
 			return err
 		}
+		c.Minutes = c.TotalMinutes()
 		c.Updated = s.now().UTC().Truncate(time.Millisecond)
 		return nil
 	})

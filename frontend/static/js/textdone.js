@@ -20,7 +20,12 @@
       .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
       .then(function (j) {
         if (j && j.done) {
-          if (statusEl) statusEl.textContent = '\u2713 ' + end.dataset.msgDone;
+          if (statusEl) {
+            // The icon is the server's own markup, carried in a data attribute.
+            statusEl.innerHTML = (statusEl.dataset.iconDone || '') + ' ';
+            statusEl.appendChild(document.createTextNode(end.dataset.msgDone));
+            statusEl.className = 'status st-ok';
+          }
           var f = document.querySelector('.done-form');
           if (f) f.hidden = true;
           io.disconnect();
