@@ -59,7 +59,7 @@ func (a *App) courseCards(ctx context.Context, lang string, list []content.Cours
 
 // Hues of the generated covers by category, so a category reads alike
 // across the catalog; each course turns its hue a little by its id.
-var categoryHue = map[string]float64{"Teknis": 190, "Manajerial": 235, "Sosial Kultural": 20}
+var categoryHue = map[string]float64{"Teknis": 195, "Manajerial": 255, "Sosial Kultural": 345}
 
 // coverSVG draws a cover from a course's title: a two-tone gradient with a
 // few soft circles and the title's initials, the same for the same course
@@ -79,9 +79,13 @@ func coverSVG(id, title, category string) template.HTML {
 	if !ok {
 		hue = bits(0) * 360
 	}
-	hue = math.Mod(hue+(bits(1)-0.5)*50+360, 360)
-	c1 := hsl(hue, 0.55, 0.28)
-	c2 := hsl(math.Mod(hue+35, 360), 0.50, 0.34)
+	hue = math.Mod(hue+(bits(1)-0.5)*40+360, 360)
+	// Yellows and olives turn muddy this dark; those hues move on to green.
+	if hue > 35 && hue < 110 {
+		hue += 75
+	}
+	c1 := hsl(hue, 0.60, 0.28)
+	c2 := hsl(math.Mod(hue+30, 360), 0.55, 0.34)
 	gid := "cv-" + strings.Map(func(r rune) rune {
 		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
 			return r
@@ -96,7 +100,7 @@ func coverSVG(id, title, category string) template.HTML {
 		fmt.Fprintf(&b, `<circle cx="%.0f" cy="%.0f" r="%.0f" fill="#fff" fill-opacity="%.2f"/>`,
 			120+bits(2+i)*220, bits(3+i)*180, 40+bits(4+i)*70, 0.06+0.05*float64(i%2))
 	}
-	fmt.Fprintf(&b, `<text x="22" y="152" font-family="system-ui,-apple-system,'Segoe UI',Roboto,sans-serif" font-size="60" font-weight="700" fill="#fff" letter-spacing="2">%s</text></svg>`,
+	fmt.Fprintf(&b, `<text x="22" y="118" font-family="system-ui,-apple-system,'Segoe UI',Roboto,sans-serif" font-size="60" font-weight="700" fill="#fff" letter-spacing="2">%s</text></svg>`,
 		template.HTMLEscapeString(initials(title)))
 	return template.HTML(b.String()) // built from escaped text and numbers only
 }
