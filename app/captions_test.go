@@ -91,3 +91,36 @@ func TestCaptionsAttachServeSearch(t *testing.T) {
 		t.Errorf("caption text not in the lesson's search entry: %+v", ds)
 	}
 }
+
+// TestLessonFormCaptions: the lesson editor offers the course's caption
+// files per language and saves the choice; a caption on a text lesson is
+// refused with the field marked.
+func TestLessonFormCaptions(t *testing.T) {
+	e := newEnv(t, nil)
+	f := newFixture(t, e)
+	own := f.tokens["owner"]
+	srt := e.uploadBytes(t, own, f.course, "kuliah.id.srt", []byte(testSRT))
+	b := signedIn(t, e, trainerNIP)
+	page := b.get("/teach/lessons/" + f.video + "/edit")
+	mustContain(t, "lesson form", page.body, `data-testid="captions-fields"`, `name="caption_langs" value="id,en"`, `<option value="`+srt+`" >kuliah.id.srt</option>`)
+	form := map[string][]string{"_csrf": {b.csrf("/teach/lessons/" + f.video + "/edit")}, "title": {"Video kuliah"}, "kind": {"video"},
+		"asset_id": {f.asset}, "minutes": {"5"}, "body": {""}, "caption_langs": {"id,en"}, "caption_id": {srt}, "caption_en": {""}}
+	if r := b.post("/teach/lessons/"+f.video+"/edit", form); r.StatusCode != 303 {
+		t.Fatalf("save: %d %s", r.StatusCode, r.body)
+	}
+	c, err := e.app.Service().Course(context.Background(), f.course)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, _, _ := c.Lesson(f.video)
+	if len(l.Captions) != 1 || l.Captions[0].AssetID != srt || l.Captions[0].Label != "Bahasa Indonesia" {
+		t.Fatalf("captions after the form: %+v", l.Captions)
+	}
+	page = b.get("/teach/lessons/" + f.video + "/edit")
+	mustContain(t, "lesson form again", page.body, `<option value="`+srt+`" selected>kuliah.id.srt</option>`)
+	form["kind"], form["asset_id"] = []string{"text"}, []string{""}
+	r := b.post("/teach/lessons/"+f.video+"/edit", form)
+	if r.StatusCode != 422 || !strings.Contains(string(r.body), "hanya untuk materi video") {
+		t.Fatalf("captions on a text lesson: %d", r.StatusCode)
+	}
+}
