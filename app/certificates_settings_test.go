@@ -220,3 +220,31 @@ func TestVerifyForm(t *testing.T) {
 		t.Fatalf("unknown code: %d", r.StatusCode)
 	}
 }
+
+// TestFailedRetakeAfterCompletion: a failed retake of a course already
+// completed is shown as failed, with a note that the completion stands,
+// not above a "Kursus selesai" celebration; percentages read the
+// Indonesian way.
+func TestFailedRetakeAfterCompletion(t *testing.T) {
+	e := newEnv(t, nil)
+	passCourse(t, e, "Etika ASN")
+	tok := e.token(learnerNIP)
+	ecs, err := e.app.Service().MyCourses(context.Background(), learnerNIP)
+	if err != nil || len(ecs) != 1 {
+		t.Fatal(err)
+	}
+	var quizID string
+	for _, l := range ecs[0].Course.Lessons() {
+		quizID = l.QuizID
+	}
+	at := mustStatus(t, e.api("POST", "/api/v1/quizzes/"+quizID+"/attempts", tok, nil), 201, "retake")
+	id := at["id"].(string)
+	mustStatus(t, e.api("PUT", "/api/v1/attempts/"+id+"/answers", tok, map[string]any{"answers": map[string]any{"q1": "a"}}), 200, "one answer")
+	mustStatus(t, e.api("POST", "/api/v1/attempts/"+id+"/submit", tok, nil), 200, "submit")
+	b := signedIn(t, e, learnerNIP)
+	r := b.get("/quiz/attempts/" + id + "/result")
+	mustContain(t, "failed retake", r.body, `data-testid="completed-before"`, "st-err", "33,3%")
+	if strings.Contains(string(r.body), `data-testid="result-certificate"`) || strings.Contains(string(r.body), "🎉") {
+		t.Error("a failed retake is shown with the completion celebration")
+	}
+}
