@@ -97,6 +97,12 @@ func TestServeAndShutdown(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// Listening on loopback with no KOMPETEN_BASE_URL: certificates would
+	// print a URL nobody else can open, and the log says so.
+	if !strings.Contains(errb.String(), "level=WARN") || !strings.Contains(errb.String(), "KOMPETEN_BASE_URL is not https") ||
+		!strings.Contains(errb.String(), "url=http://localhost:") {
+		t.Errorf("no warning about the public URL at start:\n%s", errb.String())
+	}
 	if !strings.Contains(out.String(), "Belum ada admin") || !strings.Contains(out.String(), "user add") {
 		t.Errorf("first start without an admin does not say how to create one:\n%s", out.String())
 	}
