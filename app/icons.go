@@ -31,6 +31,8 @@ var iconPaths = map[string]string{
 	"shield":       `<path d="M12 3l8 3v6c0 4.5-3.4 8-8 9-4.6-1-8-4.5-8-9V6z"/><path d="M8.5 12l2.5 2.5 4.5-5"/>`,
 	"arrow-left":   `<path d="M19 12H5M11 6l-6 6 6 6"/>`,
 	"arrow-right":  `<path d="M5 12h14M13 6l6 6-6 6"/>`,
+	"arrow-up":     `<path d="M12 19V5M6 11l6-6 6 6"/>`,
+	"arrow-down":   `<path d="M12 5v14M6 13l6 6 6-6"/>`,
 	"play":         `<path d="M8 5v14l11-7z"/>`,
 	"captions":     `<rect x="3" y="5" width="18" height="14" rx="2"/><path d="M10.5 10a2 2 0 1 0 0 4M16.5 10a2 2 0 1 0 0 4"/>`,
 	"settings":     `<path d="M4 6h9M17 6h3M4 12h3M11 12h9M4 18h11M19 18h1"/><circle cx="15" cy="6" r="2"/><circle cx="9" cy="12" r="2"/><circle cx="17" cy="18" r="2"/>`,
