@@ -104,7 +104,9 @@ func (a *App) routes() {
 	f.Get("/static/+", a.static)
 	f.Get("/media/:id", a.withAnyAuth, a.media)
 	f.Get("/certificates/:code.pdf", a.withAnyAuth, a.certificatePDF)
+	f.Get("/verify", a.withSession, a.verifyForm)
 	f.Get("/verify/:code", a.withSession, a.verifyPage)
+	f.Get("/brand/logo/:sum", a.logoImage)
 
 	trainer := requireRole(content.RoleTrainer)
 	api := f.Group("/api/v1", a.withBearer)
@@ -156,6 +158,9 @@ func (a *App) routes() {
 	api.Get("/reports/jp.csv", requireRole(content.RoleAdmin), a.jpReportCSV)
 	api.Get("/search", requireUser, a.searchAPI)
 	api.Get("/certificates/:code", a.verifyCertificateAPI)
+	api.Get("/settings/certificate", requireRole(content.RoleAdmin), a.getCertificateSettings)
+	api.Patch("/settings/certificate", requireRole(content.RoleAdmin), a.patchCertificateSettings)
+	api.Put("/settings/certificate/logo", requireRole(content.RoleAdmin), a.putCertificateLogo)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -227,6 +232,9 @@ func (a *App) routes() {
 	pages.Get("/quiz/attempts/:id/result", requireUser, a.resultPage)
 	pages.Get("/admin/jp", requireRole(content.RoleAdmin), a.jpReportPage)
 	pages.Get("/admin/jp.csv", requireRole(content.RoleAdmin), a.jpReportCSV)
+	pages.Get("/admin/settings", requireRole(content.RoleAdmin), a.settingsPage)
+	pages.Post("/admin/settings", requireRole(content.RoleAdmin), a.settingsSubmit)
+	pages.Post("/admin/settings/logo", requireRole(content.RoleAdmin), a.logoSubmit)
 
 	// Search (pages_search.go): the results page, and the header box's
 	// suggestions as JSON.

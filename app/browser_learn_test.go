@@ -318,7 +318,7 @@ func TestBrowserVideoResumesAndDashboardShowsProgress(t *testing.T) {
 	); err != nil {
 		t.Fatalf("open the dashboard: %v", err)
 	}
-	pct, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`[data-testid=my-course-percent]`), "data-percent"))
+	pct, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`[data-testid=my-courses] [data-testid=course-card]`), "data-percent"))
 	if err != nil || pct.Value == "" || pct.Value == "0" {
 		t.Fatalf("dashboard percent %+v (%v), want > 0", pct, err)
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/go-pdf/fpdf"
@@ -21,11 +22,13 @@ type certificateCheck struct {
 	JP        int       `json:"jp,omitempty"`
 	IssuedAt  time.Time `json:"issued_at,omitzero"`
 	Issuer    string    `json:"issuer,omitempty"`
+	Signer    string    `json:"signer_name,omitempty"`
+	SignerJob string    `json:"signer_title,omitempty"`
 }
 
 func toCheck(c content.Certificate) certificateCheck {
 	return certificateCheck{Valid: true, Code: content.FormatCode(c.Code), Name: c.Name, NIPMasked: content.MaskNIP(c.NIP),
-		Course: c.CourseTitle, JP: c.JP, IssuedAt: c.Issued, Issuer: c.Issuer}
+		Course: c.CourseTitle, JP: c.JP, IssuedAt: c.Issued, Issuer: c.Issuer, Signer: c.SignerName, SignerJob: c.SignerTitle}
 }
 
 // verifyCertificateAPI: GET /api/v1/certificates/{code}, public. An unknown
@@ -41,18 +44,30 @@ func (a *App) verifyCertificateAPI(c *fiber.Ctx) error {
 	return c.JSON(toCheck(cert))
 }
 
+type verifyView struct {
+	Form    bool // the page without a code: only the box
+	BadCode bool
+	Found   bool
+	Code    string
+	certificateCheck
+	Issued      string
+	Logo        string // URL of the issuer's logo
+	SignerName  string
+	SignerTitle string
+	SignerNIP   string
+}
+
 // verifyPage: GET /verify/{code}, public.
 func (a *App) verifyPage(c *fiber.Ctx) error {
 	cert, err := a.svc.CertificateByCode(c.UserContext(), param(c, "code"))
-	v := struct {
-		Found bool
-		Code  string
-		certificateCheck
-		Issued string
-	}{Code: param(c, "code")}
+	v := verifyView{Code: param(c, "code")}
 	if err == nil {
 		v.Found, v.certificateCheck = true, toCheck(cert)
 		v.Issued = formatDateID(cert.Issued)
+		v.SignerName, v.SignerTitle, v.SignerNIP = cert.SignerName, cert.SignerTitle, cert.SignerNIP
+		if cert.Logo != "" {
+			v.Logo = "/brand/logo/" + cert.Logo
+		}
 	} else if classify(err).Status != 404 {
 		return err
 	} else {
@@ -79,7 +94,16 @@ func (a *App) certificatePDF(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	b, err := renderCertificate(cert, a.cfg.BaseURL+"/verify/"+content.FormatCode(cert.Code))
+	var logo []byte
+	if cert.Logo != "" {
+		// A logo that cannot be read leaves the certificate without one
+		// rather than without a PDF.
+		if logo, err = a.svc.Logo(c.UserContext(), cert.Logo); err != nil {
+			a.log.Warn("certificate logo", "logo", cert.Logo, "err", err)
+			logo = nil
+		}
+	}
+	b, err := renderCertificate(cert, a.cfg.BaseURL+"/verify/"+content.FormatCode(cert.Code), logo)
 	if err != nil {
 		return err
 	}
@@ -89,9 +113,10 @@ func (a *App) certificatePDF(c *fiber.Ctx) error {
 	return c.Send(b)
 }
 
-// renderCertificate draws an A4 landscape certificate with a QR code that
-// links to the public verification page.
-func renderCertificate(cert content.Certificate, verifyURL string) ([]byte, error) {
+// renderCertificate draws an A4 landscape certificate: the issuer's logo
+// and name, the holder, the course, the signatory's block, and a QR code
+// that links to the public verification page.
+func renderCertificate(cert content.Certificate, verifyURL string, logo []byte) ([]byte, error) {
 	png, err := qrcode.Encode(verifyURL, qrcode.Medium, 512)
 	if err != nil {
 		return nil, fmt.Errorf("qr: %w", err)
@@ -103,7 +128,9 @@ func renderCertificate(cert content.Certificate, verifyURL string) ([]byte, erro
 	pdf.AddPage()
 	tr := pdf.UnicodeTranslatorFromDescriptor("")
 	w, h := pdf.GetPageSize()
-	// Border.
+	// Border: a thick brand frame, a thin inner line, a light band on top.
+	pdf.SetFillColor(234, 244, 245)
+	pdf.Rect(14, 14, w-28, 34, "F")
 	pdf.SetDrawColor(11, 95, 107)
 	pdf.SetLineWidth(2)
 	pdf.Rect(10, 10, w-20, h-20, "D")
@@ -111,32 +138,79 @@ func renderCertificate(cert content.Certificate, verifyURL string) ([]byte, erro
 	pdf.Rect(14, 14, w-28, h-28, "D")
 
 	center := func(y float64, size float64, style, text string) {
+		// A long name or title shrinks to fit one line rather than run
+		// past the border.
 		pdf.SetFont("Helvetica", style, size)
+		for size > 9 && pdf.GetStringWidth(tr(text)) > w-48 {
+			size -= 0.5
+			pdf.SetFont("Helvetica", style, size)
+		}
 		pdf.SetXY(20, y)
 		pdf.CellFormat(w-40, size*0.5, tr(text), "", 0, "C", false, 0, "")
 	}
+	// The issuer's line, with its logo on the left when there is one.
+	top := 20.0
+	if len(logo) > 0 {
+		typ := "PNG"
+		if len(logo) > 2 && logo[0] == 0xFF && logo[1] == 0xD8 {
+			typ = "JPG"
+		}
+		opt := fpdf.ImageOptions{ImageType: typ}
+		info := pdf.RegisterImageOptionsReader("logo", opt, bytes.NewReader(logo))
+		if pdf.Error() == nil && info != nil && info.Height() > 0 {
+			lh := 24.0
+			lw := min(lh*info.Width()/info.Height(), 60)
+			lh = lw * info.Height() / info.Width()
+			pdf.ImageOptions("logo", 22, top+(24-lh)/2, lw, lh, false, opt, 0, "")
+		}
+	}
 	pdf.SetTextColor(11, 95, 107)
-	center(30, 30, "B", "SERTIFIKAT")
+	center(top+6, 14, "B", strings.ToUpper(cert.Issuer))
 	pdf.SetTextColor(40, 40, 40)
-	center(46, 13, "", "Pengembangan Kompetensi Aparatur Sipil Negara")
-	center(62, 12, "", "diberikan kepada")
-	center(74, 24, "B", cert.Name)
-	center(90, 12, "", "NIP "+cert.NIP)
-	center(104, 12, "", "yang telah menyelesaikan pelatihan")
-	center(116, 18, "B", cert.CourseTitle)
-	center(132, 12, "", fmt.Sprintf("dengan bobot %d Jam Pelajaran (JP)", cert.JP))
+	center(top+14, 11, "", "Pengembangan Kompetensi Aparatur Sipil Negara")
 
-	pdf.SetFont("Helvetica", "", 11)
-	pdf.SetXY(w-120, 150)
-	pdf.CellFormat(95, 6, tr("Kotalama, "+formatDateID(cert.Issued)), "", 2, "C", false, 0, "")
-	pdf.SetFont("Helvetica", "B", 11)
-	pdf.CellFormat(95, 6, tr(cert.Issuer), "", 2, "C", false, 0, "")
+	pdf.SetTextColor(11, 95, 107)
+	center(56, 30, "B", "SERTIFIKAT")
+	pdf.SetTextColor(40, 40, 40)
+	center(74, 12, "", "diberikan kepada")
+	center(84, 24, "B", cert.Name)
+	center(98, 12, "", "NIP "+cert.NIP)
+	center(110, 12, "", "yang telah menyelesaikan pelatihan")
+	center(120, 18, "B", cert.CourseTitle)
+	center(134, 12, "", fmt.Sprintf("dengan bobot %d Jam Pelajaran (JP)", cert.JP))
+
+	// The signatory's block, on the right: place and date, jabatan, room
+	// for a wet signature or stamp, name, NIP.
+	place := cert.Place
+	if place == "" {
+		place = "Kotalama"
+	}
+	bx, bw := w-120, 95.0
+	line := func(y float64, style string, size float64, text string) {
+		pdf.SetFont("Helvetica", style, size)
+		pdf.SetXY(bx, y)
+		pdf.CellFormat(bw, 5, tr(text), "", 0, "C", false, 0, "")
+	}
+	line(146, "", 11, place+", "+formatDateID(cert.Issued))
+	title := cert.SignerTitle
+	if title == "" {
+		title = cert.Issuer
+	}
+	line(152, "", 11, title)
+	if cert.SignerName != "" {
+		line(174, "BU", 11, cert.SignerName)
+		if cert.SignerNIP != "" {
+			line(180, "", 10, "NIP "+cert.SignerNIP)
+		}
+	} else {
+		line(174, "B", 11, cert.Issuer)
+	}
 
 	pdf.RegisterImageOptionsReader("qr", fpdf.ImageOptions{ImageType: "PNG"}, bytes.NewReader(png))
-	pdf.ImageOptions("qr", 26, 146, 38, 38, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
+	pdf.ImageOptions("qr", 24, 146, 36, 36, false, fpdf.ImageOptions{ImageType: "PNG"}, 0, "")
 	pdf.SetFont("Helvetica", "", 9)
-	pdf.SetXY(66, 158)
-	pdf.MultiCell(110, 5, tr("Kode sertifikat: "+content.FormatCode(cert.Code)+"\nPeriksa keaslian di:\n"+verifyURL), "", "L", false)
+	pdf.SetXY(62, 156)
+	pdf.MultiCell(95, 4.5, tr("Kode sertifikat: "+content.FormatCode(cert.Code)+"\nPeriksa keaslian di:\n"+verifyURL), "", "L", false)
 	if err := pdf.Error(); err != nil {
 		return nil, fmt.Errorf("certificate pdf: %w", err)
 	}

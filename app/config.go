@@ -60,7 +60,7 @@ func options() []option {
 		{"docs", "KOMPETEN_DOCS", "sqlite://$DATA/kompeten.db", "document store: sqlite://PATH or mongodb://HOST/DB", true, str(func(c *Config) *string { return &c.Docs })},
 		{"blobs", "KOMPETEN_BLOBS", "file://$DATA/objects", "object store: file://PATH or s3://KEY:SECRET@HOST:PORT/BUCKET?secure=false", true, str(func(c *Config) *string { return &c.Blobs })},
 		{"search", "KOMPETEN_SEARCH", "bleve://$DATA/search", "search index: bleve://PATH or meilisearch://HOST:PORT?key=KEY", true, str(func(c *Config) *string { return &c.Search })},
-		{"base-url", "KOMPETEN_BASE_URL", "http://localhost:8080", "public URL, used in certificates and links", false, str(func(c *Config) *string { return &c.BaseURL })},
+		{"base-url", "KOMPETEN_BASE_URL", "", "public URL, used in certificates and links (default: derived from the listen address)", false, str(func(c *Config) *string { return &c.BaseURL })},
 		{"log-format", "KOMPETEN_LOG_FORMAT", "text", "log format: text or json", false, str(func(c *Config) *string { return &c.LogFormat })},
 		{"log-level", "KOMPETEN_LOG_LEVEL", "info", "log level: debug, info, warn, error", false, str(func(c *Config) *string { return &c.LogLevel })},
 		{"trusted-proxies", "KOMPETEN_TRUSTED_PROXIES", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed", false,
@@ -141,6 +141,9 @@ func ParseConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (C
 		if err := o.set(&c, *values[i]); err != nil {
 			return Config{}, &ConfigError{o.env, fmt.Sprintf("cannot read %q: %v", *values[i], err)}
 		}
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = defaultBaseURL(c.Addr, net.InterfaceAddrs)
 	}
 	// $DATA in store URLs means the data directory, whichever way it was set.
 	for _, p := range []*string{&c.Docs, &c.Blobs, &c.Search} {
@@ -347,4 +350,74 @@ func ParseSearchURL(s string) (SearchTarget, error) {
 		return SearchTarget{Kind: "meili", URL: scheme + "://" + u.Host, Key: u.Query().Get("key"), SearchKey: u.Query().Get("search_key")}, nil
 	}
 	return SearchTarget{}, &ConfigError{"KOMPETEN_SEARCH", "want bleve://PATH or meilisearch://HOST:PORT?key=KEY"}
+}
+
+// defaultBaseURL is the URL people on the network can reach the server at
+// when KOMPETEN_BASE_URL is unset: the listen host when one is named, the
+// machine's first non-loopback address when listening on every interface,
+// localhost only when nothing else is reachable. Certificates print this
+// URL, and "localhost" on a printed certificate leads nowhere.
+func defaultBaseURL(addr string, addrs func() ([]net.Addr, error)) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://localhost:8080"
+	}
+	ip := net.ParseIP(host)
+	switch {
+	case host == "" || (ip != nil && ip.IsUnspecified()):
+		host = "localhost"
+		if list, err := addrs(); err == nil {
+			host = firstReachable(list, host)
+		}
+	case ip != nil && ip.IsLoopback():
+		host = "localhost"
+	}
+	u := url.URL{Scheme: "http", Host: net.JoinHostPort(host, port)}
+	if port == "80" {
+		u.Host = host
+		if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
+			u.Host = "[" + host + "]"
+		}
+	}
+	return u.String()
+}
+
+// firstReachable picks an interface address: IPv4 before IPv6, never
+// loopback or link-local (neither reaches other machines).
+func firstReachable(list []net.Addr, fallback string) string {
+	var v6 string
+	for _, a := range list {
+		n, ok := a.(*net.IPNet)
+		if !ok || n.IP.IsLoopback() || n.IP.IsLinkLocalUnicast() || n.IP.IsUnspecified() {
+			continue
+		}
+		if n.IP.To4() != nil {
+			return n.IP.String()
+		}
+		if v6 == "" {
+			v6 = n.IP.String()
+		}
+	}
+	if v6 != "" {
+		return v6
+	}
+	return fallback
+}
+
+// BaseURLWarning says why the public URL will not work for people outside
+// this network, or "" when it is a public HTTPS URL. Certificates carry
+// it in their QR code, so a bad one is worth a line in the log at start.
+func (c Config) BaseURLWarning() string {
+	u, err := url.Parse(c.BaseURL)
+	if err != nil {
+		return "KOMPETEN_BASE_URL cannot be parsed"
+	}
+	if u.Scheme != "https" {
+		return "KOMPETEN_BASE_URL is not https: set it to the public address, certificates print it in their QR code"
+	}
+	h := u.Hostname()
+	if ip := net.ParseIP(h); ip != nil && (ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast()) || h == "localhost" || !strings.Contains(h, ".") {
+		return "KOMPETEN_BASE_URL is not a public address: certificates print it in their QR code"
+	}
+	return ""
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"testing"
@@ -22,7 +23,7 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{Addr: ":8080", Data: "./data", Docs: "sqlite://./data/kompeten.db", Blobs: "file://./data/objects",
-		Search: "bleve://./data/search", BaseURL: "http://localhost:8080"}
+		Search: "bleve://./data/search", BaseURL: defaultBaseURL(":8080", net.InterfaceAddrs)}
 	if c.Addr != want.Addr || c.Data != want.Data || c.Docs != want.Docs || c.Blobs != want.Blobs || c.Search != want.Search || c.BaseURL != want.BaseURL {
 		t.Errorf("defaults = %+v", c)
 	}
@@ -116,5 +117,53 @@ func TestMediaOrigin(t *testing.T) {
 		if got := (Config{Blobs: c.blobs, MediaPresign: c.presign}).MediaOrigin(); got != c.want {
 			t.Errorf("MediaOrigin(%s, presign %v) = %q, want %q", c.blobs, c.presign, got, c.want)
 		}
+	}
+}
+
+// TestDefaultBaseURL: with KOMPETEN_BASE_URL unset, certificates must not
+// print localhost when others can reach the server.
+func TestDefaultBaseURL(t *testing.T) {
+	lan := func() ([]net.Addr, error) {
+		return []net.Addr{
+			&net.IPNet{IP: net.ParseIP("127.0.0.1"), Mask: net.CIDRMask(8, 32)},
+			&net.IPNet{IP: net.ParseIP("fe80::1"), Mask: net.CIDRMask(64, 128)},
+			&net.IPNet{IP: net.ParseIP("2001:db8::5"), Mask: net.CIDRMask(64, 128)},
+			&net.IPNet{IP: net.ParseIP("10.20.30.40"), Mask: net.CIDRMask(24, 32)},
+		}, nil
+	}
+	loopOnly := func() ([]net.Addr, error) {
+		return []net.Addr{&net.IPNet{IP: net.ParseIP("127.0.0.1"), Mask: net.CIDRMask(8, 32)}}, nil
+	}
+	for _, c := range []struct {
+		addr  string
+		addrs func() ([]net.Addr, error)
+		want  string
+	}{
+		{":8080", lan, "http://10.20.30.40:8080"},
+		{"0.0.0.0:9000", lan, "http://10.20.30.40:9000"},
+		{"127.0.0.1:8080", lan, "http://localhost:8080"},
+		{"192.168.1.5:8080", lan, "http://192.168.1.5:8080"},
+		{"elearning.local:80", lan, "http://elearning.local"},
+		{":8080", loopOnly, "http://localhost:8080"},
+	} {
+		if got := defaultBaseURL(c.addr, c.addrs); got != c.want {
+			t.Errorf("defaultBaseURL(%q) = %q, want %q", c.addr, got, c.want)
+		}
+	}
+	for url, warn := range map[string]bool{
+		"http://10.0.0.5:8080":               true,
+		"https://localhost":                  true,
+		"https://192.168.1.10":               true,
+		"https://kompeten.kotalama.go.id":    false,
+		"http://kompeten.kotalama.go.id":     true,
+		"https://kompeten.kotalama.go.id:84": false,
+	} {
+		if got := (Config{BaseURL: url}).BaseURLWarning() != ""; got != warn {
+			t.Errorf("BaseURLWarning(%s) = %v, want %v", url, got, warn)
+		}
+	}
+	c, err := parse(t, nil, map[string]string{"KOMPETEN_ADDR": "127.0.0.1:7000"})
+	if err != nil || c.BaseURL != "http://localhost:7000" {
+		t.Errorf("loopback listen: %q %v", c.BaseURL, err)
 	}
 }

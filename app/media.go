@@ -117,6 +117,9 @@ func (a *App) media(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if content.IsCaption(asset.ContentType) {
+		return a.captionMedia(c, asset)
+	}
 	etag := `"` + asset.SHA256[:min(32, len(asset.SHA256))] + `"`
 	modified := asset.Created.UTC().Truncate(time.Second)
 	h := &c.Response().Header
@@ -261,4 +264,23 @@ func etagMatch(header, etag string) bool {
 		}
 	}
 	return false
+}
+
+// captionMedia serves a caption track as WebVTT, SRT converted. It is
+// always answered here, never by a presigned redirect: a <track> from
+// another origin would need CORS, and the file is small.
+func (a *App) captionMedia(c *fiber.Ctx, asset content.Asset) error {
+	etag := `"vtt-` + asset.SHA256[:min(32, len(asset.SHA256))] + `"`
+	h := &c.Response().Header
+	h.Set(fiber.HeaderETag, etag)
+	h.Set(fiber.HeaderCacheControl, mediaCacheControl)
+	h.Set(fiber.HeaderContentType, "text/vtt; charset=utf-8")
+	if etagMatch(c.Get(fiber.HeaderIfNoneMatch), etag) {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	b, err := a.svc.CaptionVTT(c.UserContext(), asset)
+	if err != nil {
+		return err
+	}
+	return c.Send(b)
 }

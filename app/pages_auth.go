@@ -91,6 +91,7 @@ type homeView struct {
 	// completed courses with their certificate codes.
 	Credits      []content.JPCredit
 	Certificates []certificateRow
+	Cards        []cardView // my courses as cards
 }
 
 type certificateRow struct {
@@ -127,6 +128,13 @@ func (a *App) home(c *fiber.Ctx) error {
 		Remaining: max(content.JPTarget-jp, 0), Continue: cont, ContinueLesson: lesson, Courses: mine,
 	}
 	v.Credits = year.Credits
+	list := make([]content.CourseCard, 0, len(mine))
+	for _, ec := range mine {
+		list = append(list, ec.Course.CourseCard)
+	}
+	if v.Cards, err = a.courseCards(c.UserContext(), langOf(c), list, mine); err != nil {
+		return err
+	}
 	for _, ec := range mine {
 		if ec.Certificate != "" {
 			v.Certificates = append(v.Certificates, certificateRow{Course: ec.Course, Code: ec.Certificate,

@@ -404,6 +404,7 @@ type lessonFormView struct {
 	Kinds      []string
 	Assets     []content.Asset
 	Errors     map[string]string
+	Captions   []captionRow // a video's caption tracks
 }
 
 func (a *App) newLessonPage(c *fiber.Ctx) error {
@@ -416,7 +417,8 @@ func (a *App) newLessonPage(c *fiber.Ctx) error {
 		mid = course.Modules[len(course.Modules)-1].ID
 	}
 	return a.page(c, "teach_lesson_form", lessonFormView{CourseID: course.ID, CourseName: course.Title, ModuleID: mid,
-		Modules: course.Modules, Kind: content.KindText, Kinds: lessonKinds(), Assets: assets})
+		Modules: course.Modules, Kind: content.KindText, Kinds: lessonKinds(), Assets: assets,
+		Captions: captionRows(assets, nil)})
 }
 
 // setMinutes is the form's value of a lesson's length: empty when the
@@ -455,6 +457,7 @@ func lessonInput(c *fiber.Ctx) (content.LessonInput, string) {
 	in.Minutes = &m
 	opt := c.FormValue("optional") != ""
 	in.Optional = &opt
+	in.Captions = captionsInput(c)
 	return in, utils.CopyString(minutesRaw)
 }
 
@@ -464,7 +467,7 @@ func (a *App) lessonFormAgain(c *fiber.Ctx, course content.Course, assets []cont
 	return a.page(c, "teach_lesson_form", lessonFormView{CourseID: course.ID, CourseName: course.Title,
 		ModuleID: utils.CopyString(c.FormValue("module")), Modules: course.Modules, LessonID: lessonID,
 		Title: *in.Title, Kind: *in.Kind, Minutes: minutes, Body: *in.Body, AssetID: *in.AssetID, Optional: *in.Optional,
-		Kinds: lessonKinds(), Assets: assets, Errors: fields})
+		Kinds: lessonKinds(), Assets: assets, Errors: fields, Captions: captionRows(assets, derefCaptions(in.Captions))})
 }
 
 func (a *App) newLessonSubmit(c *fiber.Ctx) error {
@@ -499,7 +502,7 @@ func (a *App) editLessonPage(c *fiber.Ctx) error {
 	}
 	return a.page(c, "teach_lesson_form", lessonFormView{CourseID: course.ID, CourseName: course.Title, LessonID: l.ID,
 		Title: l.Title, Kind: l.Kind, Minutes: setMinutes(l.Minutes), Body: l.Body, AssetID: l.AssetID,
-		Optional: l.Optional, Kinds: lessonKinds(), Assets: assets})
+		Optional: l.Optional, Kinds: lessonKinds(), Assets: assets, Captions: captionRows(assets, l.Captions)})
 }
 
 func (a *App) editLessonSubmit(c *fiber.Ctx) error {

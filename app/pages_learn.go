@@ -20,7 +20,7 @@ import (
 type catalogView struct {
 	Categories []string
 	Category   string
-	Items      []content.CourseCard
+	Items      []cardView
 	Total      int64
 	Next       string // URL of the next page, "" on the last
 	First      bool   // true on the first page
@@ -38,7 +38,15 @@ func (a *App) catalogPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v := catalogView{Categories: content.Categories, Category: cat, Items: list.Items, Total: list.Total, First: after == ""}
+	mine, err := a.svc.MyCourses(c.UserContext(), currentUser(c).NIP)
+	if err != nil {
+		return err
+	}
+	items, err := a.courseCards(c.UserContext(), langOf(c), list.Items, mine)
+	if err != nil {
+		return err
+	}
+	v := catalogView{Categories: content.Categories, Category: cat, Items: items, Total: list.Total, First: after == ""}
 	if list.Next != "" {
 		p := url.Values{"page": {list.Next}}
 		if cat != "" {
@@ -90,6 +98,8 @@ type courseView struct {
 	CertCode    string // the certificate of a completed course
 	CertShown   string // its code as people read it
 	JP          int    // JP credited at completion
+	Trainers    []string
+	Generated   template.HTML // the drawn cover, when none was uploaded
 }
 
 func (a *App) coursePage(c *fiber.Ctx) error {
@@ -100,6 +110,18 @@ func (a *App) coursePage(c *fiber.Ctx) error {
 	}
 	v := courseView{Course: course, CanEdit: course.OwnedBy(*u),
 		Description: template.HTML(a.svc.Markdown().HTML(course.Description))} // sanitised by bluemonday
+	if course.Cover == "" {
+		v.Generated = coverSVG(course.ID, course.Title, course.Category)
+	}
+	names, err := a.svc.UserNames(c.UserContext(), course.Owners)
+	if err != nil {
+		return err
+	}
+	for _, nip := range course.Owners {
+		if n, ok := names[nip]; ok {
+			v.Trainers = append(v.Trainers, n)
+		}
+	}
 	var progress map[string]content.LessonProgress
 	e, err := a.svc.Enrollment(c.UserContext(), u.NIP, course.ID)
 	switch {
@@ -174,9 +196,10 @@ type lessonPageView struct {
 	Quiz       *quizLessonView // kind quiz: its rules and my attempts
 	// WaitMS is how long until the server accepts "done" for a text or
 	// file lesson; WaitMsg says so after a refused "Tandai selesai".
-	WaitMS  int64
-	WaitMsg string
-	Speeds  []speedOption // the player's playback speeds
+	WaitMS   int64
+	WaitMsg  string
+	Speeds   []speedOption  // the player's playback speeds
+	Captions []captionTrack // a video's text tracks
 }
 
 type speedOption struct {
@@ -198,6 +221,30 @@ func playbackSpeeds(lang string) []speedOption {
 	return out
 }
 
+// captionTrack is a <track> of the player.
+type captionTrack struct {
+	URL, Lang, Label string
+	Default          bool
+}
+
+// captionTracks lists a lesson's tracks; the one in the page's language,
+// or else the first, is on by default (WCAG 1.2.2: captions without a
+// search through menus).
+func captionTracks(l content.Lesson, lang string) []captionTrack {
+	out := make([]captionTrack, 0, len(l.Captions))
+	def := 0
+	for i, cp := range l.Captions {
+		if cp.Lang == lang || strings.HasPrefix(cp.Lang, lang+"-") {
+			def = i
+			break
+		}
+	}
+	for i, cp := range l.Captions {
+		out = append(out, captionTrack{URL: "/media/" + url.PathEscape(cp.AssetID), Lang: cp.Lang, Label: cp.Label, Default: i == def})
+	}
+	return out
+}
+
 func (a *App) lessonPage(c *fiber.Ctx) error {
 	u := currentUser(c)
 	lv, err := a.svc.ViewLesson(c.UserContext(), *u, param(c, "id"))
@@ -213,6 +260,9 @@ func (a *App) lessonPage(c *fiber.Ctx) error {
 	if lv.Asset != nil {
 		v.MediaURL = "/media/" + url.PathEscape(lv.Asset.ID)
 		v.IsPDF = lv.Asset.ContentType == "application/pdf"
+	}
+	if lv.Lesson.Kind == content.KindVideo {
+		v.Captions = captionTracks(lv.Lesson, langOf(c))
 	}
 	v.Percent = lv.Enrollment.Percent
 	v.Modules = syllabus(&lv.Course, lv.Enrollment.Lessons, lv.Lesson.ID)

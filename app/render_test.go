@@ -29,7 +29,8 @@ func TestTranslatedTemplatesRenderAlike(t *testing.T) {
 		t.Fatal(err)
 	}
 	user := &content.User{NIP: "198501012010011001", Name: `Budi <"Santoso">`, Roles: []string{"learner", "trainer", "admin"}}
-	items := []content.CourseCard{{Slug: "etika", Title: "Etika & <Integritas>", Summary: `Nilai "BerAKHLAK"`, Category: "Teknis", Level: "dasar", JP: 4}}
+	items := []cardView{{CourseCard: content.CourseCard{ID: "c1", Slug: "etika", Title: "Etika & <Integritas>", Summary: `Nilai "BerAKHLAK"`, Category: "Teknis", Level: "dasar", JP: 4, Minutes: 95},
+		Lang: "id", Trainer: `Dewi <"W">`, Generated: coverSVG("c1", "Etika & <Integritas>", "Teknis"), Enrolled: true, Percent: 40}}
 	pages := []struct {
 		name string
 		user *content.User

@@ -26,6 +26,13 @@ type Certificate struct {
 	JP          int       `bson:"jp" json:"jp"`
 	Issued      time.Time `bson:"issued" json:"issued_at"`
 	Issuer      string    `bson:"issuer" json:"issuer"`
+	// Copied from CertificateSettings at issue; empty on certificates
+	// issued before an admin set them.
+	Place       string `bson:"place,omitempty" json:"place,omitempty"`
+	SignerName  string `bson:"signer_name,omitempty" json:"signer_name,omitempty"`
+	SignerTitle string `bson:"signer_title,omitempty" json:"signer_title,omitempty"`
+	SignerNIP   string `bson:"signer_nip,omitempty" json:"signer_nip,omitempty"`
+	Logo        string `bson:"logo,omitempty" json:"logo,omitempty"`
 }
 
 // codeLen characters of 5 bits each: 65 random bits.
@@ -76,8 +83,13 @@ func (s *Service) ensureCertificate(ctx context.Context, e Enrollment, c Course)
 		if err != nil {
 			return err
 		}
+		set, err := s.CertificateSettings(ctx)
+		if err != nil {
+			return err
+		}
 		cert = Certificate{Code: newID(codeLen), User: u.NIP, Name: u.Name, NIP: u.NIP, Course: c.ID, CourseTitle: c.Title,
-			JP: e.JP, Issued: e.Completed, Issuer: Issuer}
+			JP: e.JP, Issued: e.Completed, Issuer: set.Issuer, Place: set.Place, SignerName: set.SignerName,
+			SignerTitle: set.SignerTitle, SignerNIP: set.SignerNIP, Logo: set.Logo}
 		err = s.docs.C(collCertificates).Insert(ctx, id, &cert)
 		if errors.Is(err, docs.ErrDuplicate) {
 			_, err = s.docs.C(collCertificates).Get(ctx, id, &cert)

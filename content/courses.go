@@ -41,14 +41,17 @@ var lessonKinds = []string{KindText, KindVideo, KindFile, KindQuiz}
 // CourseCard is what lists show of a course. Lists decode only this, not
 // the whole syllabus with every lesson's text.
 type CourseCard struct {
-	ID        string    `bson:"id" json:"id"`
-	Slug      string    `bson:"slug" json:"slug"`
-	Title     string    `bson:"title" json:"title"`
-	Summary   string    `bson:"summary" json:"summary"`
-	Category  string    `bson:"category" json:"category"`
-	Level     string    `bson:"level" json:"level"`
-	JP        int       `bson:"jp" json:"jp"`
-	Cover     string    `bson:"cover,omitempty" json:"cover,omitempty"`
+	ID       string `bson:"id" json:"id"`
+	Slug     string `bson:"slug" json:"slug"`
+	Title    string `bson:"title" json:"title"`
+	Summary  string `bson:"summary" json:"summary"`
+	Category string `bson:"category" json:"category"`
+	Level    string `bson:"level" json:"level"`
+	JP       int    `bson:"jp" json:"jp"`
+	Cover    string `bson:"cover,omitempty" json:"cover,omitempty"`
+	// Minutes is the sum of the lessons' minutes, kept with every change
+	// so lists can show a course's length without its syllabus.
+	Minutes   int       `bson:"minutes,omitempty" json:"minutes,omitempty"`
 	Status    string    `bson:"status" json:"status"`
 	Owner     string    `bson:"owner" json:"owner"`
 	Owners    []string  `bson:"owners" json:"owners"`
@@ -93,6 +96,8 @@ type Lesson struct {
 	// is the length of the content, worked out when the lesson is saved.
 	// EffectiveMinutes chooses.
 	AutoMinutes int `bson:"auto_minutes,omitempty" json:"auto_minutes,omitempty"`
+	// Captions of a video lesson, WebVTT or SRT assets of the course.
+	Captions []Caption `bson:"captions,omitempty" json:"captions,omitempty"`
 }
 
 // OwnedBy reports whether nip may edit the course.
@@ -299,6 +304,7 @@ func (s *Service) editCourse(ctx context.Context, u User, idOrSlug string, fn fu
 		if c.Status == statusDeleted {
 			return fmt.Errorf("course %s: %w", c.ID, ErrNotFound)
 		}
+		c.Minutes = c.TotalMinutes()
 		c.Updated = s.now().UTC().Truncate(time.Millisecond)
 		c.IndexDue = c.Updated
 		return nil
@@ -454,13 +460,14 @@ func (c *Course) moduleIndex(id string) int {
 
 // LessonInput is a new lesson or a partial update of one.
 type LessonInput struct {
-	Title    *string `json:"title"`
-	Kind     *string `json:"kind"`
-	Body     *string `json:"body"`
-	AssetID  *string `json:"asset_id"`
-	QuizID   *string `json:"quiz_id"`
-	Minutes  *int    `json:"minutes"`
-	Optional *bool   `json:"optional"`
+	Title    *string    `json:"title"`
+	Kind     *string    `json:"kind"`
+	Body     *string    `json:"body"`
+	AssetID  *string    `json:"asset_id"`
+	QuizID   *string    `json:"quiz_id"`
+	Minutes  *int       `json:"minutes"`
+	Optional *bool      `json:"optional"`
+	Captions *[]Caption `json:"captions"`
 }
 
 // applyLesson validates in against the course and writes it into l.
@@ -510,6 +517,20 @@ func (s *Service) applyLesson(ctx context.Context, c *Course, l *Lesson, in Less
 		l.Optional = *in.Optional
 	}
 	var asset *Asset
+	if in.Captions != nil && len(f) == 0 {
+		caps, msg, err := s.checkCaptions(ctx, c, *in.Captions)
+		if err != nil {
+			return err
+		}
+		if msg != "" {
+			f["captions"] = msg
+		} else {
+			l.Captions = caps
+		}
+	}
+	if len(f) == 0 && len(l.Captions) > 0 && l.Kind != KindVideo {
+		f["captions"] = "teks terjemahan (captions) hanya untuk materi video"
+	}
 	if len(f) == 0 && (l.Kind == KindVideo || l.Kind == KindFile) && l.AssetID != "" {
 		a, err := s.Asset(ctx, l.AssetID)
 		switch {

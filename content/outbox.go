@@ -96,6 +96,13 @@ func (s *Service) SearchDocs(ctx context.Context, c *Course) ([]search.Doc, erro
 				d.Body = strings.TrimSpace(d.Body + " " + text)
 			}
 		}
+		if len(l.Captions) > 0 {
+			text, err := s.captionText(ctx, l)
+			if err != nil {
+				return nil, err
+			}
+			d.Body = strings.TrimSpace(d.Body + " " + text)
+		}
 		out = append(out, d)
 	}
 	return out, nil

@@ -17,6 +17,7 @@ import (
 	"github.com/kotalama/kompeten/internal/pdftext/pdftexttest"
 	"github.com/kotalama/kompeten/search"
 	"github.com/kotalama/kompeten/search/bleve"
+	"github.com/kotalama/kompeten/storage/docs"
 )
 
 // TestHostilePDFRecorded: a PDF whose page tree contains itself, in one
@@ -89,11 +90,15 @@ func TestHostilePDFRecorded(t *testing.T) {
 	// A restart is a new service over the same stores; the course is
 	// queued again by an edit. The bad file is not read again.
 	before := runs.Load()
-	s2 := &Service{}
-	*s2 = *s
-	s2.md = NewMarkdown()
+	s2, err := New(s.docs, s.blobs, s.opts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, id := range courseIDs(t, s) {
-		if err := s2.queueIndex(ctx, id); err != nil {
+		if _, err := docs.Update(ctx, s2.docs.C(collCourses), id, func(c *Course) error {
+			c.IndexDue = s2.now().UTC()
+			return nil
+		}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"path"
 	"strings"
+
+	"github.com/kotalama/kompeten/internal/subtitle"
 )
 
 // sniffLen is how many leading bytes decide a file's type.
@@ -39,6 +41,14 @@ func Sniff(head []byte, filename string) string {
 		}
 		return ""
 	}
+	// Caption tracks: a WEBVTT signature, or SRT's cue number and timing
+	// line. SRT is served converted to WebVTT, the format <track> plays.
+	if subtitle.IsVTT(head) {
+		return "text/vtt"
+	}
+	if (ext == ".srt" || ext == "") && subtitle.IsSRT(head) {
+		return SubRipType
+	}
 	t, _, _ := strings.Cut(http.DetectContentType(head), ";")
 	switch t {
 	case "application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp",
@@ -52,6 +62,14 @@ func Sniff(head []byte, filename string) string {
 		return "audio/mpeg"
 	}
 	return ""
+}
+
+// SubRipType is the type an SRT caption file is stored with.
+const SubRipType = "application/x-subrip"
+
+// IsCaption reports whether an asset's type is a caption track.
+func IsCaption(contentType string) bool {
+	return contentType == "text/vtt" || contentType == SubRipType
 }
 
 var officeXML = map[string]string{

@@ -228,3 +228,23 @@ func (s *Service) recordFailure(ctx context.Context, key string) error {
 	})
 	return mapErr(err, "throttle")
 }
+
+// UserNames maps NIPs to names, for showing trainers beside their courses.
+// A NIP without an account is left out.
+func (s *Service) UserNames(ctx context.Context, nips []string) (map[string]string, error) {
+	out := make(map[string]string, len(nips))
+	for _, nip := range nips {
+		if _, ok := out[nip]; ok || nip == "" {
+			continue
+		}
+		u, err := s.User(ctx, nip)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[nip] = u.Name
+	}
+	return out, nil
+}

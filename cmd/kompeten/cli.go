@@ -132,6 +132,9 @@ func serve(args []string, stdout, stderr io.Writer, getenv func(string) string) 
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	if w := cfg.BaseURLWarning(); w != "" {
+		log.Warn(w, "url", cfg.BaseURL)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 

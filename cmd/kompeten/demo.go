@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"embed"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,7 +19,7 @@ import (
 	"github.com/kotalama/kompeten/content"
 )
 
-//go:embed demo/pengembangan-kompetensi-asn.txt demo/kotalama-demo.mp4
+//go:embed demo/pengembangan-kompetensi-asn.txt demo/kotalama-demo.mp4 demo/kotalama-demo.id.vtt
 var demoFiles embed.FS
 
 // Demo accounts. The NIPs are valid: birth date, appointment month, sex.
@@ -28,8 +29,9 @@ const (
 	demoSlug       = "pentingnya-pengembangan-kompetensi-aparatur-sipil-negara"
 )
 
-// demo loads a demo course built from the seed document, with a video, a
-// PDF, a demo trainer and a demo learner. It opens only the document and
+// demo loads a demo course built from the seed document, with a captioned
+// video, a PDF, a closing quiz that leads to a certificate, a demo trainer
+// and a demo learner. It opens only the document and
 // object stores, so it runs beside a live server, whose search worker
 // indexes the course. Running it again changes nothing.
 func demo(args []string, stdout, stderr io.Writer, getenv func(string) string) error {
@@ -180,6 +182,9 @@ func demoCourse(ctx context.Context, svc *content.Service, trainer content.User)
 	if err := add(m1.ID, "Video pengantar", content.KindVideo, "", videoAsset, 1); err != nil {
 		return content.Course{}, err
 	}
+	if err := demoCaptions(ctx, svc, trainer, c.ID); err != nil {
+		return content.Course{}, err
+	}
 	half := (len(sections) + 1) / 2
 	for i, s := range sections {
 		module := m1.ID
@@ -194,7 +199,70 @@ func demoCourse(ctx context.Context, svc *content.Service, trainer content.User)
 	if err := add(m2.ID, "Ringkasan materi (PDF)", content.KindFile, "Unduh atau baca ringkasan seluruh materi.", pdfAsset, 5); err != nil {
 		return content.Course{}, err
 	}
+	if _, err := svc.CreateQuiz(ctx, trainer, demoQuiz(c.ID, m2.ID)); err != nil {
+		return content.Course{}, err
+	}
 	return svc.SetStatus(ctx, trainer, c.ID, content.StatusPublished)
+}
+
+// demoCaptions uploads the video's caption track and attaches it to the
+// video lesson, the first lesson of the course.
+func demoCaptions(ctx context.Context, svc *content.Service, trainer content.User, courseID string) error {
+	vtt, err := demoFiles.ReadFile("demo/kotalama-demo.id.vtt")
+	if err != nil {
+		return err
+	}
+	asset, err := demoUpload(ctx, svc, trainer, courseID, "video-pengantar.id.vtt", vtt)
+	if err != nil {
+		return err
+	}
+	c, err := svc.Course(ctx, courseID)
+	if err != nil {
+		return err
+	}
+	caps := []content.Caption{{AssetID: asset, Lang: "id", Label: "Bahasa Indonesia"}}
+	_, err = svc.UpdateLesson(ctx, trainer, c.Lessons()[0].ID, content.LessonInput{Captions: &caps})
+	return err
+}
+
+// demoQuizAnswers are the right answers of the demo quiz, by question id,
+// as a learner's client sends them (the demo test passes the quiz with them).
+var demoQuizAnswers = map[string]any{"q1": "b", "q2": []string{"a", "b", "d"}, "q3": true, "q4": "c", "q5": "E-learning"}
+
+// demoQuiz is a short closing quiz on the seed document: passing it (70%)
+// completes the course and issues the certificate.
+func demoQuiz(courseID, moduleID string) content.QuizInput {
+	str := func(s string) *string { return &s }
+	pass, attempts := 70.0, 3
+	yes := true
+	raw := func(v any) json.RawMessage {
+		b, _ := json.Marshal(v)
+		return b
+	}
+	opts := func(texts ...string) []content.Option {
+		out := make([]content.Option, len(texts))
+		for i, t := range texts {
+			out[i] = content.Option{ID: string(rune('a' + i)), Text: t}
+		}
+		return out
+	}
+	return content.QuizInput{CourseID: courseID, ModuleID: moduleID, Title: str("Kuis penutup"), PassMark: &pass,
+		MaxAttempts: &attempts, ShowCorrectness: &yes, ShowExplanations: &yes, ShuffleOptions: &yes,
+		Questions: []content.QuestionInput{
+			{ID: "q1", Type: "single", Points: 1, Prompt: "Apa tujuan utama pengembangan kompetensi ASN?",
+				Options: opts("Menambah jumlah pegawai", "Meningkatkan kualitas pelayanan publik", "Mengurangi jam kerja"),
+				Answer:  raw("b"), Explanation: "Pengembangan kompetensi membuat ASN menjalankan tugasnya dengan efektif dan melayani lebih baik."},
+			{ID: "q2", Type: "multiple", Points: 2, Prompt: "Pilih tiga cara Kotalama mengembangkan kompetensi ASN.",
+				Options: opts("Pelatihan dan pendidikan", "Platform e-learning", "Menunda evaluasi kinerja", "Forum diskusi dengan masyarakat"),
+				Answer:  raw([]string{"a", "b", "d"}), Explanation: "Pelatihan, teknologi dan keterlibatan masyarakat; evaluasi justru dilakukan rutin."},
+			{ID: "q3", Type: "truefalse", Points: 1, Prompt: "Umpan balik dari masyarakat dipakai untuk menemukan hal yang perlu ditingkatkan.",
+				Answer: raw(true), Explanation: "Ya: penilaian rutin dan umpan balik warga menunjukkan area yang perlu diperbaiki."},
+			{ID: "q4", Type: "single", Points: 1, Prompt: "Apa gunanya forum diskusi antara ASN dan masyarakat?",
+				Options: opts("Menggantikan pelatihan", "Mempromosikan pegawai", "Mendengar aspirasi dan harapan warga"),
+				Answer:  raw("c"), Explanation: "Forum itu membuat ASN memahami kebutuhan warga secara langsung."},
+			{ID: "q5", Type: "short", Points: 1, Prompt: "Platform apa yang dipakai Kotalama agar ASN dapat belajar kapan saja? (satu kata)",
+				Answer: raw([]string{"e-learning", "elearning", "e learning"}), Explanation: "Platform e-learning, seperti Kompeten."},
+		}}
 }
 
 // demoUpload stores a file through the same resumable protocol the

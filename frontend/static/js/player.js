@@ -123,7 +123,14 @@
         if (!j) return;
         lastSentPos = j.position;
         box.dataset.saved = String(j.position);
-        if (j.done && !done) { done = true; say(box.dataset.msgDone); }
+        if (j.done && !done) {
+          done = true;
+          say(box.dataset.msgDone);
+          if (statusEl) {
+            statusEl.insertAdjacentHTML('afterbegin', (statusEl.dataset.iconDone || '') + ' ');
+            statusEl.className = 'status st-ok';
+          }
+        }
       })
       .catch(function () {
         // Offline: put the intervals back to send with the next report.

@@ -35,7 +35,12 @@
       })
       .then(function (j) {
         if (j && j.done) {
-          if (statusEl) statusEl.textContent = '\u2713 ' + end.dataset.msgDone;
+          if (statusEl) {
+            // The icon is the server's own markup, carried in a data attribute.
+            statusEl.innerHTML = (statusEl.dataset.iconDone || '') + ' ';
+            statusEl.appendChild(document.createTextNode(end.dataset.msgDone));
+            statusEl.className = 'status st-ok';
+          }
           var f = document.querySelector('.done-form');
           if (f) f.hidden = true;
           syllabus(j.course_percent);
