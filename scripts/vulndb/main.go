@@ -158,7 +158,9 @@ func build(src, out string, stamp time.Time) error {
 	}
 	slices.SortFunc(modList, func(a, b *modIndex) int { return strings.Compare(a.Path, b.Path) })
 	for name, v := range map[string]any{
-		"db.json":      struct{ Modified time.Time `json:"modified"` }{newest},
+		"db.json": struct {
+			Modified time.Time `json:"modified"`
+		}{newest},
 		"modules.json": modList,
 		"vulns.json":   vulns,
 	} {
