@@ -9,6 +9,10 @@ GOVULNCHECK_VERSION := v1.10.0
 # module proxy is not. Move it forward to learn of newer advisories.
 VULNDB_VERSION ?= v0.0.0-20261105234957-e22db6528018
 CACHE       ?= $(HOME)/.cache/kompeten
+# The Go release go.mod's toolchain line names, with the standard library's
+# security fixes. The release build and the vulnerability scan use it even
+# where the machine's go env says GOTOOLCHAIN=local; PINNED_GO=local opts out.
+PINNED_GO   ?= $(shell sed -n 's/^toolchain //p' go.mod)
 MINIO_DIR   := $(CACHE)/minio-$(MINIO_VERSION)
 MINIO       := $(MINIO_DIR)/minio
 VULNDB      := $(CACHE)/vulndb-$(VULNDB_VERSION)
@@ -21,7 +25,7 @@ run:
 	$(GO) run ./cmd/kompeten
 
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o bin/kompeten ./cmd/kompeten
+	GOTOOLCHAIN=$(PINNED_GO) CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o bin/kompeten ./cmd/kompeten
 
 # Everything: vet, every unit and conformance suite with -race against the
 # real servers (SQLite, FerretDB in-process, MinIO, Bleve), browser tests.
@@ -37,7 +41,7 @@ vet:
 lint: vet $(VULNDB)/index/db.json
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
-	$(GO) run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) -db file://$(VULNDB) ./...
+	GOTOOLCHAIN=$(PINNED_GO) $(GO) run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) -db file://$(VULNDB) ./...
 
 # govulncheck reads the database built here, once per VULNDB_VERSION.
 $(VULNDB)/index/db.json:

@@ -2,6 +2,12 @@ module github.com/kotalama/kompeten
 
 go 1.26.8
 
+// The oldest Go that builds Kompeten is 1.26.8; go1.26.11 carries the fixes
+// for the standard library advisories govulncheck reports against it
+// (html/template, net/http, crypto/tls, crypto/x509, os). With the default
+// GOTOOLCHAIN=auto, go fetches it once (about 10 s) on the first go run.
+toolchain go1.26.11
+
 require (
 	github.com/FerretDB/FerretDB v1.24.2
 	github.com/blevesearch/bleve/v2 v2.6.3
