@@ -3,13 +3,23 @@
 GO          ?= go
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
 STATICCHECK_VERSION := v0.8.2
+GOVULNCHECK_VERSION := v1.10.0
+# The vulnerability database, built from the golang.org/x/vulndb module at
+# this version (scripts/vulndb): vuln.go.dev may be out of reach where the
+# module proxy is not. Move it forward to learn of newer advisories.
+VULNDB_VERSION ?= v0.0.0-20261105234957-e22db6528018
 CACHE       ?= $(HOME)/.cache/kompeten
+# The Go release go.mod's toolchain line names, with the standard library's
+# security fixes. The release build and the vulnerability scan use it even
+# where the machine's go env says GOTOOLCHAIN=local; PINNED_GO=local opts out.
+PINNED_GO   ?= $(shell sed -n 's/^toolchain //p' go.mod)
 MINIO_DIR   := $(CACHE)/minio-$(MINIO_VERSION)
 MINIO       := $(MINIO_DIR)/minio
 # axe-core, the accessibility checker the browser tests run in each page.
 AXE_VERSION := 4.14.1
 AXE_DIR     := $(CACHE)/axe-core-$(AXE_VERSION)
 AXE         := $(AXE_DIR)/node_modules/axe-core/axe.min.js
+VULNDB      := $(CACHE)/vulndb-$(VULNDB_VERSION)
 
 export KOMPETEN_TEST_MINIO_BIN := $(MINIO)
 export KOMPETEN_TEST_AXE := $(AXE)
@@ -20,7 +30,7 @@ run:
 	$(GO) run ./cmd/kompeten
 
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o bin/kompeten ./cmd/kompeten
+	GOTOOLCHAIN=$(PINNED_GO) CGO_ENABLED=0 $(GO) build -trimpath -ldflags="-s -w" -o bin/kompeten ./cmd/kompeten
 
 # Everything: vet, every unit and conformance suite with -race against the
 # real servers (SQLite, FerretDB in-process, MinIO, Bleve), browser tests.
@@ -33,9 +43,15 @@ unit:
 vet:
 	$(GO) vet ./...
 
-lint: vet
+lint: vet $(VULNDB)/index/db.json
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
 	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
+	GOTOOLCHAIN=$(PINNED_GO) $(GO) run golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION) -db file://$(VULNDB) ./...
+
+# govulncheck reads the database built here, once per VULNDB_VERSION.
+$(VULNDB)/index/db.json:
+	mkdir -p $(CACHE)
+	$(GO) run ./scripts/vulndb -version $(VULNDB_VERSION) -out $(VULNDB)
 
 # Store micro-benchmarks, then the end-to-end ones (bench/README.md): the
 # built binary as a subprocess beside MinIO; 1 GiB upload and reads, range

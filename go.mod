@@ -2,6 +2,12 @@ module github.com/kotalama/kompeten
 
 go 1.26.8
 
+// The oldest Go that builds Kompeten is 1.26.8; go1.26.11 carries the fixes
+// for the standard library advisories govulncheck reports against it
+// (html/template, net/http, crypto/tls, crypto/x509, os). With the default
+// GOTOOLCHAIN=auto, go fetches it once (about 10 s) on the first go run.
+toolchain go1.26.11
+
 require (
 	github.com/FerretDB/FerretDB v1.24.2
 	github.com/blevesearch/bleve/v2 v2.6.3
@@ -18,6 +24,7 @@ require (
 	github.com/microcosm-cc/bluemonday v1.0.27
 	github.com/minio/minio-go/v7 v7.4.1
 	github.com/skip2/go-qrcode v0.0.0-20200617195104-da1b6568686e
+	github.com/valyala/fasthttp v1.51.0
 	github.com/yuin/goldmark v1.8.7
 	go.mongodb.org/mongo-driver/v2 v2.10.0
 	golang.org/x/crypto v0.59.0
@@ -31,7 +38,7 @@ require (
 	github.com/FerretDB/wire v0.0.8 // indirect
 	github.com/RoaringBitmap/roaring/v2 v2.14.5 // indirect
 	github.com/SAP/go-hdb v1.13.6 // indirect
-	github.com/andybalholm/brotli v1.1.1 // indirect
+	github.com/andybalholm/brotli v1.2.8 // indirect
 	github.com/aymerick/douceur v0.2.0 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/bits-and-blooms/bitset v1.24.2 // indirect
@@ -101,7 +108,6 @@ require (
 	github.com/sirupsen/logrus v1.10.2 // indirect
 	github.com/tinylib/msgp v1.6.4 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
-	github.com/valyala/fasthttp v1.51.0 // indirect
 	github.com/valyala/tcplisten v1.0.0 // indirect
 	github.com/xdg-go/scram v1.4.0 // indirect
 	github.com/xdg-go/stringprep v1.0.4 // indirect

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"errors"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
 
@@ -14,6 +16,9 @@ func param(c *fiber.Ctx, name string) string { return utils.CopyString(c.Params(
 func (a *App) listCourses(c *fiber.Ctx) error {
 	q := content.CatalogQuery{Category: utils.CopyString(c.Query("category")), After: utils.CopyString(c.Query("page"))}
 	list, err := a.svc.Catalog(c.UserContext(), q)
+	if errors.Is(err, content.ErrBadCursor) {
+		return errField(400, "page", content.ErrBadCursor.Error())
+	}
 	if err != nil {
 		return err
 	}
@@ -33,7 +38,7 @@ func (a *App) createCourse(c *fiber.Ctx) error {
 }
 
 func (a *App) getCourse(c *fiber.Ctx) error {
-	course, err := a.svc.ViewCourse(c.UserContext(), *currentUser(c), param(c, "id"))
+	course, err := a.svc.CourseForViewer(c.UserContext(), *currentUser(c), param(c, "id"))
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -52,7 +53,10 @@ func (a *App) createToken(c *fiber.Ctx) error {
 	if in.Password == "" {
 		return errField(422, "password", "kata sandi wajib diisi")
 	}
-	u, err := a.svc.Authenticate(c.UserContext(), in.NIP, in.Password, c.IP())
+	u, err := a.svc.Authenticate(c.UserContext(), in.NIP, in.Password, clientIP(c))
+	if errors.Is(err, content.ErrBusy) {
+		return errBusy(c)
+	}
 	if err != nil {
 		return err
 	}

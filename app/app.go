@@ -35,8 +35,9 @@ type App struct {
 	copyBufs copyBuffers
 	// jobs times the background work (workers.go); fill is the progress
 	// of a search fill, for /readyz.
-	jobs jobTimes
-	fill fillProgress
+	jobs    jobTimes
+	fill    fillProgress
+	proxies proxies
 }
 
 // New wires an App over open stores.
@@ -67,23 +68,33 @@ func New(ctx context.Context, cfg Config, stores Stores, log *slog.Logger) (*App
 		AppName:               "kompeten",
 		DisableStartupMessage: true,
 		ErrorHandler:          a.errorHandler,
-		// A whole request, body included, must arrive within ReadTimeout:
-		// upload parts on a slow link need the longest.
-		ReadTimeout: partDeadline + time.Minute,
+		// A request's headers must arrive within ReadTimeout; its body's
+		// deadline is set when they have (bodyDeadline).
+		ReadTimeout: headerTimeout,
 		IdleTimeout: 2 * time.Minute,
 		// Bodies above BodyLimit are streamed, not read into memory; only
 		// the upload part route accepts them (limitBodies refuses the rest).
 		BodyLimit:         smallBodyLimit,
 		StreamRequestBody: true,
+		// Fasthttp would otherwise read a whole multipart body, of any
+		// size, to disk before the first handler runs: before the body
+		// limit, the login check or anything else could refuse it.
+		DisablePreParseMultipartForm: true,
 	}
 	if len(cfg.TrustedProxies) > 0 {
-		// Only a configured proxy's X-Forwarded-For is believed; anyone
-		// else could write any address there and dodge the login throttle.
+		// Only a configured proxy's forwarding headers are believed. The
+		// client address is withClientIP's: Fiber's ProxyHeader would take
+		// the client-written part of X-Forwarded-For.
 		fc.EnableTrustedProxyCheck = true
 		fc.TrustedProxies = cfg.TrustedProxies
-		fc.ProxyHeader = fiber.HeaderXForwardedFor
+	}
+	if a.proxies, err = parseProxies(cfg.TrustedProxies); err != nil {
+		return nil, err
 	}
 	a.fiber = fiber.New(fc)
+	// Headers get a short deadline; a body, once its headers are in, one
+	// fit for its size (bodyDeadline).
+	a.fiber.Server().HeaderReceived = bodyDeadline
 	a.routes()
 	return a, nil
 }
@@ -96,8 +107,8 @@ func (a *App) Handler() *fiber.App { return a.fiber }
 
 func (a *App) routes() {
 	f := a.fiber
-	f.Use(withRequestID, a.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: logPanic(a.log)}),
-		securityHeaders(a.cfg.Secure(), a.cfg.MediaOrigin()), limitBodies, withDeadline(a.cfg.RequestTimeout), withLang)
+	f.Use(withRequestID, a.withClientIP, a.accessLog, recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: logPanic(a.log)}),
+		securityHeaders(a.cfg.Secure(), a.cfg.MediaOrigin()), refuseEncodedBodies, limitBodies, withDeadline(a.cfg.RequestTimeout), withLang)
 
 	f.Get("/healthz", a.healthz)
 	f.Get("/readyz", a.readyz)

@@ -132,9 +132,18 @@ func (a *App) checkCSRF(c *fiber.Ctx) error {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
 		return c.Next()
 	}
-	got := c.FormValue(formCSRF)
-	if got == "" {
-		got = c.Get(headerCSRF)
+	// Authenticate first: signing in is the only change an anonymous
+	// visitor may make (and logging out, which then ends nothing).
+	// Anything else is refused here, before its body is read: the upload
+	// part route takes 16 MiB.
+	if currentUser(c) == nil && c.Path() != "/login" && c.Path() != "/logout" {
+		return errUnauthenticated()
+	}
+	// The header first: scripts send it, and a form field means parsing
+	// the body, which only small form bodies are worth.
+	got := c.Get(headerCSRF)
+	if got == "" && isSmallForm(c) {
+		got = c.FormValue(formCSRF)
 	}
 	if got == "" || !hmac.Equal([]byte(got), []byte(a.csrfToken(c))) {
 		return &apiError{Status: 403, Code: "csrf", Message: "token CSRF tidak valid"}
@@ -156,4 +165,19 @@ func (a *App) setCookie(c *fiber.Ctx, name, value string, maxAge time.Duration) 
 func (a *App) clearCookie(c *fiber.Ctx, name string) {
 	c.Cookie(&fiber.Cookie{Name: name, Value: "", Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
 		Secure: a.cfg.Secure(), Expires: time.Unix(1, 0), MaxAge: -1})
+}
+
+// isSmallForm reports whether the body is an HTML form of a size every
+// route accepts.
+func isSmallForm(c *fiber.Ctx) bool {
+	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
+	n := c.Request().Header.ContentLength()
+	return n >= 0 && n <= smallBodyLimit &&
+		(strings.HasPrefix(ct, fiber.MIMEApplicationForm) || strings.HasPrefix(ct, fiber.MIMEMultipartForm))
+}
+
+// errBusy is the answer when every password-hashing slot stayed taken.
+func errBusy(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderRetryAfter, "5")
+	return &apiError{Status: fiber.StatusServiceUnavailable, Code: "busy", Message: content.ErrBusy.Error()}
 }

@@ -5,6 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/utils"
+	"github.com/valyala/fasthttp"
 
 	"github.com/kotalama/kompeten/content"
 )
@@ -20,6 +24,7 @@ const (
 	headerRequestID = "X-Request-ID"
 	localRequestID  = "request_id"
 	localLang       = "lang"
+	localClientIP   = "client_ip"
 	cookieLang      = "lang"
 )
 
@@ -86,7 +91,7 @@ func (a *App) accessLog(c *fiber.Ctx) error {
 	a.log.Info("request",
 		"method", c.Method(), "path", c.Path(), "status", c.Response().StatusCode(),
 		"ms", time.Since(start).Milliseconds(), "bytes", c.Response().Header.ContentLength(),
-		"ip", c.IP(), "request_id", requestID(c))
+		"ip", clientIP(c), "request_id", requestID(c))
 	return nil
 }
 
@@ -140,28 +145,104 @@ func langOf(c *fiber.Ctx) string {
 }
 
 // safeNext keeps a post-login redirect on this site: a path, never a
-// scheme or another host.
+// scheme or another host. Browsers drop tabs and newlines from a URL and
+// read a backslash as a slash, so "/\t/evil.example" would lead to
+// //evil.example: only a parsed path of this origin is let through.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") ||
-		strings.ContainsAny(next, "\r\n") {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") {
 		return "/"
+	}
+	for i := 0; i < len(next); i++ {
+		if b := next[i]; b < 0x20 || b == 0x7f || b == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return "/"
+	}
+	for _, r := range u.Path {
+		if r < 0x20 || r == 0x7f || r == '\\' {
+			return "/"
+		}
 	}
 	return next
 }
 
+// refuseEncodedBodies answers 415 to a request body in any content coding
+// but identity, before anything reads it. Fiber's c.Body() inflates gzip,
+// deflate and brotli, stacked too, with no bound on the output, while
+// limitBodies can only see the compressed size: a kilobyte became 2.4 GB
+// of memory. None of our clients compress what they send, so refusing is
+// simpler and safer than inflating through a bounded reader.
+func refuseEncodedBodies(c *fiber.Ctx) error {
+	var bad bool
+	c.Request().Header.VisitAll(func(k, v []byte) {
+		if !strings.EqualFold(string(k), fiber.HeaderContentEncoding) {
+			return
+		}
+		for _, coding := range strings.Split(string(v), ",") {
+			if coding = strings.TrimSpace(coding); coding != "" && !strings.EqualFold(coding, "identity") {
+				bad = true
+			}
+		}
+	})
+	if !bad {
+		return c.Next()
+	}
+	// RFC 7694: say which codings a request may use.
+	c.Set(fiber.HeaderAcceptEncoding, "identity")
+	return &apiError{Status: fiber.StatusUnsupportedMediaType, Code: "unsupported_encoding",
+		Message: "isi permintaan tidak boleh dikompresi (Content-Encoding)"}
+}
+
+// Read deadlines. A request's headers must arrive within headerTimeout, so
+// a client trickling headers cannot hold a connection. Once they are in,
+// a body gets bodyTimeout plus the time its declared length takes on a
+// slow phone link (256 kbit/s), counting no more than its route accepts:
+// about 2.5 minutes for an ordinary 4 MiB body, 9 for a 16 MiB upload part.
+const (
+	headerTimeout = 20 * time.Second
+	bodyTimeout   = 30 * time.Second
+	slowLinkRate  = 32 << 10 // bytes per second
+)
+
+// bodyDeadline is the fasthttp hook run when a request's headers are read.
+func bodyDeadline(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+	n := h.ContentLength()
+	if n <= 0 {
+		// No body, or a chunked one limitBodies refuses: the headers'
+		// deadline covers the request.
+		return fasthttp.RequestConfig{}
+	}
+	path := string(h.RequestURI())
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	n = min(n, bodyLimit(string(h.Method()), path))
+	return fasthttp.RequestConfig{ReadTimeout: bodyTimeout + time.Duration(n)*time.Second/slowLinkRate}
+}
+
 // smallBodyLimit bounds every request body but upload parts.
 const smallBodyLimit = 4 << 20
+
+// bodyLimit is the largest body a route takes: upload parts stream up to
+// content.MaxPartSize, everything else smallBodyLimit.
+func bodyLimit(method, path string) int {
+	if method == fiber.MethodPut && (strings.HasPrefix(path, "/api/v1/uploads/") || strings.HasPrefix(path, "/teach/uploads/")) &&
+		strings.Contains(path, "/parts/") {
+		return content.MaxPartSize
+	}
+	return smallBodyLimit
+}
 
 // limitBodies refuses large or unsized bodies everywhere except the upload
 // part route, which streams them. Fiber streams bodies above its limit
 // rather than refusing them, so this is where the limit is enforced.
 func limitBodies(c *fiber.Ctx) error {
 	n := c.Request().Header.ContentLength()
-	limit := smallBodyLimit
-	if c.Method() == fiber.MethodPut && (strings.HasPrefix(c.Path(), "/api/v1/uploads/") || strings.HasPrefix(c.Path(), "/teach/uploads/")) &&
-		strings.Contains(c.Path(), "/parts/") {
-		limit = content.MaxPartSize
-	}
+	limit := bodyLimit(c.Method(), c.Path())
 	switch {
 	case n > limit:
 		return &apiError{Status: 413, Code: "too_large", Message: fmt.Sprintf("isi permintaan paling besar %d MiB", limit>>20)}
@@ -169,4 +250,85 @@ func limitBodies(c *fiber.Ctx) error {
 		return &apiError{Status: 411, Code: "length_required", Message: "kirim Content-Length"}
 	}
 	return c.Next()
+}
+
+// proxies is the set of trusted reverse proxies (KOMPETEN_TRUSTED_PROXIES).
+type proxies []netip.Prefix
+
+func parseProxies(list []string) (proxies, error) {
+	var ps proxies
+	for _, s := range list {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			ps = append(ps, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: %w", s, err)
+		}
+		a = a.Unmap()
+		ps = append(ps, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return ps, nil
+}
+
+func (ps proxies) trust(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range ps {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// clientAddr is the address a request came from. Behind trusted proxies it
+// is the right-most X-Forwarded-For entry that is not one of them: each
+// proxy appends the address it was reached from, so entries to the right
+// of the first untrusted one are facts and everything to its left is
+// whatever the client chose to write. (Fiber takes the whole header, or
+// its left-most entry: the client's own words, which dodged the throttle.)
+func (ps proxies) clientAddr(h *fasthttp.RequestHeader, peer net.IP) string {
+	addr, ok := netip.AddrFromSlice(peer)
+	if !ok {
+		return peer.String()
+	}
+	addr = addr.Unmap()
+	if len(ps) == 0 || !ps.trust(addr) {
+		return addr.String()
+	}
+	var hops []string
+	h.VisitAll(func(k, v []byte) {
+		if strings.EqualFold(string(k), fiber.HeaderXForwardedFor) {
+			hops = append(hops, strings.Split(string(v), ",")...)
+		}
+	})
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			// A trusted proxy writes addresses; anything else came from
+			// the client. The last proxy we could follow is the best
+			// address we know.
+			break
+		}
+		addr = hop.Unmap()
+		if !ps.trust(addr) {
+			break
+		}
+	}
+	return addr.String()
+}
+
+// withClientIP works out the client's address once, for the throttle and
+// the log (clientIP).
+func (a *App) withClientIP(c *fiber.Ctx) error {
+	c.Locals(localClientIP, a.proxies.clientAddr(&c.Request().Header, c.Context().RemoteIP()))
+	return c.Next()
+}
+
+func clientIP(c *fiber.Ctx) string {
+	if ip, ok := c.Locals(localClientIP).(string); ok {
+		return ip
+	}
+	return c.IP()
 }

@@ -41,18 +41,31 @@ func (a *App) loginPage(c *fiber.Ctx) error {
 func (a *App) loginSubmit(c *fiber.Ctx) error {
 	nip, password := utils.CopyString(c.FormValue("nip")), c.FormValue("password")
 	next := safeNext(c.FormValue("next"))
-	u, err := a.svc.Authenticate(c.UserContext(), nip, password, c.IP())
+	u, err := a.svc.Authenticate(c.UserContext(), nip, password, clientIP(c))
 	if err != nil {
-		key := "login.failed"
+		msg := ""
 		status := fiber.StatusUnauthorized
+		var ve *content.ValidationError
 		switch {
+		case errors.As(err, &ve) && ve.Fields["nip"] != "":
+			msg, status = ve.Fields["nip"], fiber.StatusUnprocessableEntity
+			if len(nip) > 64 {
+				// Not worth showing back, and not worth a large page.
+				nip = ""
+			}
 		case errors.Is(err, content.ErrThrottled):
-			key, status = "login.throttled", fiber.StatusTooManyRequests
-		case !errors.Is(err, content.ErrUnauthorized):
+			msg, status = a.cat.T(langOf(c), "login.throttled"), fiber.StatusTooManyRequests
+			c.Set(fiber.HeaderRetryAfter, "900")
+		case errors.Is(err, content.ErrBusy):
+			msg, status = a.cat.T(langOf(c), "login.busy"), fiber.StatusServiceUnavailable
+			c.Set(fiber.HeaderRetryAfter, "5")
+		case errors.Is(err, content.ErrUnauthorized):
+			msg = a.cat.T(langOf(c), "login.failed")
+		default:
 			return err
 		}
 		c.Status(status)
-		return a.page(c, "login", loginView{NIP: nip, Next: next, Error: a.cat.T(langOf(c), key)})
+		return a.page(c, "login", loginView{NIP: nip, Next: next, Error: msg})
 	}
 	// End any session the browser had and start a new one, so an id fixed
 	// before login is never the one that carries the login.
@@ -67,7 +80,7 @@ func (a *App) loginSubmit(c *fiber.Ctx) error {
 	}
 	a.setCookie(c, cookieSession, secret, content.SessionLifetime)
 	a.clearCookie(c, cookiePre)
-	a.log.Info("login", "nip", u.NIP, "ip", c.IP())
+	a.log.Info("login", "nip", u.NIP, "ip", clientIP(c))
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 

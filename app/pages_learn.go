@@ -35,6 +35,9 @@ func (a *App) catalogPage(c *fiber.Ctx) error {
 	}
 	after := utils.CopyString(c.Query("page"))
 	list, err := a.svc.Catalog(c.UserContext(), content.CatalogQuery{Category: cat, After: after})
+	if errors.Is(err, content.ErrBadCursor) {
+		return errField(400, "page", content.ErrBadCursor.Error())
+	}
 	if err != nil {
 		return err
 	}

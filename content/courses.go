@@ -288,6 +288,30 @@ func (s *Service) ViewCourse(ctx context.Context, u User, idOrSlug string) (Cour
 	return c, nil
 }
 
+// CourseForViewer is ViewCourse with lesson bodies only for those who may
+// read the lessons: the course's owners and enrolled learners, as
+// ViewLesson decides. Everyone else who may see the course gets its
+// syllabus without the lessons' text.
+func (s *Service) CourseForViewer(ctx context.Context, u User, idOrSlug string) (Course, error) {
+	c, err := s.ViewCourse(ctx, u, idOrSlug)
+	if err != nil || c.OwnedBy(u) {
+		return c, err
+	}
+	_, err = s.Enrollment(ctx, u.NIP, c.ID)
+	switch {
+	case err == nil:
+		return c, nil
+	case !errors.Is(err, ErrNotFound):
+		return Course{}, err
+	}
+	for i := range c.Modules {
+		for j := range c.Modules[i].Lessons {
+			c.Modules[i].Lessons[j].Body = ""
+		}
+	}
+	return c, nil
+}
+
 // editCourse applies fn to a course the user owns, as one versioned write.
 func (s *Service) editCourse(ctx context.Context, u User, idOrSlug string, fn func(*Course) error) (Course, error) {
 	c, err := s.ViewCourse(ctx, u, idOrSlug)
@@ -531,6 +555,18 @@ func (s *Service) applyLesson(ctx context.Context, c *Course, l *Lesson, in Less
 	if len(f) == 0 && len(l.Captions) > 0 && l.Kind != KindVideo {
 		f["captions"] = "teks terjemahan (captions) hanya untuk materi video"
 	}
+	if len(f) == 0 && in.QuizID != nil && l.QuizID != "" {
+		// A lesson may only open a quiz of its own course: another
+		// trainer's quiz (and its answer keys' results) is not this
+		// course's to hand out.
+		q, err := s.Quiz(ctx, l.QuizID)
+		switch {
+		case errors.Is(err, ErrNotFound) || (err == nil && q.Course != c.ID):
+			f["quiz_id"] = "kuis tidak ditemukan di kursus ini"
+		case err != nil:
+			return err
+		}
+	}
 	if len(f) == 0 && (l.Kind == KindVideo || l.Kind == KindFile) && l.AssetID != "" {
 		a, err := s.Asset(ctx, l.AssetID)
 		switch {
@@ -739,6 +775,10 @@ func (s *Service) Catalog(ctx context.Context, q CatalogQuery) (CourseList, erro
 		return CourseList{}, mapErr(err, "catalog")
 	}
 	items, next, err := docs.FindAll[CourseCard](ctx, coll, docs.Query{Where: where, Sort: "title", Limit: q.Limit, After: q.After})
+	if errors.Is(err, docs.ErrInvalidQuery) && q.After != "" {
+		// The only part of this query a client writes is the cursor.
+		return CourseList{}, fmt.Errorf("catalog: %w", ErrBadCursor)
+	}
 	if err != nil {
 		return CourseList{}, mapErr(err, "catalog")
 	}

@@ -1,12 +1,15 @@
 package content
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -64,4 +67,54 @@ func CheckPassword(hash, password string) (bool, error) {
 	}
 	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// hashWait is how long a login waits for a hashing slot before it is
+// turned away with ErrBusy. A class signing in together queues for less
+// than this; a flood of logins is refused instead of holding memory.
+const hashWait = 3 * time.Second
+
+// hashConcurrency is the number of password hashes computed at once. A
+// hash runs on one thread, so more than one per CPU only adds memory
+// (argonMemory each) and latency, never throughput.
+func hashConcurrency() int { return max(2, runtime.GOMAXPROCS(0)) }
+
+// SetHashing changes the hashing bound; tests use it to fill the slots.
+func (s *Service) SetHashing(slots int, wait time.Duration) {
+	s.hashSlots, s.hashWait = make(chan struct{}, slots), wait
+}
+
+// withHashSlot runs fn while holding one of the hashing slots, or returns
+// ErrBusy when none frees up within hashWait.
+func (s *Service) withHashSlot(ctx context.Context, fn func()) error {
+	select {
+	case s.hashSlots <- struct{}{}:
+	default:
+		t := time.NewTimer(s.hashWait)
+		defer t.Stop()
+		select {
+		case s.hashSlots <- struct{}{}:
+		case <-t.C:
+			return ErrBusy
+		case <-ctx.Done():
+			return ErrBusy
+		}
+	}
+	defer func() { <-s.hashSlots }()
+	fn()
+	return nil
+}
+
+func (s *Service) hashPassword(ctx context.Context, password string) (hash string, err error) {
+	if serr := s.withHashSlot(ctx, func() { hash, err = HashPassword(password) }); serr != nil {
+		return "", serr
+	}
+	return hash, err
+}
+
+func (s *Service) checkPassword(ctx context.Context, hash, password string) (ok bool, err error) {
+	if serr := s.withHashSlot(ctx, func() { ok, err = CheckPassword(hash, password) }); serr != nil {
+		return false, serr
+	}
+	return ok, err
 }

@@ -25,6 +25,10 @@ var (
 	ErrForbidden      = errors.New("tidak diizinkan")
 	ErrThrottled      = errors.New("terlalu banyak percobaan masuk; coba lagi nanti")
 	ErrSessionExpired = errors.New("sesi berakhir; silakan masuk kembali")
+	// ErrBadCursor: a page cursor that no listing of ours produced.
+	ErrBadCursor = errors.New("penanda halaman tidak valid")
+	// ErrBusy: every password-hashing slot stayed taken for the wait.
+	ErrBusy = errors.New("server sedang sibuk; coba lagi sebentar")
 )
 
 // ValidationError names the fields of an input that are wrong, with a
@@ -88,6 +92,9 @@ type Service struct {
 	// dummyHash is checked when an account does not exist, so a login for
 	// an unknown NIP takes as long as one for a known NIP.
 	dummyHash string
+	// hashSlots bounds concurrent password hashing; see hashPassword.
+	hashSlots chan struct{}
+	hashWait  time.Duration
 }
 
 // New returns the domain service over open stores. b may be nil when only
@@ -104,7 +111,8 @@ func New(d docs.Store, b blobs.Store, opts Options) (*Service, error) {
 		opts.ReadingWPM = DefaultReadingWPM
 	}
 	return &Service{docs: d, blobs: b, opts: opts, md: NewMarkdown(), now: time.Now, pending: newPartBuffers(), chainWait: chainWait,
-		catalog: &ttlCache[CatalogQuery, CourseList]{ttl: catalogTTL}, quizzes: &ttlCache[string, Quiz]{ttl: quizTTL}, dummyHash: dummy}, nil
+		catalog: &ttlCache[CatalogQuery, CourseList]{ttl: catalogTTL}, quizzes: &ttlCache[string, Quiz]{ttl: quizTTL}, dummyHash: dummy,
+		hashSlots: make(chan struct{}, hashConcurrency()), hashWait: hashWait}, nil
 }
 
 // Markdown is the service's Markdown renderer.

@@ -121,7 +121,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
 	if err := in.validate(s.now()); err != nil {
 		return User{}, err
 	}
-	hash, err := HashPassword(in.Password)
+	hash, err := s.hashPassword(ctx, in.Password)
 	if err != nil {
 		return User{}, err
 	}
@@ -161,14 +161,23 @@ const (
 // client address. Unknown NIPs and wrong passwords look the same.
 func (s *Service) Authenticate(ctx context.Context, nip, password, client string) (User, error) {
 	nip = strings.TrimSpace(nip)
+	// The NIP becomes a store key and a log field: only a well-formed one
+	// may reach either (a 256 MB "NIP" once became a 256 MB throttle row).
+	if err := ValidateNIP(nip, s.now()); err != nil {
+		return User{}, &ValidationError{Fields: map[string]string{"nip": err.Error()}}
+	}
 	acctKey, addrKey := "acct:"+nip, "addr:"+client
-	for _, k := range []struct {
-		key   string
-		limit int
-	}{{acctKey, MaxAccountFailures}, {addrKey, MaxAddressFailures}} {
-		if err := s.checkThrottle(ctx, k.key, k.limit); err != nil {
-			return User{}, err
-		}
+	// Every attempt is counted as a failure before its password is
+	// compared, in the same versioned write that checks the limit: however
+	// many guesses arrive together, no more than the limit are compared.
+	// A success takes its mark back. The address goes first, so a client
+	// already over its own limit cannot use up an account's.
+	at := s.now().UTC().Truncate(time.Millisecond)
+	if err := s.reserveAttempt(ctx, addrKey, MaxAddressFailures, at); err != nil {
+		return User{}, err
+	}
+	if err := s.reserveAttempt(ctx, acctKey, MaxAccountFailures, at); err != nil {
+		return User{}, err
 	}
 	u, err := s.User(ctx, nip)
 	hash := u.PasswordHash
@@ -178,19 +187,20 @@ func (s *Service) Authenticate(ctx context.Context, nip, password, client string
 		}
 		hash = s.dummyHash
 	}
-	ok, cerr := CheckPassword(hash, password)
+	ok, cerr := s.checkPassword(ctx, hash, password)
+	if errors.Is(cerr, ErrBusy) {
+		// Nothing was compared, so nothing counts against anyone.
+		s.releaseAttempt(ctx, addrKey, at)
+		s.releaseAttempt(ctx, acctKey, at)
+		return User{}, cerr
+	}
 	if err != nil || cerr != nil || !ok || !u.Active() {
-		if ferr := s.recordFailure(ctx, acctKey); ferr != nil {
-			return User{}, ferr
-		}
-		if ferr := s.recordFailure(ctx, addrKey); ferr != nil {
-			return User{}, ferr
-		}
 		return User{}, ErrUnauthorized
 	}
 	if err := s.docs.C(collThrottle).Delete(ctx, acctKey); err != nil && !errors.Is(err, docs.ErrNotFound) {
 		return User{}, mapErr(err, "throttle")
 	}
+	s.releaseAttempt(ctx, addrKey, at)
 	return u, nil
 }
 
@@ -204,28 +214,23 @@ func (t *throttleDoc) recent(now time.Time) []time.Time {
 	return slices.DeleteFunc(t.Failures, func(f time.Time) bool { return f.Before(cut) })
 }
 
-func (s *Service) checkThrottle(ctx context.Context, key string, limit int) error {
-	var t throttleDoc
-	_, err := s.docs.C(collThrottle).Get(ctx, key, &t)
-	if errors.Is(err, docs.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return mapErr(err, "throttle")
-	}
-	if len(t.recent(s.now())) >= limit {
-		return ErrThrottled
-	}
-	return nil
-}
-
-func (s *Service) recordFailure(ctx context.Context, key string) error {
-	now := s.now().UTC()
+// reserveAttempt counts an attempt at key as a failure, or refuses it with
+// ErrThrottled when the window already holds limit failures. Check and
+// count are one versioned write, so parallel attempts cannot all pass a
+// check that each of them read before any had counted.
+func (s *Service) reserveAttempt(ctx context.Context, key string, limit int, at time.Time) error {
 	_, err := upsert(ctx, s.docs.C(collThrottle), key, func(t *throttleDoc) error {
-		t.Failures = append(t.recent(now), now)
-		t.Updated = now
+		t.Failures = t.recent(at)
+		if len(t.Failures) >= limit {
+			return ErrThrottled
+		}
+		t.Failures = append(t.Failures, at)
+		t.Updated = at
 		return nil
 	})
+	if errors.Is(err, ErrThrottled) {
+		return ErrThrottled
+	}
 	return mapErr(err, "throttle")
 }
 
@@ -247,4 +252,15 @@ func (s *Service) UserNames(ctx context.Context, nips []string) (map[string]stri
 		out[nip] = u.Name
 	}
 	return out, nil
+}
+
+// releaseAttempt takes back one mark made by reserveAttempt. It is best
+// effort: a mark left behind only expires with the window.
+func (s *Service) releaseAttempt(ctx context.Context, key string, at time.Time) {
+	_, _ = docs.Update(ctx, s.docs.C(collThrottle), key, func(t *throttleDoc) error {
+		if i := slices.IndexFunc(t.Failures, func(f time.Time) bool { return f.Equal(at) }); i >= 0 {
+			t.Failures = slices.Delete(t.Failures, i, i+1)
+		}
+		return nil
+	})
 }
