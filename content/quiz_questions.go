@@ -47,12 +47,17 @@ func validOptionID(s string) bool {
 
 // assignOptionIDs keeps each option's id when it is valid and not taken by
 // an earlier option, so attempts already served still find their options,
-// and gives the others the first free ids o1, o2, ….
-func assignOptionIDs(opts []Option) {
+// and gives the others the first free ids o1, o2, …, never one of retired:
+// the ids of removed options, which served attempts may still hold.
+func assignOptionIDs(opts []Option, retired ...string) {
 	used := map[string]bool{}
+	for _, id := range retired {
+		used[id] = true
+	}
+	kept := map[string]bool{}
 	for i := range opts {
-		if id := opts[i].ID; validOptionID(id) && !used[id] {
-			used[id] = true
+		if id := opts[i].ID; validOptionID(id) && !kept[id] {
+			kept[id], used[id] = true, true
 		} else {
 			opts[i].ID = ""
 		}
@@ -134,6 +139,11 @@ func (s *Service) EditQuestion(ctx context.Context, u User, quizID, qid, rev str
 				}
 			}
 		}
+		retired := make([]string, len(old.Options))
+		for j, o := range old.Options {
+			retired[j] = o.ID
+		}
+		assignOptionIDs(saved.Options, retired...)
 		if err := checkQuestion(&saved); err != nil {
 			return err
 		}
