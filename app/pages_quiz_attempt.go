@@ -304,4 +304,3 @@ func (a *App) attemptSubmit(c *fiber.Ctx) error {
 	}
 	return c.Redirect(result, fiber.StatusSeeOther)
 }
-
