@@ -1,7 +1,7 @@
 package app
 
 import (
-	"regexp"
+	"fmt"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -10,65 +10,22 @@ import (
 	"github.com/kotalama/kompeten/content"
 )
 
-var aikenAnswer = regexp.MustCompile(`(?m)^\s*ANSWER\s*:\s*[A-Za-z]\s*$`)
-
-// quizFormat picks the format from ?format=, else from the text: Aiken
-// marks every question with an ANSWER: line and has no GIFT braces.
-func quizFormat(c *fiber.Ctx, src string) (string, error) {
-	switch f := strings.ToLower(c.Query("format")); f {
-	case "gift", "aiken":
-		return f, nil
-	case "":
-		if aikenAnswer.MatchString(src) && !strings.Contains(src, "{") {
-			return "aiken", nil
-		}
-		return "gift", nil
-	default:
-		return "", errField(422, "format", "format harus gift atau aiken")
-	}
-}
-
-type importResult struct {
-	Added  int                   `json:"added"`
-	Format string                `json:"format"`
-	Errors []content.ImportError `json:"errors"`
-}
-
-// importQuestions parses a question bank and appends the good questions.
-func (a *App) importQuestions(c *fiber.Ctx, quizID, src, format string) (importResult, error) {
-	parse := content.ParseGIFT
-	if format == "aiken" {
-		parse = content.ParseAiken
-	}
-	qs, errs := parse(src)
-	res := importResult{Format: format, Errors: errs}
-	if res.Errors == nil {
-		res.Errors = []content.ImportError{}
-	}
-	if len(qs) > 0 {
-		if _, err := a.svc.AddQuestions(c.UserContext(), *currentUser(c), quizID, qs); err != nil {
-			return res, err
-		}
-	} else if _, _, err := a.svc.OwnedQuiz(c.UserContext(), *currentUser(c), quizID); err != nil {
-		return res, err
-	}
-	res.Added = len(qs)
-	return res, nil
-}
-
-// importQuiz: POST /api/v1/quizzes/{id}/import, text/plain in Aiken or GIFT.
-// Good questions are added; each bad one is reported with its line.
+// importQuiz: POST /api/v1/quizzes/{id}/import, text/plain in Aiken or GIFT
+// (?format=, else read from the text). Good questions are added; each bad
+// one is reported with its line.
 func (a *App) importQuiz(c *fiber.Ctx) error {
 	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
 	if !strings.HasPrefix(ct, "text/plain") {
 		return &apiError{Status: 415, Code: "unsupported_media_type", Message: "kirim soal sebagai text/plain (GIFT atau Aiken)"}
 	}
-	src := string(c.Body())
-	format, err := quizFormat(c, src)
-	if err != nil {
-		return err
+	if len(c.Body()) > content.MaxImportBytes {
+		return errField(413, "body", fmt.Sprintf("berkas soal paling besar %d MiB", content.MaxImportBytes>>20))
 	}
-	res, err := a.importQuestions(c, param(c, "id"), src, format)
+	format := strings.ToLower(c.Query("format"))
+	if format != "" && format != "gift" && format != "aiken" {
+		return errField(422, "format", "format harus gift atau aiken")
+	}
+	res, err := a.svc.ImportQuestions(c.UserContext(), *currentUser(c), param(c, "id"), format, string(c.Body()))
 	if err != nil {
 		return err
 	}

@@ -219,7 +219,7 @@ func (a *App) routes() {
 	pages.Get("/teach/:id/delete", trainer, a.deleteCoursePage)
 	pages.Post("/teach/:id/delete", trainer, a.deleteCourseSubmit)
 
-	// Quiz pages (pages_quiz.go) and reports (pages_reports.go). The
+	// Quiz pages (pages_quiz_author.go, _attempt.go, _results.go) and reports (pages_reports.go). The
 	// attempt's answer route reuses the API handler under the cookie
 	// session, with the CSRF header.
 	pages.Get("/teach/:id/quizzes/new", trainer, a.newQuizPage)

@@ -78,6 +78,8 @@ func classify(err error) *apiError {
 		return &apiError{Status: 403, Code: "forbidden", Message: "tidak diizinkan"}
 	case errors.Is(err, content.ErrThrottled):
 		return &apiError{Status: 429, Code: "too_many_requests", Message: content.ErrThrottled.Error()}
+	case errors.Is(err, content.ErrQuestionChanged):
+		return &apiError{Status: 409, Code: "stale", Message: content.ErrQuestionChanged.Error()}
 	case errors.Is(err, context.DeadlineExceeded):
 		// The request's deadline passed, most often waiting its turn
 		// (searches run one per CPU): the server is busy, not broken.

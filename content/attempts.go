@@ -71,6 +71,17 @@ func (a *Attempt) expired(now time.Time) bool {
 	return !a.Deadline.IsZero() && now.After(a.Deadline.Add(deadlineGrace))
 }
 
+// Running reports whether the attempt still takes answers at now: open,
+// and its deadline (with the grace above) not passed.
+func (a Attempt) Running(now time.Time) bool { return a.Open && !a.expired(now) }
+
+// MyAttempts lists the user's attempts of a quiz, by number. Open attempts
+// past their deadline are listed as stored (Running tells them apart);
+// GetAttempt closes them when opened.
+func (s *Service) MyAttempts(ctx context.Context, u User, quizID string) ([]Attempt, error) {
+	return s.userAttempts(ctx, quizID, u.NIP)
+}
+
 // shuffleSeed gives each attempt its own order.
 func shuffleSeed() *mrand.Rand {
 	var b [16]byte

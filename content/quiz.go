@@ -181,19 +181,22 @@ func clamp01(x float64) float64 {
 // the question in messages.
 func (q *Question) validate(prefix string) fieldErrors {
 	f := fieldErrors{}
+	if prefix != "" {
+		prefix += "."
+	}
 	q.Prompt = strings.TrimSpace(q.Prompt)
 	if q.Prompt == "" || utf8.RuneCountInString(q.Prompt) > 10_000 {
-		f[prefix+".prompt"] = "pertanyaan wajib diisi (paling banyak 10.000 karakter)"
+		f[prefix+"prompt"] = "pertanyaan wajib diisi (paling banyak 10.000 karakter)"
 	}
 	if !slices.Contains(questionTypes, q.Type) {
-		f[prefix+".type"] = "jenis soal harus single, multiple, truefalse atau short"
+		f[prefix+"type"] = "jenis soal harus single, multiple, truefalse atau short"
 		return f
 	}
 	if q.Points == 0 {
 		q.Points = 1
 	}
 	if q.Points < 0 || q.Points > 1000 || math.IsNaN(q.Points) {
-		f[prefix+".points"] = "poin antara 0 dan 1000"
+		f[prefix+"points"] = "poin antara 0 dan 1000"
 	}
 	if q.ID == "" {
 		q.ID = "q" + newID(6)
@@ -201,18 +204,16 @@ func (q *Question) validate(prefix string) fieldErrors {
 	switch q.Type {
 	case QSingle, QMultiple:
 		if len(q.Options) < 2 || len(q.Options) > 26 {
-			f[prefix+".options"] = "soal pilihan memerlukan 2 sampai 26 pilihan"
+			f[prefix+"options"] = "soal pilihan memerlukan 2 sampai 26 pilihan"
 			return f
 		}
+		assignOptionIDs(q.Options)
 		seen := map[string]bool{}
 		best, total := 0.0, 0.0
 		for i := range q.Options {
 			o := &q.Options[i]
-			if o.ID == "" {
-				o.ID = fmt.Sprintf("o%d", i+1)
-			}
 			if seen[o.ID] || strings.TrimSpace(o.Text) == "" {
-				f[prefix+".options"] = "setiap pilihan perlu teks dan id yang unik"
+				f[prefix+"options"] = "setiap pilihan perlu teks dan id yang unik"
 			}
 			seen[o.ID] = true
 			best = max(best, o.Weight)
@@ -221,10 +222,10 @@ func (q *Question) validate(prefix string) fieldErrors {
 			}
 		}
 		if q.Type == QSingle && best < 100 {
-			f[prefix+".answer"] = "soal pilihan tunggal memerlukan satu jawaban benar"
+			f[prefix+"answer"] = "soal pilihan ganda memerlukan satu jawaban benar"
 		}
 		if q.Type == QMultiple && total < 99.9 {
-			f[prefix+".answer"] = "bobot jawaban benar soal pilihan ganda harus berjumlah 100%"
+			f[prefix+"answer"] = "bobot jawaban benar soal pilihan ganda kompleks harus berjumlah 100%"
 		}
 	case QShort:
 		var acc []string
@@ -235,7 +236,7 @@ func (q *Question) validate(prefix string) fieldErrors {
 		}
 		q.Accepted = acc
 		if len(acc) == 0 {
-			f[prefix+".answer"] = "soal isian singkat memerlukan minimal satu jawaban yang diterima"
+			f[prefix+"answer"] = "soal isian singkat memerlukan minimal satu jawaban yang diterima"
 		}
 	}
 	return f
@@ -396,8 +397,8 @@ func (in QuizInput) apply(q *Quiz, creating bool) error {
 			q.Questions = append(q.Questions, qq)
 		}
 	}
-	if len(q.Questions) > 500 {
-		f["questions"] = "paling banyak 500 soal"
+	if len(q.Questions) > MaxQuestions {
+		f["questions"] = tooManyQuestions
 	}
 	if err := checkUniqueIDs(q.Questions); err != nil {
 		f["questions"] = err.Error()
@@ -486,32 +487,6 @@ func (s *Service) UpdateQuiz(ctx context.Context, u User, id string, in QuizInpu
 	})
 	s.quizzes.forget()
 	return q, mapErr(err, "quiz "+id)
-}
-
-// AddQuestions appends questions (from an import) to a quiz.
-func (s *Service) AddQuestions(ctx context.Context, u User, id string, qs []Question) (Quiz, error) {
-	if _, _, err := s.OwnedQuiz(ctx, u, id); err != nil {
-		return Quiz{}, err
-	}
-	q, err := docs.Update(ctx, s.docs.C(collQuizzes), id, func(q *Quiz) error {
-		for _, nq := range qs {
-			for q.hasQuestion(nq.ID) || nq.ID == "" {
-				nq.ID = "q" + newID(6)
-			}
-			q.Questions = append(q.Questions, nq)
-		}
-		if len(q.Questions) > 500 {
-			return &ValidationError{Fields: map[string]string{"questions": "paling banyak 500 soal"}}
-		}
-		q.Updated = s.now().UTC().Truncate(time.Millisecond)
-		return nil
-	})
-	s.quizzes.forget()
-	return q, mapErr(err, "quiz "+id)
-}
-
-func (q *Quiz) hasQuestion(id string) bool {
-	return slices.ContainsFunc(q.Questions, func(x Question) bool { return x.ID == id })
 }
 
 // ValidateQuestion checks one question (imports use it per question).

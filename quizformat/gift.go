@@ -1,68 +1,12 @@
-package content
+package quizformat
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 )
-
-// ImportError is one problem found while importing a question file: the
-// question is skipped, the others are kept. Line is 1-based: the first line
-// of the bad question, or the bad line itself when it belongs to no question.
-type ImportError struct {
-	Line    int    `json:"line"`
-	Message string `json:"message"`
-}
-
-func (e ImportError) Error() string { return fmt.Sprintf("baris %d: %s", e.Line, e.Message) }
-
-// splitImportLines splits a question file into lines, whatever its line
-// endings, without a byte order mark.
-func splitImportLines(src string) []string {
-	src = strings.TrimPrefix(src, "\ufeff")
-	src = strings.ReplaceAll(src, "\r\n", "\n")
-	src = strings.ReplaceAll(src, "\r", "\n")
-	return strings.Split(src, "\n")
-}
-
-// finishImported gives a parsed question its id, checks it and appends it,
-// or reports why it cannot be imported.
-func finishImported(qs []Question, errs []ImportError, q Question, line int) ([]Question, []ImportError) {
-	q.ID = fmt.Sprintf("q%d", len(qs)+1)
-	if q.Points == 0 {
-		q.Points = 1
-	}
-	for i := range q.Options {
-		q.Options[i].ID = fmt.Sprintf("o%d", i+1)
-	}
-	if err := ValidateQuestion(&q); err != nil {
-		return qs, append(errs, ImportError{Line: line, Message: validationMessage(err)})
-	}
-	return append(qs, q), errs
-}
-
-// validationMessage turns ValidateQuestion's error into a sentence without
-// the form's field names.
-func validationMessage(err error) string {
-	var ve *ValidationError
-	if !errors.As(err, &ve) {
-		return "soal tidak valid: " + err.Error()
-	}
-	keys := make([]string, 0, len(ve.Fields))
-	for k := range ve.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	msgs := make([]string, len(keys))
-	for i, k := range keys {
-		msgs[i] = ve.Fields[k]
-	}
-	return "soal tidak valid: " + strings.Join(msgs, "; ")
-}
 
 // ParseGIFT reads questions in Moodle's GIFT format
 // (https://docs.moodle.org/en/GIFT_format). Supported: // comment lines,
@@ -83,23 +27,34 @@ func validationMessage(err error) string {
 // supported, and so is a question with more than one answer block.
 //
 // Bad questions are skipped with an ImportError naming their first line.
-func ParseGIFT(src string) ([]Question, []ImportError) {
+// The error is ErrTooLarge or ErrTooManyQuestions when lim is passed; the
+// questions are then nil.
+func ParseGIFT(src string, lim Limits) ([]Question, []ImportError, error) {
+	r := &result{lim: lim}
+	if lim.MaxBytes > 0 && len(src) > lim.MaxBytes {
+		return r.done(ErrTooLarge)
+	}
 	type numbered struct {
 		n int
 		s string
 	}
 	var (
-		qs       []Question
-		errs     []ImportError
-		category string
-		block    []numbered
+		category  string
+		block     []numbered
+		size      int  // bytes in block
+		tooBig    bool // block passed MaxQuestionBytes: skipped unparsed
+		overLimit bool
 	)
 	flush := func() {
 		if len(block) == 0 {
 			return
 		}
-		b := block
-		block = nil
+		b, big := block, tooBig
+		block, size, tooBig = nil, 0, false
+		if big {
+			r.fail(b[0].n, tooLong(lim))
+			return
+		}
 		if rest, ok := strings.CutPrefix(b[0].s, "$CATEGORY:"); ok {
 			category = strings.TrimSpace(rest)
 			b = b[1:]
@@ -113,11 +68,11 @@ func ParseGIFT(src string) ([]Question, []ImportError) {
 		}
 		q, msg := parseGIFTQuestion(strings.Join(lines, "\n"))
 		if msg != "" {
-			errs = append(errs, ImportError{Line: b[0].n, Message: msg})
+			r.fail(b[0].n, msg)
 			return
 		}
-		q.Category = category
-		qs, errs = finishImported(qs, errs, q, b[0].n)
+		q.Category, q.Line = category, b[0].n
+		overLimit = !r.add(q)
 	}
 	for i, raw := range splitImportLines(src) {
 		s := strings.TrimSpace(raw)
@@ -126,12 +81,24 @@ func ParseGIFT(src string) ([]Question, []ImportError) {
 			flush()
 		case strings.HasPrefix(s, "//"):
 			// A comment line: neither text nor a question separator.
+		case tooBig:
+			// Past the limit the rest of the question is not kept.
 		default:
+			size += len(s) + 1
+			if lim.MaxQuestionBytes > 0 && size > lim.MaxQuestionBytes {
+				tooBig = true
+			}
 			block = append(block, numbered{i + 1, s})
+		}
+		if overLimit {
+			return r.done(ErrTooManyQuestions)
 		}
 	}
 	flush()
-	return qs, errs
+	if overLimit {
+		return r.done(ErrTooManyQuestions)
+	}
+	return r.done(nil)
 }
 
 // gc is a byte of GIFT text; lit marks an escaped byte, which is never
@@ -364,7 +331,6 @@ func parseGIFTQuestion(src string) (q Question, msg string) {
 	if q.Prompt == "" {
 		q.Prompt = title
 	}
-	q.Points = 1
 	if g := ans.lastIndexSeq("####"); g >= 0 {
 		q.Explanation = ans[g+4:].text()
 		ans = ans[:g].trim()
@@ -383,7 +349,7 @@ func parseGIFTQuestion(src string) (q Question, msg string) {
 		_, feedback, _ := ans.cut('#')
 		w, r, _ := feedback.cut('#')
 		wrong, right := w.text(), r.text()
-		q.Type, q.True = QTrueFalse, v
+		q.Type, q.True = TrueFalse, v
 		if v {
 			q.FeedbackTrue, q.FeedbackFalse = right, wrong
 		} else {
@@ -420,15 +386,15 @@ func parseGIFTChoice(q Question, ans gtext) (Question, string) {
 		}
 		q.Options = append(q.Options, o)
 	}
-	q.Type = QMultiple
+	q.Type = Multiple
 	if single {
-		q.Type = QSingle
+		q.Type = Single
 	}
 	return q, ""
 }
 
 func parseGIFTShort(q Question, ans gtext) (Question, string) {
-	q.Type = QShort
+	q.Type = Short
 	for i, a := range ans.splitMarks("=") {
 		w, body, ok, msg := a.body.weight()
 		if msg != "" {
@@ -526,7 +492,7 @@ func giftAnswerBlock(q Question) (string, bool) {
 		}
 	}
 	switch q.Type {
-	case QTrueFalse:
+	case TrueFalse:
 		value, wrong, right := "FALSE", q.FeedbackTrue, q.FeedbackFalse
 		if q.True {
 			value, wrong, right = "TRUE", q.FeedbackFalse, q.FeedbackTrue
@@ -541,14 +507,14 @@ func giftAnswerBlock(q Question) (string, bool) {
 		}
 		explanation("")
 		b.WriteString("}")
-	case QSingle, QMultiple:
+	case Single, Multiple:
 		b.WriteString("{")
 		// A single choice question needs an = (and a ~, else it reads as
 		// short answer); a multiple choice one must have no =.
-		tilde := q.Type == QMultiple || slices.ContainsFunc(q.Options, func(o Option) bool { return o.Weight < 100 })
+		tilde := q.Type == Multiple || slices.ContainsFunc(q.Options, func(o Option) bool { return o.Weight < 100 })
 		for i, o := range q.Options {
 			switch {
-			case q.Type == QSingle && o.Weight >= 100 && (tilde || i < len(q.Options)-1):
+			case q.Type == Single && o.Weight >= 100 && (tilde || i < len(q.Options)-1):
 				b.WriteString("\n=")
 			case o.Weight == 0:
 				b.WriteString("\n~")
@@ -562,7 +528,7 @@ func giftAnswerBlock(q Question) (string, bool) {
 		}
 		explanation("\n")
 		b.WriteString("\n}")
-	case QShort:
+	case Short:
 		b.WriteString("{")
 		for _, a := range q.Accepted {
 			if a = escapeGIFTAnswer(a); a != "" {

@@ -1,4 +1,4 @@
-package content
+package quizformat
 
 import (
 	"math/rand"
@@ -11,12 +11,12 @@ import (
 // parseOneGIFT parses src that must hold exactly one good question.
 func parseOneGIFT(t *testing.T, src string) Question {
 	t.Helper()
-	qs, errs := ParseGIFT(src)
+	qs, errs := parseGIFT(src)
 	if len(errs) != 0 {
-		t.Fatalf("ParseGIFT(%q) errors: %v", src, errs)
+		t.Fatalf("parseGIFT(%q) errors: %v", src, errs)
 	}
 	if len(qs) != 1 {
-		t.Fatalf("ParseGIFT(%q) = %d questions, want 1", src, len(qs))
+		t.Fatalf("parseGIFT(%q) = %d questions, want 1", src, len(qs))
 	}
 	return qs[0]
 }
@@ -24,9 +24,9 @@ func parseOneGIFT(t *testing.T, src string) Question {
 // parseBadGIFT parses src that must hold exactly one bad question.
 func parseBadGIFT(t *testing.T, src string) ImportError {
 	t.Helper()
-	qs, errs := ParseGIFT(src)
+	qs, errs := parseGIFT(src)
 	if len(qs) != 0 || len(errs) != 1 {
-		t.Fatalf("ParseGIFT(%q) = %d questions, errors %v; want one error", src, len(qs), errs)
+		t.Fatalf("parseGIFT(%q) = %d questions, errors %v; want one error", src, len(qs), errs)
 	}
 	return errs[0]
 }
@@ -49,7 +49,7 @@ func optionWeights(q Question) []float64 {
 
 func TestParseGIFTSingleChoice(t *testing.T) {
 	q := parseOneGIFT(t, "// soal pertama\n::Ibu kota::Apa ibu kota Indonesia? {=Jakarta ~Bandung ~Surabaya}")
-	if q.ID != "q1" || q.Type != QSingle || q.Prompt != "Apa ibu kota Indonesia?" || q.Points != 1 {
+	if q.Line != 2 || q.Type != Single || q.Prompt != "Apa ibu kota Indonesia?" {
 		t.Fatalf("got %+v", q)
 	}
 	if got := optionTexts(q); !reflect.DeepEqual(got, []string{"Jakarta", "Bandung", "Surabaya"}) {
@@ -57,14 +57,6 @@ func TestParseGIFTSingleChoice(t *testing.T) {
 	}
 	if got := optionWeights(q); !reflect.DeepEqual(got, []float64{100, 0, 0}) {
 		t.Errorf("weights %v", got)
-	}
-	for i, o := range q.Options {
-		if want := "o" + string(rune('1'+i)); o.ID != want {
-			t.Errorf("option %d id %q, want %q", i, o.ID, want)
-		}
-	}
-	if q.AnswerKey() != "o1" {
-		t.Errorf("answer key %v", q.AnswerKey())
 	}
 }
 
@@ -76,13 +68,13 @@ func TestParseGIFTMultiLineBlockAndFeedback(t *testing.T) {
 	####Soekarno menjabat 1945–1967.
 }`
 	q := parseOneGIFT(t, src)
-	if q.Type != QSingle {
+	if q.Type != Single {
 		t.Fatalf("type %s", q.Type)
 	}
 	want := []Option{
-		{ID: "o1", Text: "Soeharto", Weight: 0, Feedback: "Presiden kedua."},
-		{ID: "o2", Text: "Soekarno", Weight: 100, Feedback: "Benar, beliau proklamator."},
-		{ID: "o3", Text: "Bung Karno", Weight: 50, Feedback: "Nama lain Soekarno, setengah nilai."},
+		{Text: "Soeharto", Weight: 0, Feedback: "Presiden kedua."},
+		{Text: "Soekarno", Weight: 100, Feedback: "Benar, beliau proklamator."},
+		{Text: "Bung Karno", Weight: 50, Feedback: "Nama lain Soekarno, setengah nilai."},
 	}
 	if !reflect.DeepEqual(q.Options, want) {
 		t.Errorf("options\n got %+v\nwant %+v", q.Options, want)
@@ -99,22 +91,16 @@ func TestParseGIFTMultipleAnswers(t *testing.T) {
 ~%50%Istri Grant
 ~%-100%Ayah Grant
 }`)
-	if q.Type != QMultiple {
+	if q.Type != Multiple {
 		t.Fatalf("type %s", q.Type)
 	}
 	if got := optionWeights(q); !reflect.DeepEqual(got, []float64{-100, 50, 50, -100}) {
 		t.Errorf("weights %v", got)
 	}
-	if got := q.AnswerKey(); !reflect.DeepEqual(got, []string{"o2", "o3"}) {
-		t.Errorf("answer key %v", got)
-	}
 	// Fractions that add up to 99.99999 are accepted.
 	q = parseOneGIFT(t, "Pilih bilangan prima {~%33.33333%2 ~%33.33333%3 ~%33.33333%5 ~%-100%4}")
-	if q.Type != QMultiple || q.Options[0].Weight != 33.33333 {
+	if q.Type != Multiple || q.Options[0].Weight != 33.33333 {
 		t.Errorf("got %+v", q)
-	}
-	if g := q.Grade(Answer{Options: []string{"o1", "o2", "o3"}}); g != 1 {
-		t.Errorf("grade %v", g)
 	}
 }
 
@@ -122,7 +108,7 @@ func TestParseGIFTEqualsMakesSingleChoice(t *testing.T) {
 	// As in Moodle: with an = answer the question stays single choice, = weighs
 	// 100 and the %weights% of the others are partial credit.
 	q := parseOneGIFT(t, "Warna primer? {=Merah ~%50%Jingga ~%-50%Hijau ~Ungu}")
-	if q.Type != QSingle {
+	if q.Type != Single {
 		t.Fatalf("type %s", q.Type)
 	}
 	if got := optionWeights(q); !reflect.DeepEqual(got, []float64{100, 50, -50, 0}) {
@@ -130,7 +116,7 @@ func TestParseGIFTEqualsMakesSingleChoice(t *testing.T) {
 	}
 	// Two = answers: either one is right.
 	q = parseOneGIFT(t, "Nama lain Soekarno? {=Bung Karno =Soekarno ~Soeharto}")
-	if q.Type != QSingle || !reflect.DeepEqual(optionWeights(q), []float64{100, 100, 0}) {
+	if q.Type != Single || !reflect.DeepEqual(optionWeights(q), []float64{100, 100, 0}) {
 		t.Errorf("got %+v", q)
 	}
 }
@@ -155,7 +141,7 @@ func TestParseGIFTTrueFalse(t *testing.T) {
 	}
 	for _, c := range cases {
 		q := parseOneGIFT(t, c.src)
-		if q.Type != QTrueFalse || q.True != c.value || q.FeedbackTrue != c.fbTrue || q.FeedbackFalse != c.fbFal || q.Explanation != c.explanation {
+		if q.Type != TrueFalse || q.True != c.value || q.FeedbackTrue != c.fbTrue || q.FeedbackFalse != c.fbFal || q.Explanation != c.explanation {
 			t.Errorf("%s: got type %s true %v feedback %q/%q explanation %q", c.src, q.Type, q.True, q.FeedbackTrue, q.FeedbackFalse, q.Explanation)
 		}
 		if len(q.Options) != 0 || q.Prompt == "" || strings.Contains(q.Prompt, "{") {
@@ -166,7 +152,7 @@ func TestParseGIFTTrueFalse(t *testing.T) {
 
 func TestParseGIFTShortAnswer(t *testing.T) {
 	q := parseOneGIFT(t, "Siapa penemu bola lampu? {=Thomas Edison =Edison}")
-	if q.Type != QShort || !reflect.DeepEqual(q.Accepted, []string{"Thomas Edison", "Edison"}) || len(q.Options) != 0 {
+	if q.Type != Short || !reflect.DeepEqual(q.Accepted, []string{"Thomas Edison", "Edison"}) || len(q.Options) != 0 {
 		t.Errorf("got %+v", q)
 	}
 	// Only full-credit answers are accepted; feedback is dropped.
@@ -176,12 +162,12 @@ func TestParseGIFTShortAnswer(t *testing.T) {
 	}
 	// An answer without = is a short answer too (as in Moodle).
 	q = parseOneGIFT(t, "Dua tambah dua? {empat}")
-	if q.Type != QShort || !reflect.DeepEqual(q.Accepted, []string{"empat"}) {
+	if q.Type != Short || !reflect.DeepEqual(q.Accepted, []string{"empat"}) {
 		t.Errorf("got %+v", q)
 	}
 	// = before T makes it a short answer, not true/false.
 	q = parseOneGIFT(t, "Huruf pertama kata Tahu? {=T}")
-	if q.Type != QShort || !reflect.DeepEqual(q.Accepted, []string{"T"}) {
+	if q.Type != Short || !reflect.DeepEqual(q.Accepted, []string{"T"}) {
 		t.Errorf("got %+v", q)
 	}
 	e := parseBadGIFT(t, "Ibu kota? {=%50%Bandung =%25%Jakarta}")
@@ -192,11 +178,11 @@ func TestParseGIFTShortAnswer(t *testing.T) {
 
 func TestParseGIFTMissingWord(t *testing.T) {
 	q := parseOneGIFT(t, "Ibu kota Indonesia adalah {=Jakarta ~Bandung} yang terletak di Pulau Jawa.")
-	if q.Prompt != "Ibu kota Indonesia adalah _____ yang terletak di Pulau Jawa." || q.Type != QSingle {
+	if q.Prompt != "Ibu kota Indonesia adalah _____ yang terletak di Pulau Jawa." || q.Type != Single {
 		t.Errorf("got %+v", q)
 	}
 	q = parseOneGIFT(t, "{=Soekarno} adalah presiden pertama.")
-	if q.Prompt != "_____ adalah presiden pertama." || q.Type != QShort {
+	if q.Prompt != "_____ adalah presiden pertama." || q.Type != Short {
 		t.Errorf("got %+v", q)
 	}
 	// Closing punctuation after the block still makes a blank, as in Moodle.
@@ -249,7 +235,7 @@ $CATEGORY: Bahasa
 ::Sapaan::
 [html]Kata "selamat pagi" dipakai pada {=pagi ~malam} hari.
 `
-	qs, errs := ParseGIFT(src)
+	qs, errs := parseGIFT(src)
 	if len(errs) != 0 || len(qs) != 3 {
 		t.Fatalf("got %d questions, errors %v", len(qs), errs)
 	}
@@ -260,14 +246,14 @@ $CATEGORY: Bahasa
 		t.Errorf("q1 options %q", got)
 	}
 	// A question with only a title takes the title as its prompt.
-	if qs[1].Prompt != "Tanpa teks" || qs[1].Category != "$course$/top/IPA/Fisika" || qs[1].ID != "q2" {
+	if qs[1].Prompt != "Tanpa teks" || qs[1].Category != "$course$/top/IPA/Fisika" {
 		t.Errorf("q2 %+v", qs[1])
 	}
-	if qs[2].Prompt != `Kata "selamat pagi" dipakai pada _____ hari.` || qs[2].Category != "Bahasa" || qs[2].ID != "q3" {
+	if qs[2].Prompt != `Kata "selamat pagi" dipakai pada _____ hari.` || qs[2].Category != "Bahasa" {
 		t.Errorf("q3 %+v", qs[2])
 	}
 	// A category line directly above a question also works.
-	qs, errs = ParseGIFT("$CATEGORY: Matematika\n1 + 1? {=2 ~3}")
+	qs, errs = parseGIFT("$CATEGORY: Matematika\n1 + 1? {=2 ~3}")
 	if len(errs) != 0 || len(qs) != 1 || qs[0].Category != "Matematika" {
 		t.Errorf("got %+v, %v", qs, errs)
 	}
@@ -297,16 +283,12 @@ func TestParseGIFTErrors(t *testing.T) {
 		{"Soal {=a ~b}\nSoal dua {=c ~d}", "lebih dari satu blok"},
 		{"Soal {=a ~}", "pilihan ke-2 tidak berisi teks"},
 		{"Soal {=a ~%150%b}", "bobot %150% harus antara -100 dan 100"},
-		{"Soal {~a ~b}", "100%"},                 // multiple choice without right answers
-		{"Soal {~%50%a ~%20%b ~c}", "100%"},      // weights short of 100
 		{"Soal {=satu}", ""},                     // fine: a short answer
-		{"{=a ~b}", "pertanyaan wajib diisi"},    // no text
 		{"Soal {=a}\n", ""},                      // fine
 		{"Soal {=hanya satu ~}", "tidak berisi"}, // empty option
-		{"Soal {~%50%a}", "2 sampai 26"},         // too few options
 	}
 	for _, c := range cases {
-		qs, errs := ParseGIFT(c.src)
+		qs, errs := parseGIFT(c.src)
 		if c.want == "" {
 			if len(errs) != 0 || len(qs) != 1 {
 				t.Errorf("%q: got %v, errors %v", c.src, qs, errs)
@@ -343,7 +325,7 @@ Gunung tertinggi di Jawa? {
 =Semeru
 }
 `
-	qs, errs := ParseGIFT(src)
+	qs, errs := parseGIFT(src)
 	want := []ImportError{
 		{Line: 10, Message: "blok jawaban { tidak ditutup dengan }"},
 		{Line: 13, Message: "jenis soal GIFT numerik ({#…}) belum didukung"},
@@ -355,13 +337,16 @@ Gunung tertinggi di Jawa? {
 	if len(qs) != 3 {
 		t.Fatalf("got %d questions", len(qs))
 	}
-	for i, want := range []struct{ id, typ, prompt string }{
-		{"q1", QSingle, "Apa ibu kota Indonesia?"},
-		{"q2", QTrueFalse, "Indonesia merdeka tahun 1945."},
-		{"q3", QShort, "Gunung tertinggi di Jawa?"},
+	for i, want := range []struct {
+		line      int
+		typ, text string
+	}{
+		{4, Single, "Apa ibu kota Indonesia?"},
+		{7, TrueFalse, "Indonesia merdeka tahun 1945."},
+		{20, Short, "Gunung tertinggi di Jawa?"},
 	} {
 		q := qs[i]
-		if q.ID != want.id || q.Type != want.typ || q.Prompt != want.prompt || q.Category != "Umum" {
+		if q.Line != want.line || q.Type != want.typ || q.Prompt != want.text || q.Category != "Umum" {
 			t.Errorf("question %d: %+v", i, q)
 		}
 	}
@@ -369,11 +354,11 @@ Gunung tertinggi di Jawa? {
 
 func TestParseGIFTLineEndings(t *testing.T) {
 	src := "\ufeffSoal satu {T}\r\n\r\nSoal dua\r\nberlanjut {=ya ~tidak}\r\n"
-	qs, errs := ParseGIFT(src)
+	qs, errs := parseGIFT(src)
 	if len(errs) != 0 || len(qs) != 2 || qs[1].Prompt != "Soal dua\nberlanjut" || qs[0].Prompt != "Soal satu" {
 		t.Errorf("got %+v, %v", qs, errs)
 	}
-	_, errs = ParseGIFT("Soal {T}\r\rSoal {=a ~b")
+	_, errs = parseGIFT("Soal {T}\r\rSoal {=a ~b")
 	if len(errs) != 1 || errs[0].Line != 3 {
 		t.Errorf("errors %+v", errs)
 	}
@@ -384,7 +369,7 @@ func TestParseGIFTSampleFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	qs, errs := ParseGIFT(string(src))
+	qs, errs := parseGIFT(string(src))
 	want := []ImportError{{Line: 35, Message: "jenis soal GIFT numerik ({#…}) belum didukung"}}
 	if !reflect.DeepEqual(errs, want) {
 		t.Errorf("errors %+v", errs)
@@ -393,7 +378,7 @@ func TestParseGIFTSampleFile(t *testing.T) {
 	for _, q := range qs {
 		types = append(types, q.Type)
 	}
-	if want := []string{QSingle, QMultiple, QTrueFalse, QTrueFalse, QShort, QSingle, QShort}; !reflect.DeepEqual(types, want) {
+	if want := []string{Single, Multiple, TrueFalse, TrueFalse, Short, Single, Short}; !reflect.DeepEqual(types, want) {
 		t.Errorf("types %v, want %v", types, want)
 	}
 }
@@ -402,25 +387,25 @@ func TestParseGIFTSampleFile(t *testing.T) {
 // escaping and Indonesian text.
 func roundTripSet() []Question {
 	return []Question{
-		{Type: QSingle, Prompt: "Apa ibu kota Indonesia?", Category: "Geografi/Indonesia", Explanation: "Jakarta sejak 1945; IKN menyusul.",
+		{Type: Single, Prompt: "Apa ibu kota Indonesia?", Category: "Geografi/Indonesia", Explanation: "Jakarta sejak 1945; IKN menyusul.",
 			Options: []Option{{Text: "Jakarta", Weight: 100, Feedback: "Benar!"}, {Text: "Bandung"}, {Text: "Surabaya", Feedback: "Kota Pahlawan, bukan ibu kota."}}},
-		{Type: QSingle, Prompt: "Rumus {x} = a : b # c ~ d \\ e\nbaris kedua", Category: "Geografi/Indonesia",
+		{Type: Single, Prompt: "Rumus {x} = a : b # c ~ d \\ e\nbaris kedua", Category: "Geografi/Indonesia",
 			Options: []Option{{Text: "={}~#:\\", Weight: 100, Feedback: "#1 = {ya}"}, {Text: "%50% diskon", Weight: 50}, {Text: "%-100%", Weight: 0}, {Text: "salah", Weight: -50}}},
-		{Type: QMultiple, Prompt: "Pilih bilangan prima:", Category: "Matematika",
+		{Type: Multiple, Prompt: "Pilih bilangan prima:", Category: "Matematika",
 			Options: []Option{{Text: "2", Weight: 100.0 / 3}, {Text: "3", Weight: 100.0 / 3}, {Text: "5", Weight: 100.0 / 3}, {Text: "4", Weight: -100, Feedback: "4 = 2 × 2"}}},
-		{Type: QMultiple, Prompt: "Yang termasuk pulau besar?", Category: "Matematika",
+		{Type: Multiple, Prompt: "Yang termasuk pulau besar?", Category: "Matematika",
 			Options: []Option{{Text: "Jawa", Weight: 100}, {Text: "Bali"}}},
-		{Type: QTrueFalse, Prompt: "Bumi itu bulat.", True: true, FeedbackTrue: "Betul.", FeedbackFalse: "Coba lihat foto satelit.", Explanation: "Lebih tepatnya geoid."},
-		{Type: QTrueFalse, Prompt: "Matahari mengelilingi bumi.", True: false, FeedbackFalse: "Betul: bumi yang mengelilingi matahari."},
-		{Type: QTrueFalse, Prompt: "::bukan judul:: $CATEGORY: bukan kategori", True: true, FeedbackTrue: "#benar#", Explanation: "####"},
-		{Type: QTrueFalse, Prompt: "T", True: false, FeedbackTrue: "x"},
-		{Type: QShort, Prompt: "Ibu kota Indonesia adalah _____ sejak 1945.", Category: "Bahasa", Accepted: []string{"Jakarta", "DKI Jakarta"}, Explanation: "Dulu Batavia."},
-		{Type: QShort, Prompt: "Lengkapi: _____ dan _____.", Category: "Bahasa", Accepted: []string{"%100 = satu", "T", "a#b", "[html]x"}},
-		{Type: QShort, Prompt: "_____ adalah presiden pertama.", Category: "", Accepted: []string{"Soekarno"}},
-		{Type: QShort, Prompt: "Jawaban di akhir _____", Accepted: []string{"akhir"}},
-		{Type: QSingle, Prompt: "//bukan komentar", Options: []Option{{Text: "[markdown]ya", Weight: 100, Feedback: "[html]"}, {Text: "//tidak"}}},
-		{Type: QSingle, Prompt: "[html]<p>Format tag di awal</p>", Options: []Option{{Text: "a", Weight: 100}, {Text: "b", Weight: 100}}},
-		{Type: QSingle, Prompt: "Pilih satu {=a ~b}", Options: []Option{{Text: "a", Weight: 100}, {Text: "b", Weight: 33.33333}}},
+		{Type: TrueFalse, Prompt: "Bumi itu bulat.", True: true, FeedbackTrue: "Betul.", FeedbackFalse: "Coba lihat foto satelit.", Explanation: "Lebih tepatnya geoid."},
+		{Type: TrueFalse, Prompt: "Matahari mengelilingi bumi.", True: false, FeedbackFalse: "Betul: bumi yang mengelilingi matahari."},
+		{Type: TrueFalse, Prompt: "::bukan judul:: $CATEGORY: bukan kategori", True: true, FeedbackTrue: "#benar#", Explanation: "####"},
+		{Type: TrueFalse, Prompt: "T", True: false, FeedbackTrue: "x"},
+		{Type: Short, Prompt: "Ibu kota Indonesia adalah _____ sejak 1945.", Category: "Bahasa", Accepted: []string{"Jakarta", "DKI Jakarta"}, Explanation: "Dulu Batavia."},
+		{Type: Short, Prompt: "Lengkapi: _____ dan _____.", Category: "Bahasa", Accepted: []string{"%100 = satu", "T", "a#b", "[html]x"}},
+		{Type: Short, Prompt: "_____ adalah presiden pertama.", Category: "", Accepted: []string{"Soekarno"}},
+		{Type: Short, Prompt: "Jawaban di akhir _____", Accepted: []string{"akhir"}},
+		{Type: Single, Prompt: "//bukan komentar", Options: []Option{{Text: "[markdown]ya", Weight: 100, Feedback: "[html]"}, {Text: "//tidak"}}},
+		{Type: Single, Prompt: "[html]<p>Format tag di awal</p>", Options: []Option{{Text: "a", Weight: 100}, {Text: "b", Weight: 100}}},
+		{Type: Single, Prompt: "Pilih satu {=a ~b}", Options: []Option{{Text: "a", Weight: 100}, {Text: "b", Weight: 33.33333}}},
 	}
 }
 
@@ -437,10 +422,7 @@ func essentialsOf(qs []Question) []essentials {
 	for _, q := range qs {
 		e := essentials{Type: q.Type, Prompt: q.Prompt, Explanation: q.Explanation, Category: q.Category,
 			True: q.True, Accepted: q.Accepted, FeedbackTrue: q.FeedbackTrue, FeedbackFalse: q.FeedbackFalse}
-		for _, o := range q.Options {
-			o.ID = ""
-			e.Options = append(e.Options, o)
-		}
+		e.Options = append(e.Options, q.Options...)
 		out = append(out, e)
 	}
 	return out
@@ -448,13 +430,8 @@ func essentialsOf(qs []Question) []essentials {
 
 func TestExportGIFTRoundTrip(t *testing.T) {
 	qs := roundTripSet()
-	for i := range qs {
-		if err := ValidateQuestion(&qs[i]); err != nil {
-			t.Fatalf("question %d invalid: %v", i, err)
-		}
-	}
 	out := ExportGIFT(qs)
-	back, errs := ParseGIFT(out)
+	back, errs := parseGIFT(out)
 	if len(errs) != 0 {
 		t.Fatalf("errors %v in\n%s", errs, out)
 	}
@@ -478,12 +455,12 @@ func TestExportGIFTRoundTrip(t *testing.T) {
 
 func TestExportGIFTText(t *testing.T) {
 	qs := []Question{
-		{Type: QSingle, Prompt: "Apa ibu kota Indonesia?", Category: "Geografi", Explanation: "Sejak 1945.",
+		{Type: Single, Prompt: "Apa ibu kota Indonesia?", Category: "Geografi", Explanation: "Sejak 1945.",
 			Options: []Option{{Text: "Jakarta", Weight: 100, Feedback: "Benar"}, {Text: "Bandung"}, {Text: "Bogor", Weight: 50}}},
-		{Type: QMultiple, Prompt: "Bilangan genap?", Category: "Geografi",
+		{Type: Multiple, Prompt: "Bilangan genap?", Category: "Geografi",
 			Options: []Option{{Text: "2", Weight: 50}, {Text: "4", Weight: 50}, {Text: "3", Weight: -100}}},
-		{Type: QTrueFalse, Prompt: "1 = 1", True: true, FeedbackTrue: "Ya", FeedbackFalse: "Tidak"},
-		{Type: QShort, Prompt: "Kota {terbesar}: _____ di Jawa Timur.", Accepted: []string{"Surabaya"}},
+		{Type: TrueFalse, Prompt: "1 = 1", True: true, FeedbackTrue: "Ya", FeedbackFalse: "Tidak"},
+		{Type: Short, Prompt: "Kota {terbesar}: _____ di Jawa Timur.", Accepted: []string{"Surabaya"}},
 	}
 	want := `// Diekspor dari Kompeten dalam format GIFT Moodle.
 
@@ -517,8 +494,8 @@ Kota \{terbesar\}\: {
 }
 
 func TestExportGIFTUnknownType(t *testing.T) {
-	out := ExportGIFT([]Question{{ID: "q9", Type: "essay", Prompt: "Tulis esai"}, {Type: QTrueFalse, Prompt: "ok", True: true}})
-	qs, errs := ParseGIFT(out)
+	out := ExportGIFT([]Question{{ID: "q9", Type: "essay", Prompt: "Tulis esai"}, {Type: TrueFalse, Prompt: "ok", True: true}})
+	qs, errs := parseGIFT(out)
 	if len(errs) != 0 || len(qs) != 1 || qs[0].Prompt != "ok" || !strings.Contains(out, `// Soal q9 berjenis "essay"`) {
 		t.Errorf("got %+v, %v from\n%s", qs, errs, out)
 	}
@@ -573,11 +550,11 @@ func TestGIFTRoundTripRandom(t *testing.T) {
 			b.WriteString("\n\n")
 		}
 		src := b.String()
-		qs, errs := ParseGIFT(src)
+		qs, errs := parseGIFT(src)
 		kept += len(qs)
 		checkImported(t, src, qs, errs)
 		out := ExportGIFT(qs)
-		back, errs := ParseGIFT(out)
+		back, errs := parseGIFT(out)
 		if len(errs) != 0 {
 			t.Fatalf("%q: re-import errors %v\nexport:\n%s", src, errs, out)
 		}

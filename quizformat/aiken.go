@@ -1,4 +1,4 @@
-package content
+package quizformat
 
 import (
 	"fmt"
@@ -22,25 +22,47 @@ var (
 // labelled A; options follow in order (A. or A) and a space); ANSWER: ends
 // the question. Blank lines separate questions, though a blank line before
 // an option or the ANSWER line is tolerated. Bad questions are skipped with
-// an ImportError naming their first line.
-func ParseAiken(src string) ([]Question, []ImportError) {
+// an ImportError naming their first line. Limits work as in ParseGIFT.
+func ParseAiken(src string, lim Limits) ([]Question, []ImportError, error) {
+	r := &result{lim: lim}
+	if lim.MaxBytes > 0 && len(src) > lim.MaxBytes {
+		return r.done(ErrTooLarge)
+	}
 	type aikenQ struct {
 		line     int
 		text     []string
 		options  []Option
+		optLines []int
 		problems []string
+		size     int
 	}
 	var (
-		qs    []Question
-		errs  []ImportError
-		cur   *aikenQ
-		blank bool // a blank line since the last line of cur
+		cur       *aikenQ
+		blank     bool // a blank line since the last line of cur
+		overLimit bool
 	)
+	// grow counts a line into cur; past MaxQuestionBytes the question is
+	// reported once and its further lines are not kept.
+	grow := func(line string) bool {
+		cur.size += len(line) + 1
+		if lim.MaxQuestionBytes > 0 && cur.size > lim.MaxQuestionBytes {
+			if cur.size-len(line)-1 <= lim.MaxQuestionBytes {
+				cur.problems = append(cur.problems, tooLong(lim))
+			}
+			return false
+		}
+		return true
+	}
 	finish := func(answer string, answerLine int) {
 		q := cur
 		cur = nil
 		if len(q.text) == 0 {
 			q.problems = append(q.problems, "teks pertanyaan tidak ada sebelum pilihan A")
+		}
+		for i, o := range q.options {
+			if o.Text == "" {
+				q.problems = append(q.problems, fmt.Sprintf("pilihan %c di baris %d tidak berisi teks", 'A'+i, q.optLines[i]))
+			}
 		}
 		if len(q.options) < 2 {
 			q.problems = append(q.problems, fmt.Sprintf("soal memerlukan minimal 2 pilihan (A. …, B. …), ditemukan %d", len(q.options)))
@@ -64,16 +86,11 @@ func ParseAiken(src string) ([]Question, []ImportError) {
 			}
 		}
 		if len(q.problems) > 0 {
-			errs = append(errs, ImportError{Line: q.line, Message: strings.Join(q.problems, "; ")})
+			r.fail(q.line, strings.Join(q.problems, "; "))
 			return
 		}
 		q.options[correct].Weight = 100
-		qs, errs = finishImported(qs, errs, Question{
-			Type:    QSingle,
-			Prompt:  strings.Join(q.text, "\n"),
-			Options: q.options,
-			Points:  1,
-		}, q.line)
+		overLimit = !r.add(Question{Line: q.line, Type: Single, Prompt: strings.Join(q.text, "\n"), Options: q.options})
 	}
 	for i, raw := range splitImportLines(src) {
 		n, line := i+1, strings.TrimSpace(raw)
@@ -85,9 +102,12 @@ func ParseAiken(src string) ([]Question, []ImportError) {
 		// capitals, since "Answer: …" may well be question text.
 		if m := aikenAnswerRe.FindStringSubmatch(line); m != nil && (strings.HasPrefix(line, "ANSWER") || cur != nil && len(cur.options) > 0) {
 			if cur == nil {
-				errs = append(errs, ImportError{Line: n, Message: "baris ANSWER: tanpa soal di atasnya"})
+				r.fail(n, "baris ANSWER: tanpa soal di atasnya")
 			} else {
 				finish(m[1], n)
+			}
+			if overLimit {
+				return r.done(ErrTooManyQuestions)
 			}
 			blank = false
 			continue
@@ -96,20 +116,29 @@ func ParseAiken(src string) ([]Question, []ImportError) {
 			label := m[1][0]
 			switch {
 			case cur != nil && len(cur.options) > 0 && label != 'A':
-				if want := byte('A' + len(cur.options)); label != want {
-					cur.problems = append(cur.problems, fmt.Sprintf("pilihan %c di baris %d tidak berurutan (seharusnya %c)", label, n, want))
+				if grow(line) {
+					if want := byte('A' + len(cur.options)); label != want {
+						cur.problems = append(cur.problems, fmt.Sprintf("pilihan %c di baris %d tidak berurutan (seharusnya %c)", label, n, want))
+					}
+					cur.options = append(cur.options, Option{Text: strings.TrimSpace(m[2])})
+					cur.optLines = append(cur.optLines, n)
 				}
-				cur.options = append(cur.options, Option{Text: strings.TrimSpace(m[2])})
 				blank = false
 				continue
 			case label == 'A':
 				if cur != nil && len(cur.options) > 0 {
 					finish("", 0) // a new list of options: the last question had no ANSWER
 				}
+				if overLimit {
+					return r.done(ErrTooManyQuestions)
+				}
 				if cur == nil {
 					cur = &aikenQ{line: n}
 				}
-				cur.options = append(cur.options, Option{Text: strings.TrimSpace(m[2])})
+				if grow(line) {
+					cur.options = append(cur.options, Option{Text: strings.TrimSpace(m[2])})
+					cur.optLines = append(cur.optLines, n)
+				}
 				blank = false
 				continue
 			}
@@ -118,14 +147,22 @@ func ParseAiken(src string) ([]Question, []ImportError) {
 		if cur != nil && (len(cur.options) > 0 || blank) {
 			finish("", 0) // text after the options, or after a blank line: a new question
 		}
+		if overLimit {
+			return r.done(ErrTooManyQuestions)
+		}
 		if cur == nil {
 			cur = &aikenQ{line: n}
 		}
-		cur.text = append(cur.text, line)
+		if grow(line) {
+			cur.text = append(cur.text, line)
+		}
 		blank = false
 	}
 	if cur != nil {
 		finish("", 0)
 	}
-	return qs, errs
+	if overLimit {
+		return r.done(ErrTooManyQuestions)
+	}
+	return r.done(nil)
 }

@@ -1,6 +1,7 @@
-package content
+package quizformat
 
 import (
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -19,16 +20,16 @@ pada tahun berapa?
 A) 1928
 B) 1945
 ANSWER: B`
-	qs, errs := ParseAiken(src)
+	qs, errs := parseAiken(src)
 	if len(errs) != 0 || len(qs) != 2 {
 		t.Fatalf("got %d questions, errors %v", len(qs), errs)
 	}
-	want := Question{ID: "q1", Type: QSingle, Prompt: "Apa ibu kota Indonesia?", Points: 1, Options: []Option{
-		{ID: "o1", Text: "Bandung"}, {ID: "o2", Text: "Jakarta", Weight: 100}, {ID: "o3", Text: "Surabaya"}}}
+	want := Question{Line: 1, Type: Single, Prompt: "Apa ibu kota Indonesia?", Options: []Option{
+		{Text: "Bandung"}, {Text: "Jakarta", Weight: 100}, {Text: "Surabaya"}}}
 	if !reflect.DeepEqual(qs[0], want) {
 		t.Errorf("q1\n got %+v\nwant %+v", qs[0], want)
 	}
-	if qs[1].ID != "q2" || qs[1].Prompt != "Proklamasi kemerdekaan dibacakan\npada tahun berapa?" || qs[1].AnswerKey() != "o2" {
+	if qs[1].Line != 7 || qs[1].Prompt != "Proklamasi kemerdekaan dibacakan\npada tahun berapa?" || right(qs[1]) != 1 {
 		t.Errorf("q2 %+v", qs[1])
 	}
 }
@@ -37,16 +38,16 @@ func TestParseAikenLenient(t *testing.T) {
 	// Blank lines before options or ANSWER, CRLF, a lowercase answer after the
 	// options, "answer:" in any case, and no blank line between questions.
 	src := "\ufeffPilih bilangan genap.\r\n\r\nA. 3\r\nB. 4\r\n\r\nanswer: b\r\nSoal kedua?\nA. ya\nB. tidak\nANSWER:A"
-	qs, errs := ParseAiken(src)
+	qs, errs := parseAiken(src)
 	if len(errs) != 0 || len(qs) != 2 {
 		t.Fatalf("got %+v, errors %v", qs, errs)
 	}
-	if qs[0].AnswerKey() != "o2" || qs[1].AnswerKey() != "o1" || qs[1].Prompt != "Soal kedua?" {
+	if right(qs[0]) != 1 || right(qs[1]) != 0 || qs[1].Prompt != "Soal kedua?" {
 		t.Errorf("got %+v", qs)
 	}
 	// Lines that look like options but are not labelled A come before the
 	// options: they are question text.
-	qs, errs = ParseAiken("B. J. Habibie adalah presiden ke berapa?\nA. 2\nB. 3\nANSWER: B")
+	qs, errs = parseAiken("B. J. Habibie adalah presiden ke berapa?\nA. 2\nB. 3\nANSWER: B")
 	if len(errs) != 0 || len(qs) != 1 || qs[0].Prompt != "B. J. Habibie adalah presiden ke berapa?" || len(qs[0].Options) != 2 {
 		t.Errorf("got %+v, errors %v", qs, errs)
 	}
@@ -66,11 +67,11 @@ func TestParseAikenErrors(t *testing.T) {
 		{"Soal?\nA. x\nB. y\nANSWER:", 1, "harus satu huruf"},
 		{"Soal?\nA. x\nC. y\nANSWER: A", 1, "pilihan C di baris 3 tidak berurutan (seharusnya B)"},
 		{"\n\nA. x\nB. y\nANSWER: A", 3, "teks pertanyaan tidak ada"},
-		{"Soal?\nA.\nB. y\nANSWER: B", 1, "setiap pilihan perlu teks"},
+		{"Soal?\nA.\nB. y\nANSWER: B", 1, "pilihan A di baris 2 tidak berisi teks"},
 		{"\nANSWER: A", 2, "tanpa soal"},
 	}
 	for _, c := range cases {
-		qs, errs := ParseAiken(c.src)
+		qs, errs := parseAiken(c.src)
 		if len(qs) != 0 || len(errs) != 1 || errs[0].Line != c.line || !strings.Contains(errs[0].Message, c.want) {
 			t.Errorf("%q: got %d questions, errors %+v; want %q on line %d", c.src, len(qs), errs, c.want, c.line)
 		}
@@ -108,7 +109,7 @@ A. ya
 B. tidak
 ANSWER: B
 `
-	qs, errs := ParseAiken(src)
+	qs, errs := parseAiken(src)
 	wantLines := []int{6, 10, 16, 23}
 	var lines []int
 	for _, e := range errs {
@@ -119,13 +120,13 @@ ANSWER: B
 	}
 	var prompts []string
 	for _, q := range qs {
-		prompts = append(prompts, q.ID+" "+q.Prompt)
+		prompts = append(prompts, fmt.Sprint(q.Line)+" "+q.Prompt)
 	}
-	if want := []string{"q1 Soal pertama?", "q2 Soal keempat?", "q3 Soal keenam, yang kelima lupa ANSWER?"}; !reflect.DeepEqual(prompts, want) {
+	if want := []string{"1 Soal pertama?", "18 Soal keempat?", "26 Soal keenam, yang kelima lupa ANSWER?"}; !reflect.DeepEqual(prompts, want) {
 		t.Errorf("prompts %q, want %q", prompts, want)
 	}
-	if qs[1].AnswerKey() != "o3" {
-		t.Errorf("q2 key %v", qs[1].AnswerKey())
+	if right(qs[1]) != 2 {
+		t.Errorf("q2 key %v", right(qs[1]))
 	}
 }
 
@@ -134,11 +135,21 @@ func TestParseAikenSampleFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	qs, errs := ParseAiken(string(src))
+	qs, errs := parseAiken(string(src))
 	if len(errs) != 1 || errs[0].Line != 17 || !strings.Contains(errs[0].Message, "jawaban E") {
 		t.Errorf("errors %+v", errs)
 	}
 	if len(qs) != 3 || qs[1].Prompt != "Perhatikan pernyataan berikut:\nI. Bumi berputar pada porosnya.\nII. Bulan memancarkan cahaya sendiri.\nPernyataan yang benar adalah" {
 		t.Errorf("got %+v", qs)
 	}
+}
+
+// right is the index of the option weighing 100, or -1.
+func right(q Question) int {
+	for i, o := range q.Options {
+		if o.Weight == 100 {
+			return i
+		}
+	}
+	return -1
 }

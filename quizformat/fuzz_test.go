@@ -1,9 +1,9 @@
-package content
+package quizformat
 
 import (
-	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -41,22 +41,33 @@ func giftSeeds(f *testing.F) []string {
 	return seeds
 }
 
-// checkImported holds for any parse result: good questions are valid and
-// numbered q1…, errors point at lines of the input.
+// checkImported holds for any parse result: good questions have a type and
+// the parts it needs, in the order of the input, and errors point at lines
+// of the input.
 func checkImported(t *testing.T, src string, qs []Question, errs []ImportError) {
 	t.Helper()
 	lines := len(splitImportLines(src))
+	last := 0
 	for i, q := range qs {
-		if want := fmt.Sprintf("q%d", i+1); q.ID != want {
-			t.Fatalf("question %d has id %q", i, q.ID)
+		if q.Line <= last || q.Line > lines {
+			t.Fatalf("question %d on line %d (after %d, of %d)", i, q.Line, last, lines)
 		}
-		if err := ValidateQuestion(&q); err != nil {
-			t.Fatalf("question %d invalid: %v", i, err)
-		}
-		for j, o := range q.Options {
-			if want := fmt.Sprintf("o%d", j+1); o.ID != want {
-				t.Fatalf("question %d option %d has id %q", i, j, o.ID)
+		last = q.Line
+		switch q.Type {
+		case Single, Multiple:
+			if len(q.Options) == 0 || slices.ContainsFunc(q.Options, func(o Option) bool { return o.Text == "" }) {
+				t.Fatalf("question %d: options %+v", i, q.Options)
 			}
+		case Short:
+			if len(q.Accepted) == 0 || slices.Contains(q.Accepted, "") {
+				t.Fatalf("question %d: accepted %q", i, q.Accepted)
+			}
+		case TrueFalse:
+			if len(q.Options) != 0 {
+				t.Fatalf("question %d: true/false with options", i)
+			}
+		default:
+			t.Fatalf("question %d: type %q", i, q.Type)
 		}
 	}
 	for _, e := range errs {
@@ -69,7 +80,7 @@ func checkImported(t *testing.T, src string, qs []Question, errs []ImportError) 
 func FuzzParseGIFT(f *testing.F) {
 	giftSeeds(f)
 	f.Fuzz(func(t *testing.T, src string) {
-		qs, errs := ParseGIFT(src)
+		qs, errs := parseGIFT(src)
 		checkImported(t, src, qs, errs)
 		ExportGIFT(qs)
 	})
@@ -78,9 +89,9 @@ func FuzzParseGIFT(f *testing.F) {
 func FuzzGIFTRoundTrip(f *testing.F) {
 	giftSeeds(f)
 	f.Fuzz(func(t *testing.T, src string) {
-		qs, _ := ParseGIFT(src)
+		qs, _ := parseGIFT(src)
 		out := ExportGIFT(qs)
-		back, errs := ParseGIFT(out)
+		back, errs := parseGIFT(out)
 		if len(errs) != 0 {
 			t.Fatalf("re-import errors %v\nexport:\n%s", errs, out)
 		}
@@ -108,10 +119,10 @@ func FuzzParseAiken(f *testing.F) {
 		f.Add(string(b))
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		qs, errs := ParseAiken(src)
+		qs, errs := parseAiken(src)
 		checkImported(t, src, qs, errs)
 		for _, q := range qs {
-			if q.Type != QSingle || strings.TrimSpace(q.Prompt) == "" {
+			if q.Type != Single || strings.TrimSpace(q.Prompt) == "" {
 				t.Fatalf("bad question %+v", q)
 			}
 		}
