@@ -14,7 +14,7 @@ import (
 var iconPaths = map[string]string{
 	"text":         `<path d="M6 3h8l4 4v14H6z"/><path d="M14 3v4h4M9 12h6M9 16h6"/>`,
 	"video":        `<circle cx="12" cy="12" r="9"/><path d="M10 8.5v7l6-3.5z"/>`,
-	"file":         `<path d="M12 4v11M7 10l5 5 5-5M5 20h14"/>`,
+	"file":         `<path d="M19.5 11.5l-7.8 7.8a5 5 0 0 1-7-7l8.3-8.3a3.3 3.3 0 0 1 4.7 4.7l-8.2 8.2a1.7 1.7 0 0 1-2.4-2.4l7.4-7.4"/>`,
 	"download":     `<path d="M12 4v11M7 10l5 5 5-5M5 20h14"/>`,
 	"upload":       `<path d="M12 20V9M7 14l5-5 5 5M5 4h14"/>`,
 	"quiz":         `<circle cx="12" cy="12" r="9"/><path d="M9.5 9.5a2.5 2.5 0 1 1 3.5 2.3c-.6.3-1 .8-1 1.5V14M12 17.5v.01"/>`,

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/kotalama/kompeten/content"
+	"github.com/kotalama/kompeten/internal/numfmt"
 )
 
 // Learner pages: the catalog, a course, the lesson player and its progress
@@ -214,12 +215,7 @@ type speedOption struct {
 func playbackSpeeds(lang string) []speedOption {
 	out := make([]speedOption, 0, len(content.PlaybackRates))
 	for _, r := range content.PlaybackRates {
-		v := strconv.FormatFloat(r, 'f', -1, 64)
-		label := v
-		if lang == "id" {
-			label = strings.ReplaceAll(v, ".", ",")
-		}
-		out = append(out, speedOption{Value: v, Label: label + "×"})
+		out = append(out, speedOption{Value: strconv.FormatFloat(r, 'f', -1, 64), Label: numfmt.Float(lang, r, 2) + "×"})
 	}
 	return out
 }

@@ -357,7 +357,7 @@ func TestQuizPagesRefuseOthers(t *testing.T) {
 	r := owner.get(base + "/stats")
 	mustStatusPage(t, r, 200, "stats")
 	mustContain(t, "stats", r.body, `data-testid="stats-attempts">1<`, `data-testid="stats-learners">1<`,
-		`data-testid="stats-mean">33.3%<`, `data-testid="stats-pass-rate">0%<`, `<svg class="histogram"`,
+		`data-testid="stats-mean">33,3%<`, `data-testid="stats-pass-rate">0%<`, `<svg class="histogram"`,
 		"Asas pelayanan publik yang utama?", `data-qid="q2"`, "sulit", "Kemudahan", "Daya beda", base+"/results.csv")
 	csv := owner.get(base + "/results.csv")
 	if csv.StatusCode != 200 || !strings.Contains(string(csv.body), "NIP,Nama,Percobaan") ||

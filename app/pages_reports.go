@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2/utils"
 
 	"github.com/kotalama/kompeten/content"
+	"github.com/kotalama/kompeten/internal/numfmt"
 )
 
 // Report pages: a quiz's statistics for its owners, and the yearly JP
@@ -51,9 +52,10 @@ func (a *App) quizStatsPage(c *fiber.Ctx) error {
 	}
 	v := quizStatsView{Quiz: st.Quiz, Course: course, Attempts: st.Attempts, Learners: st.Learners, MeanScore: st.MeanScore,
 		PassRate: int(math.Round(st.PassRate * 100)), Histogram: histogramSVG(st.Histogram)}
+	lang := langOf(c)
 	for i, q := range st.Questions {
 		row := questionStatRow{N: i + 1, ID: q.ID, Prompt: q.Prompt, Answered: q.Answered,
-			Facility: strconv.FormatFloat(round3(q.Facility), 'f', 2, 64), Discrimination: strconv.FormatFloat(round3(q.Discrimination), 'f', 2, 64)}
+			Facility: numfmt.Float(lang, round3(q.Facility), 2), Discrimination: numfmt.Float(lang, round3(q.Discrimination), 2)}
 		if q.Answered > 0 {
 			row.Hard = q.Facility < 0.3
 			row.Easy = q.Facility > 0.9

@@ -133,7 +133,7 @@
           // An answer changed while this was on its way stays queued.
           if (JSON.stringify(queue[k]) === JSON.stringify(batch[k])) delete queue[k];
           remember(k, batch[k]);
-          if (!(k in queue)) status(k, '✓ ' + d.msgSaved, 'saved');
+          if (!(k in queue)) status(k, d.msgSaved, 'saved');
         });
         writeQueue(queue);
         offline(false);
