@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -76,6 +77,12 @@ func TestBrowserVisualSystem(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Open the reading, then let its reading time pass: the server credits
+	// "done" no sooner than the text takes to read.
+	if _, err := svc.RecordProgress(ctx0, learner, withCover.Text.ID, content.ProgressInput{}); err != nil {
+		t.Fatal(err)
+	}
+	e.advance(time.Hour)
 	if _, err := svc.RecordProgress(ctx0, learner, withCover.Text.ID, content.ProgressInput{Done: true}); err != nil {
 		t.Fatal(err)
 	}

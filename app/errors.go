@@ -109,14 +109,20 @@ func (a *App) errorHandler(c *fiber.Ctx, err error) error {
 		return c.Status(e.Status).JSON(fiber.Map{"error": e})
 	}
 	lang := langOf(c)
-	if e.Code == "csrf" && sessionExpired(c) {
-		// The form failed because the session behind its token ended:
-		// logging in again is the way on, back to the form's page.
+	if (e.Code == "csrf" && sessionExpired(c)) || (e.Status == 401 && c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead) {
+		// A form sent without a live session (its token failed because
+		// the session ended, or the login check refused it first): logging
+		// in again is the way on, back to the form's page, since the
+		// form's own address may take no GET.
 		next := "/"
 		if v := a.errorView(c, e, ""); v.Back != "" {
 			next = v.Back
 		}
-		return c.Redirect("/login?next="+url.QueryEscape(next)+"&msg=expired", fiber.StatusSeeOther)
+		to := "/login?next=" + url.QueryEscape(next)
+		if sessionExpired(c) {
+			to += "&msg=expired"
+		}
+		return c.Redirect(to, fiber.StatusSeeOther)
 	}
 	msg := a.cat.T(lang, "error.internal")
 	switch e.Status {

@@ -167,7 +167,7 @@ func TestLessonMinutesFromContent(t *testing.T) {
 	mustStatus(t, e.api("POST", "/api/v1/courses/"+id+"/publish", own, nil), 200, "publish")
 
 	r := signedIn(t, e, learnerNIP).get("/courses/" + id)
-	for _, want := range []string{"Bacaan · 5 menit", "Video · 1 menit", "Bacaan · 7 menit", "3 materi · 13 menit"} {
+	for _, want := range []string{"Bacaan · 5 menit", "Video · 1 menit", "Bacaan · 7 menit", "3 materi 13 menit"} {
 		if !strings.Contains(strings.Join(strings.Fields(stripTags(string(r.body))), " "), want) {
 			t.Errorf("course page lacks %q", want)
 		}
@@ -195,7 +195,7 @@ func TestLessonMinutesFromContent(t *testing.T) {
 	// The trainer clears the minutes: the content's length shows again.
 	mustStatus(t, e.api("PATCH", "/api/v1/lessons/"+set["id"].(string), own, map[string]any{"minutes": 0}), 200, "clear minutes")
 	r = signedIn(t, e, learnerNIP).get("/courses/" + id)
-	if body := strings.Join(strings.Fields(stripTags(string(r.body))), " "); strings.Contains(body, "Bacaan · 7 menit") || !strings.Contains(body, "Bacaan · 1 menit") || !strings.Contains(body, "3 materi · 7 menit") {
+	if body := strings.Join(strings.Fields(stripTags(string(r.body))), " "); strings.Contains(body, "Bacaan · 7 menit") || !strings.Contains(body, "Bacaan · 1 menit") || !strings.Contains(body, "3 materi 7 menit") {
 		t.Errorf("after clearing, course page: %q", body)
 	}
 }

@@ -57,7 +57,7 @@ func TestSubtractIntervals(t *testing.T) {
 }
 
 func TestMinimumTime(t *testing.T) {
-	s := &Service{opts: Options{ReadingWPM: 400}, now: time.Now}
+	s := &Service{opts: Options{ReadingWPM: 400}}
 	words := func(n int) string { return strings.Repeat("kata ", n) }
 	cases := []struct {
 		l    Lesson
@@ -76,7 +76,7 @@ func TestMinimumTime(t *testing.T) {
 			t.Errorf("%s of %d words: %v, want %v", c.l.Kind, wordCount(c.l.Body), got, c.want)
 		}
 	}
-	slow := &Service{opts: Options{ReadingWPM: 100}, now: time.Now}
+	slow := &Service{opts: Options{ReadingWPM: 100}}
 	if got := slow.MinimumTime(Lesson{Kind: KindText, Body: words(800)}); got != 8*time.Minute {
 		t.Errorf("at 100 words a minute: %v, want 8m", got)
 	}

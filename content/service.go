@@ -11,6 +11,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/kotalama/kompeten/storage/blobs"
@@ -80,7 +81,9 @@ type Service struct {
 	blobs blobs.Store // nil for the CLI, which touches only documents
 	opts  Options
 	md    *Markdown
-	now   func() time.Time
+	// clock is the time source (tests move it while the server runs, so
+	// it is swapped atomically); nil is the real clock.
+	clock atomic.Pointer[func() time.Time]
 	// pending holds upload parts that arrived ahead of the hash chain.
 	pending *partBuffers
 	// chainWait: see the constant; tests shorten it.
@@ -110,7 +113,7 @@ func New(d docs.Store, b blobs.Store, opts Options) (*Service, error) {
 	if opts.ReadingWPM <= 0 {
 		opts.ReadingWPM = DefaultReadingWPM
 	}
-	return &Service{docs: d, blobs: b, opts: opts, md: NewMarkdown(), now: time.Now, pending: newPartBuffers(), chainWait: chainWait,
+	return &Service{docs: d, blobs: b, opts: opts, md: NewMarkdown(), pending: newPartBuffers(), chainWait: chainWait,
 		catalog: &ttlCache[CatalogQuery, CourseList]{ttl: catalogTTL}, quizzes: &ttlCache[string, Quiz]{ttl: quizTTL}, dummyHash: dummy,
 		hashSlots: make(chan struct{}, hashConcurrency()), hashWait: hashWait}, nil
 }
@@ -119,7 +122,15 @@ func New(d docs.Store, b blobs.Store, opts Options) (*Service, error) {
 func (s *Service) Markdown() *Markdown { return s.md }
 
 // SetClock replaces the clock; tests use it to move time.
-func (s *Service) SetClock(now func() time.Time) { s.now = now }
+func (s *Service) SetClock(now func() time.Time) { s.clock.Store(&now) }
+
+// now is the service's time: the real clock unless a test set another.
+func (s *Service) now() time.Time {
+	if f := s.clock.Load(); f != nil {
+		return (*f)()
+	}
+	return time.Now()
+}
 
 // Now is the service's clock.
 func (s *Service) Now() time.Time { return s.now() }
