@@ -31,7 +31,8 @@ var langLabels = map[string]string{"id": "Bahasa Indonesia", "en": "English", "j
 // asset of the course, one per language. A message is a field error.
 func (s *Service) checkCaptions(ctx context.Context, c *Course, in []Caption) ([]Caption, *Msg, error) {
 	if len(in) > maxCaptions {
-		return nil, &Msg{"caption.too_many", []any{maxCaptions}}, nil
+		m := msg("caption.too_many", maxCaptions)
+		return nil, &m, nil
 	}
 	nth := func(n int, m Msg) *Msg { m = msg("caption.nth", n, m); return &m }
 	out := make([]Caption, 0, len(in))
