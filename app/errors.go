@@ -117,14 +117,17 @@ func classify(err error) *apiError {
 	return &apiError{Status: 500, Code: "internal", msg: emsg("internal")}
 }
 
-// tr translates a message into lang: catalog key "err."+Code, with
+// tr translates a message into lang.
+func (a *App) tr(lang string, m content.Msg) string { return a.cat.msg(lang, m) }
+
+// msg translates a message into lang: catalog key "err."+Code, with
 // nested messages translated and numbers in the language's notation.
-func (a *App) tr(lang string, m content.Msg) string {
+func (c catalog) msg(lang string, m content.Msg) string {
 	args := make([]any, len(m.Args))
 	for i, v := range m.Args {
 		switch x := v.(type) {
 		case content.Msg:
-			args[i] = a.tr(lang, x)
+			args[i] = c.msg(lang, x)
 		case int:
 			args[i] = numfmt.Int(lang, int64(x))
 		case int64:
@@ -134,7 +137,28 @@ func (a *App) tr(lang string, m content.Msg) string {
 		}
 	}
 	// Always formatted, args or not, so every err.* text writes % as %%.
-	return fmt.Sprintf(a.cat.T(lang, "err."+m.Code), args...)
+	return fmt.Sprintf(c.T(lang, "err."+m.Code), args...)
+}
+
+// DescribeError is err's message for a person in lang ("id" or "en"), as
+// the API words it; the command line prints it. Errors without a message
+// of their own give their text.
+func DescribeError(lang string, err error) string {
+	cat, cerr := loadCatalog()
+	if cerr != nil {
+		return err.Error()
+	}
+	var ve *content.ValidationError
+	if errors.As(err, &ve) {
+		e := &apiError{msg: emsg("validation_failed"), fieldMsgs: ve.Fields}
+		(&App{cat: cat}).localize(lang, e)
+		return e.Message
+	}
+	var m content.Messager
+	if errors.As(err, &m) {
+		return cat.msg(lang, m.Message())
+	}
+	return err.Error()
 }
 
 // localize writes e's message and field messages in lang. A validation
@@ -175,18 +199,6 @@ func (a *App) fieldErrs(c *fiber.Ctx, err error) (map[string]string, bool) {
 		out[k] = a.tr(lang, m)
 	}
 	return out, true
-}
-
-// errText is err's message for a person, in the page's language: the
-// message of a content error, else what classify makes of it.
-func (a *App) errText(c *fiber.Ctx, err error) string {
-	var m content.Messager
-	if errors.As(err, &m) {
-		return a.tr(langOf(c), m.Message())
-	}
-	e := classify(err)
-	a.localize(langOf(c), e)
-	return e.Message
 }
 
 // errorHandler answers every error: JSON under /api, an HTML page elsewhere.
