@@ -17,7 +17,7 @@ func (a *App) listCourses(c *fiber.Ctx) error {
 	q := content.CatalogQuery{Category: utils.CopyString(c.Query("category")), After: utils.CopyString(c.Query("page"))}
 	list, err := a.svc.Catalog(c.UserContext(), q)
 	if errors.Is(err, content.ErrBadCursor) {
-		return errField(400, "page", content.ErrBadCursor.Error())
+		return errField(400, "page", content.ErrBadCursor.Message())
 	}
 	if err != nil {
 		return err

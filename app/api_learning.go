@@ -82,6 +82,6 @@ func (a *App) progressErr(c *fiber.Ctx, err error) error {
 	}
 	n := te.Seconds()
 	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(n))
-	msg := a.cat.T(langOf(c), "lesson.too_early", n)
-	return &apiError{Status: fiber.StatusConflict, Code: "too_early", Message: msg, Fields: map[string]string{"done": msg}}
+	m := te.Message()
+	return &apiError{Status: fiber.StatusConflict, Code: "too_early", msg: m, fieldMsgs: map[string]content.Msg{"done": m}}
 }

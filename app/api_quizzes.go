@@ -194,7 +194,7 @@ func toResult(at content.Attempt, q content.Quiz) resultView {
 func (a *App) startAttempt(c *fiber.Ctx) error {
 	at, q, err := a.svc.StartAttempt(c.UserContext(), *currentUser(c), param(c, "id"))
 	if errors.Is(err, content.ErrAttemptsUsed) {
-		return &apiError{Status: 409, Code: "attempts_used", Message: content.ErrAttemptsUsed.Error()}
+		return &apiError{Status: 409, Code: "attempts_used", msg: content.ErrAttemptsUsed.Message()}
 	}
 	if err != nil {
 		return err
@@ -222,9 +222,9 @@ func (a *App) saveAnswers(c *fiber.Ctx) error {
 	at, err := a.svc.SaveAnswers(c.UserContext(), *currentUser(c), param(c, "id"), in.Answers)
 	switch {
 	case errors.Is(err, content.ErrDeadlinePassed):
-		return &apiError{Status: 409, Code: "deadline_passed", Message: content.ErrDeadlinePassed.Error()}
+		return &apiError{Status: 409, Code: "deadline_passed", msg: content.ErrDeadlinePassed.Message()}
 	case errors.Is(err, content.ErrSubmitted):
-		return &apiError{Status: 409, Code: "already_submitted", Message: content.ErrSubmitted.Error()}
+		return &apiError{Status: 409, Code: "already_submitted", msg: content.ErrSubmitted.Message()}
 	case err != nil:
 		return err
 	}

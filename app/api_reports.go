@@ -23,7 +23,7 @@ func (a *App) reportYear(c *fiber.Ctx) (int, error) {
 	}
 	n, err := strconv.Atoi(y)
 	if err != nil || n < 2000 || n > 2100 {
-		return 0, errField(422, "year", "tahun tidak valid")
+		return 0, errField(422, "year", emsg("report.year", 2000, 2100))
 	}
 	return n, nil
 }
@@ -83,7 +83,7 @@ func (a *App) jpReportCSV(c *fiber.Ctx) error {
 	}
 	unit := utils.CopyString(c.Query("unit"))
 	if unit == "" {
-		return errField(422, "unit", "pilih unit kerja")
+		return errField(422, "unit", emsg("report.unit"))
 	}
 	rows, err := a.svc.UnitJP(c.UserContext(), *currentUser(c), unit, year)
 	if err != nil {

@@ -36,19 +36,19 @@ func searchQuery(c *fiber.Ctx, u *content.User) (search.Query, error) {
 	q := search.Query{Text: strings.TrimSpace(utils.CopyString(c.Query("q"))), Category: utils.CopyString(c.Query("category")),
 		Level: utils.CopyString(c.Query("level")), Owner: u.NIP, All: u.Has(content.RoleAdmin), Limit: 20}
 	if utf8.RuneCountInString(q.Text) > 200 {
-		return q, errField(422, "q", "kata pencarian paling banyak 200 karakter")
+		return q, errField(422, "q", emsg("too_long", 200))
 	}
 	if q.Category != "" && !slices.Contains(content.Categories, q.Category) {
-		return q, errField(422, "category", "kategori harus salah satu dari: "+strings.Join(content.Categories, ", "))
+		return q, errField(422, "category", emsg("one_of", strings.Join(content.Categories, ", ")))
 	}
 	if q.Level != "" && !slices.Contains(content.Levels, q.Level) {
-		return q, errField(422, "level", "tingkat tidak dikenal")
+		return q, errField(422, "level", emsg("one_of", strings.Join(content.Levels, ", ")))
 	}
 	for name, dst := range map[string]*int{"limit": &q.Limit, "offset": &q.Offset} {
 		if v := c.Query(name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 || (name == "limit" && (n < 1 || n > 50)) || n > 1000 {
-				return q, errField(422, name, name+" tidak valid")
+				return q, errField(422, name, emsg("search.paging"))
 			}
 			*dst = n
 		}
@@ -63,7 +63,7 @@ func (a *App) runSearch(c *fiber.Ctx, q search.Query) (searchResponse, error) {
 	if err != nil {
 		if errors.Is(err, search.ErrUnavailable) {
 			a.log.Warn("search unavailable", "err", err)
-			return searchResponse{}, &apiError{Status: 503, Code: "search_unavailable", Message: "pencarian sedang tidak tersedia; coba lagi sebentar"}
+			return searchResponse{}, &apiError{Status: 503, Code: "search_unavailable", msg: emsg("search_unavailable")}
 		}
 		return searchResponse{}, err
 	}

@@ -51,11 +51,11 @@ func (a *App) getUpload(c *fiber.Ctx) error {
 func (a *App) putPart(c *fiber.Ctx) error {
 	n, err := strconv.Atoi(c.Params("n"))
 	if err != nil {
-		return errField(400, "n", "nomor bagian harus bilangan bulat")
+		return errField(400, "n", emsg("upload.part_int"))
 	}
 	length := int64(c.Request().Header.ContentLength())
 	if length < 0 {
-		return &apiError{Status: 411, Code: "length_required", Message: "kirim Content-Length untuk setiap bagian"}
+		return &apiError{Status: 411, Code: "length_required", msg: emsg("upload.length_required")}
 	}
 	var body io.Reader = c.Context().RequestBodyStream()
 	if body == nil {
@@ -63,8 +63,7 @@ func (a *App) putPart(c *fiber.Ctx) error {
 	}
 	p, err := a.svc.PutPart(c.UserContext(), *currentUser(c), param(c, "id"), n, length, body)
 	if errors.Is(err, content.ErrUnsupportedType) {
-		return &apiError{Status: 415, Code: "unsupported_media_type",
-			Message: "jenis berkas tidak didukung: unggah video (MP4, WebM), audio, PDF, gambar atau dokumen Office"}
+		return &apiError{Status: 415, Code: "unsupported_media_type", msg: emsg("upload.type")}
 	}
 	if err != nil {
 		return err

@@ -17,15 +17,15 @@ import (
 func decodeJSON(c *fiber.Ctx, v any) error {
 	ct := strings.ToLower(c.Get(fiber.HeaderContentType))
 	if !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
-		return &apiError{Status: 415, Code: "unsupported_media_type", Message: "kirim isi permintaan sebagai application/json"}
+		return &apiError{Status: 415, Code: "unsupported_media_type", msg: emsg("json_required")}
 	}
 	dec := json.NewDecoder(bytes.NewReader(c.Body()))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return errBadRequest("JSON tidak valid: " + err.Error())
+		return errBadRequest(emsg("json_invalid", err.Error()))
 	}
 	if dec.More() {
-		return errBadRequest("JSON tidak valid: ada data setelah objek")
+		return errBadRequest(emsg("json_trailing"))
 	}
 	return nil
 }
@@ -48,10 +48,10 @@ func (a *App) createToken(c *fiber.Ctx) error {
 		return err
 	}
 	if in.NIP == "" {
-		return errField(422, "nip", "NIP wajib diisi")
+		return errField(422, "nip", emsg("required"))
 	}
 	if in.Password == "" {
-		return errField(422, "password", "kata sandi wajib diisi")
+		return errField(422, "password", emsg("required"))
 	}
 	u, err := a.svc.Authenticate(c.UserContext(), in.NIP, in.Password, clientIP(c))
 	if errors.Is(err, content.ErrBusy) {

@@ -146,7 +146,7 @@ func (a *App) checkCSRF(c *fiber.Ctx) error {
 		got = c.FormValue(formCSRF)
 	}
 	if got == "" || !hmac.Equal([]byte(got), []byte(a.csrfToken(c))) {
-		return &apiError{Status: 403, Code: "csrf", Message: "token CSRF tidak valid"}
+		return &apiError{Status: 403, Code: "csrf", msg: emsg("csrf")}
 	}
 	return c.Next()
 }
@@ -179,5 +179,5 @@ func isSmallForm(c *fiber.Ctx) bool {
 // errBusy is the answer when every password-hashing slot stayed taken.
 func errBusy(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderRetryAfter, "5")
-	return &apiError{Status: fiber.StatusServiceUnavailable, Code: "busy", Message: content.ErrBusy.Error()}
+	return &apiError{Status: fiber.StatusServiceUnavailable, Code: "busy", msg: content.ErrBusy.Message()}
 }

@@ -37,7 +37,9 @@ func (a *App) verifyCertificateAPI(c *fiber.Ctx) error {
 	cert, err := a.svc.CertificateByCode(c.UserContext(), param(c, "code"))
 	if err != nil {
 		if classify(err).Status == 404 {
-			return c.Status(404).JSON(fiber.Map{"valid": false, "error": &apiError{Code: "not_found", Message: "sertifikat tidak ditemukan"}})
+			e := &apiError{Code: "not_found", msg: emsg("certificate.not_found")}
+			a.localize(langOf(c), e)
+			return c.Status(404).JSON(fiber.Map{"valid": false, "error": e})
 		}
 		return err
 	}

@@ -3,42 +3,63 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/kotalama/kompeten/content"
+	"github.com/kotalama/kompeten/internal/numfmt"
 )
 
 // apiError is the one error shape of the JSON API:
-// {"error": {"code": "…", "message": "…", "fields": {"nip": "…"}}}.
+// {"error": {"code": "…", "message": "…", "fields": {"nip": "…"},
+// "field_codes": {"nip": "nip.length"}}}. Messages are in the request's
+// language; field_codes name each field's problem for programs.
 type apiError struct {
-	Status  int               `json:"-"`
-	Code    string            `json:"code"`
-	Message string            `json:"message"`
-	Fields  map[string]string `json:"fields,omitempty"`
+	Status     int               `json:"-"`
+	Code       string            `json:"code"`
+	Message    string            `json:"message"`
+	Fields     map[string]string `json:"fields,omitempty"`
+	FieldCodes map[string]string `json:"field_codes,omitempty"`
+	// msg and fieldMsgs are the message and field messages before
+	// translation; localize writes Message and Fields from them.
+	msg       content.Msg
+	fieldMsgs map[string]content.Msg
 }
 
-func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+func (e *apiError) Error() string {
+	if e.Message == "" {
+		return e.Code + ": " + e.msg.String()
+	}
+	return e.Code + ": " + e.Message
+}
+
+// emsg is a message of the app's own, translated like the domain's:
+// catalog key "err."+code.
+func emsg(code string, args ...any) content.Msg { return content.Msg{Code: code, Args: args} }
 
 // Constructors for errors the handlers raise themselves.
-func errBadRequest(msg string) error {
-	return &apiError{Status: 400, Code: "bad_request", Message: msg}
+func errBadRequest(m content.Msg) error {
+	return &apiError{Status: 400, Code: "bad_request", msg: m}
 }
-func errField(status int, field, msg string) error {
-	return &apiError{Status: status, Code: "validation_failed", Message: msg, Fields: map[string]string{field: msg}}
+func errField(status int, field string, m content.Msg) error {
+	return &apiError{Status: status, Code: "validation_failed", msg: m, fieldMsgs: map[string]content.Msg{field: m}}
 }
 func errUnauthenticated() error {
-	return &apiError{Status: 401, Code: "unauthenticated", Message: "perlu masuk terlebih dahulu"}
+	return &apiError{Status: 401, Code: "unauthenticated", msg: emsg("unauthenticated")}
 }
 func errForbidden() error {
-	return &apiError{Status: 403, Code: "forbidden", Message: "tidak diizinkan"}
+	return &apiError{Status: 403, Code: "forbidden", msg: emsg("forbidden")}
 }
 
 // classify turns any error into the status, code and safe message a client
-// may see. Raw errors of the stores stay in the log.
+// may see. Raw errors of the stores stay in the log. The message is still
+// untranslated: localize puts it in the reader's language.
 func classify(err error) *apiError {
 	var ae *apiError
 	if errors.As(err, &ae) {
@@ -46,51 +67,144 @@ func classify(err error) *apiError {
 	}
 	var ve *content.ValidationError
 	if errors.As(err, &ve) {
-		return &apiError{Status: 422, Code: "validation_failed", Message: ve.Error(), Fields: ve.Fields}
+		return &apiError{Status: 422, Code: "validation_failed", msg: emsg("validation_failed"), fieldMsgs: ve.Fields}
 	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
 		code := strings.ReplaceAll(strings.ToLower(fe.Message), " ", "_")
-		msg := fe.Message
+		m := emsg("bad_request")
 		switch fe.Code {
 		case fiber.StatusNotFound:
-			code, msg = "not_found", "tidak ditemukan"
+			code, m = "not_found", emsg("not_found")
 		case fiber.StatusRequestEntityTooLarge:
-			code, msg = "too_large", "isi permintaan terlalu besar"
+			code, m = "too_large", emsg("too_large")
 		case fiber.StatusMethodNotAllowed:
-			code, msg = "method_not_allowed", "metode tidak diizinkan"
+			code, m = "method_not_allowed", emsg("method_not_allowed")
 		}
 		if fe.Code >= 500 {
-			code, msg = "internal", "kesalahan server"
+			code, m = "internal", emsg("internal")
 		}
-		return &apiError{Status: fe.Code, Code: code, Message: msg}
+		return &apiError{Status: fe.Code, Code: code, msg: m}
+	}
+	sentinel := func(status int, code string, e *content.Error) *apiError {
+		return &apiError{Status: status, Code: code, msg: e.Message()}
 	}
 	switch {
 	case errors.Is(err, content.ErrNotFound):
-		return &apiError{Status: 404, Code: "not_found", Message: "tidak ditemukan"}
+		return sentinel(404, "not_found", content.ErrNotFound)
 	case errors.Is(err, content.ErrDuplicate):
-		return &apiError{Status: 409, Code: "conflict", Message: "data sudah ada"}
+		return sentinel(409, "conflict", content.ErrDuplicate)
 	case errors.Is(err, content.ErrUnauthorized):
-		return &apiError{Status: 401, Code: "invalid_credentials", Message: content.ErrUnauthorized.Error()}
+		return sentinel(401, "invalid_credentials", content.ErrUnauthorized)
 	case errors.Is(err, content.ErrSessionExpired):
-		return &apiError{Status: 401, Code: "unauthenticated", Message: content.ErrSessionExpired.Error()}
+		return sentinel(401, "unauthenticated", content.ErrSessionExpired)
 	case errors.Is(err, content.ErrForbidden):
-		return &apiError{Status: 403, Code: "forbidden", Message: "tidak diizinkan"}
+		return sentinel(403, "forbidden", content.ErrForbidden)
 	case errors.Is(err, content.ErrThrottled):
-		return &apiError{Status: 429, Code: "too_many_requests", Message: content.ErrThrottled.Error()}
+		return sentinel(429, "too_many_requests", content.ErrThrottled)
 	case errors.Is(err, content.ErrQuestionChanged):
-		return &apiError{Status: 409, Code: "stale", Message: content.ErrQuestionChanged.Error()}
+		return sentinel(409, "stale", content.ErrQuestionChanged)
+	case errors.Is(err, content.ErrBadCursor):
+		return &apiError{Status: 400, Code: "validation_failed", msg: content.ErrBadCursor.Message(),
+			fieldMsgs: map[string]content.Msg{"page": content.ErrBadCursor.Message()}}
+	case errors.Is(err, content.ErrBusy):
+		return sentinel(503, "busy", content.ErrBusy)
 	case errors.Is(err, context.DeadlineExceeded):
 		// The request's deadline passed, most often waiting its turn
 		// (searches run one per CPU): the server is busy, not broken.
-		return &apiError{Status: 503, Code: "busy", Message: "server sedang sibuk; coba lagi sebentar"}
+		return sentinel(503, "busy", content.ErrBusy)
 	}
-	return &apiError{Status: 500, Code: "internal", Message: "kesalahan server; coba lagi nanti"}
+	return &apiError{Status: 500, Code: "internal", msg: emsg("internal")}
+}
+
+// tr translates a message into lang.
+func (a *App) tr(lang string, m content.Msg) string { return a.cat.msg(lang, m) }
+
+// msg translates a message into lang: catalog key "err."+Code, with
+// nested messages translated and numbers in the language's notation.
+func (c catalog) msg(lang string, m content.Msg) string {
+	args := make([]any, len(m.Args))
+	for i, v := range m.Args {
+		switch x := v.(type) {
+		case content.Msg:
+			args[i] = c.msg(lang, x)
+		case int:
+			args[i] = numfmt.Int(lang, int64(x))
+		case int64:
+			args[i] = numfmt.Int(lang, x)
+		default:
+			args[i] = v
+		}
+	}
+	// Always formatted, args or not, so every err.* text writes % as %%.
+	return fmt.Sprintf(c.T(lang, "err."+m.Code), args...)
+}
+
+// DescribeError is err's message for a person in lang ("id" or "en"), as
+// the API words it; the command line prints it. Errors without a message
+// of their own give their text.
+func DescribeError(lang string, err error) string {
+	cat, cerr := loadCatalog()
+	if cerr != nil {
+		return err.Error()
+	}
+	var ve *content.ValidationError
+	if errors.As(err, &ve) {
+		e := &apiError{msg: emsg("validation_failed"), fieldMsgs: ve.Fields}
+		(&App{cat: cat}).localize(lang, e)
+		return e.Message
+	}
+	var m content.Messager
+	if errors.As(err, &m) {
+		return cat.msg(lang, m.Message())
+	}
+	return err.Error()
+}
+
+// localize writes e's message and field messages in lang. A validation
+// error's message lists its fields, so a client showing only the message
+// still says what to fix.
+func (a *App) localize(lang string, e *apiError) {
+	if len(e.fieldMsgs) > 0 {
+		e.Fields = make(map[string]string, len(e.fieldMsgs))
+		e.FieldCodes = make(map[string]string, len(e.fieldMsgs))
+		for k, m := range e.fieldMsgs {
+			e.Fields[k] = a.tr(lang, m)
+			e.FieldCodes[k] = m.Code
+		}
+	}
+	if e.msg.Code == "" {
+		return
+	}
+	e.Message = a.tr(lang, e.msg)
+	if e.msg.Code == "validation_failed" {
+		keys := slices.Sorted(maps.Keys(e.Fields))
+		for i, k := range keys {
+			keys[i] = k + ": " + e.Fields[k]
+		}
+		e.Message += ": " + strings.Join(keys, "; ")
+	}
+}
+
+// fieldErrs returns the per-field messages of a validation error in the
+// page's language.
+func (a *App) fieldErrs(c *fiber.Ctx, err error) (map[string]string, bool) {
+	var ve *content.ValidationError
+	if !errors.As(err, &ve) {
+		return nil, false
+	}
+	lang := langOf(c)
+	out := make(map[string]string, len(ve.Fields))
+	for k, m := range ve.Fields {
+		out[k] = a.tr(lang, m)
+	}
+	return out, true
 }
 
 // errorHandler answers every error: JSON under /api, an HTML page elsewhere.
 func (a *App) errorHandler(c *fiber.Ctx, err error) error {
 	e := classify(err)
+	a.localize(langOf(c), e)
 	if e.Status >= 500 {
 		a.log.Error("request failed", "err", err, "path", c.Path(), "request_id", requestID(c))
 	} else {

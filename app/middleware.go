@@ -125,23 +125,44 @@ func securityHeaders(secure bool, mediaOrigin string) fiber.Handler {
 }
 
 // withLang picks the UI language: the one chosen with the language switch,
-// else Bahasa Indonesia. Accept-Language is not followed: many phones in
-// Kotalama run an English system language, and their users still expect
-// the city's platform in Indonesian.
+// else Bahasa Indonesia. Pages do not follow Accept-Language: many phones
+// in Kotalama run an English system language, and their users still expect
+// the city's platform in Indonesian. The API does, for error messages: an
+// integrator's client says what it wants.
 func withLang(c *fiber.Ctx) error {
-	lang := c.Cookies(cookieLang)
-	if !slices.Contains(languages, lang) {
-		lang = languages[0]
-	}
-	c.Locals(localLang, lang)
+	c.Locals(localLang, pickLang(c))
 	return c.Next()
 }
 
+func pickLang(c *fiber.Ctx) string {
+	if lang := c.Cookies(cookieLang); slices.Contains(languages, lang) {
+		return lang
+	}
+	if strings.HasPrefix(c.Path(), "/api/") {
+		if lang := firstLangTag(c.Get(fiber.HeaderAcceptLanguage)); slices.Contains(languages, lang) {
+			return lang
+		}
+	}
+	return languages[0]
+}
+
+// firstLangTag is the primary language of Accept-Language's first tag:
+// "en" of "en-US,en;q=0.9,id;q=0.8". Weights are not weighed: clients put
+// their preference first.
+func firstLangTag(h string) string {
+	tag, _, _ := strings.Cut(h, ",")
+	tag, _, _ = strings.Cut(tag, ";")
+	tag, _, _ = strings.Cut(strings.TrimSpace(tag), "-")
+	return strings.ToLower(tag)
+}
+
+// langOf is the request's language; errors raised before withLang ran
+// (refused encodings, body limits) work it out themselves.
 func langOf(c *fiber.Ctx) string {
 	if l, ok := c.Locals(localLang).(string); ok {
 		return l
 	}
-	return languages[0]
+	return pickLang(c)
 }
 
 // safeNext keeps a post-login redirect on this site: a path, never a
@@ -194,7 +215,7 @@ func refuseEncodedBodies(c *fiber.Ctx) error {
 	// RFC 7694: say which codings a request may use.
 	c.Set(fiber.HeaderAcceptEncoding, "identity")
 	return &apiError{Status: fiber.StatusUnsupportedMediaType, Code: "unsupported_encoding",
-		Message: "isi permintaan tidak boleh dikompresi (Content-Encoding)"}
+		msg: emsg("unsupported_encoding")}
 }
 
 // Read deadlines. A request's headers must arrive within headerTimeout, so
@@ -245,9 +266,9 @@ func limitBodies(c *fiber.Ctx) error {
 	limit := bodyLimit(c.Method(), c.Path())
 	switch {
 	case n > limit:
-		return &apiError{Status: 413, Code: "too_large", Message: fmt.Sprintf("isi permintaan paling besar %d MiB", limit>>20)}
+		return &apiError{Status: 413, Code: "too_large", msg: emsg("too_large_mib", limit>>20)}
 	case n == -1: // chunked: no declared length to check
-		return &apiError{Status: 411, Code: "length_required", Message: "kirim Content-Length"}
+		return &apiError{Status: 411, Code: "length_required", msg: emsg("length_required")}
 	}
 	return c.Next()
 }

@@ -47,8 +47,8 @@ func (a *App) loginSubmit(c *fiber.Ctx) error {
 		status := fiber.StatusUnauthorized
 		var ve *content.ValidationError
 		switch {
-		case errors.As(err, &ve) && ve.Fields["nip"] != "":
-			msg, status = ve.Fields["nip"], fiber.StatusUnprocessableEntity
+		case errors.As(err, &ve) && ve.Fields["nip"].Code != "":
+			msg, status = a.tr(langOf(c), ve.Fields["nip"]), fiber.StatusUnprocessableEntity
 			if len(nip) > 64 {
 				// Not worth showing back, and not worth a large page.
 				nip = ""

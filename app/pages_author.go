@@ -22,15 +22,6 @@ func formStr(c *fiber.Ctx, name string) *string {
 	return &s
 }
 
-// fieldErrs returns the per-field messages of a validation error.
-func fieldErrs(err error) (map[string]string, bool) {
-	var ve *content.ValidationError
-	if errors.As(err, &ve) {
-		return ve.Fields, true
-	}
-	return nil, false
-}
-
 type teachView struct {
 	Courses []content.Course
 }
@@ -100,7 +91,7 @@ func (a *App) formFromInput(in content.CourseInput, c *fiber.Ctx) courseFormView
 func (a *App) newCourseSubmit(c *fiber.Ctx) error {
 	in := courseInput(c, false)
 	course, err := a.svc.CreateCourse(c.UserContext(), *currentUser(c), in)
-	if fields, ok := fieldErrs(err); ok {
+	if fields, ok := a.fieldErrs(c, err); ok {
 		v := a.formFromInput(in, c)
 		v.New, v.Errors = true, fields
 		c.Status(fiber.StatusUnprocessableEntity)
@@ -152,7 +143,7 @@ func (a *App) editCourseSubmit(c *fiber.Ctx) error {
 	}
 	in := courseInput(c, true)
 	_, err = a.svc.UpdateCourse(c.UserContext(), *currentUser(c), course.ID, in)
-	if fields, ok := fieldErrs(err); ok {
+	if fields, ok := a.fieldErrs(c, err); ok {
 		v := a.formFromInput(in, c)
 		v.ID, v.Errors, v.Images = course.ID, fields, images(assets)
 		c.Status(fiber.StatusUnprocessableEntity)
@@ -222,7 +213,13 @@ func (a *App) renderTeachCourse(c *fiber.Ctx, id, errMsg string) error {
 func (a *App) teachAction(c *fiber.Ctx, ok string, fn func(u content.User, courseID string) error) error {
 	id := param(c, "id")
 	err := fn(*currentUser(c), id)
-	if fields, bad := fieldErrs(err); bad {
+	var ue *content.UnpublishableError
+	if errors.As(err, &ue) {
+		// One message naming the lessons in syllabus order.
+		c.Status(fiber.StatusUnprocessableEntity)
+		return a.renderTeachCourse(c, id, a.unpublishableMsg(langOf(c), ue))
+	}
+	if fields, bad := a.fieldErrs(c, err); bad {
 		msgs := make([]string, 0, len(fields))
 		for _, m := range fields {
 			msgs = append(msgs, m)
@@ -336,11 +333,6 @@ func (a *App) statusSubmit(c *fiber.Ctx) error {
 	status := utils.CopyString(c.FormValue("status"))
 	return a.teachAction(c, "status_"+status, func(u content.User, id string) error {
 		_, err := a.svc.SetStatus(c.UserContext(), u, id, status)
-		var ue *content.UnpublishableError
-		if errors.As(err, &ue) {
-			// teachAction shows one message: this one, naming the lessons in order.
-			return &content.ValidationError{Fields: map[string]string{"status": a.unpublishableMsg(langOf(c), ue)}}
-		}
 		return err
 	})
 }
@@ -379,7 +371,7 @@ func (a *App) deleteCourseSubmit(c *fiber.Ctx) error {
 		return err
 	}
 	err = a.svc.DeleteCourse(c.UserContext(), *currentUser(c), course.ID)
-	if fields, ok := fieldErrs(err); ok {
+	if fields, ok := a.fieldErrs(c, err); ok {
 		c.Status(fiber.StatusUnprocessableEntity)
 		return a.page(c, "teach_delete", deleteCourseView{Course: course, Error: fields["course"]})
 	}
@@ -481,7 +473,7 @@ func (a *App) newLessonSubmit(c *fiber.Ctx) error {
 		return a.lessonFormAgain(c, course, assets, "", in, minutes, map[string]string{"module": a.cat.T(langOf(c), "teach.pick_module")})
 	}
 	l, err := a.svc.AddLesson(c.UserContext(), *currentUser(c), course.ID, mid, in)
-	if fields, ok := fieldErrs(err); ok {
+	if fields, ok := a.fieldErrs(c, err); ok {
 		return a.lessonFormAgain(c, course, assets, "", in, minutes, fields)
 	}
 	if err != nil {
@@ -513,7 +505,7 @@ func (a *App) editLessonSubmit(c *fiber.Ctx) error {
 	}
 	in, minutes := lessonInput(c)
 	_, err = a.svc.UpdateLesson(c.UserContext(), *currentUser(c), lid, in)
-	if fields, ok := fieldErrs(err); ok {
+	if fields, ok := a.fieldErrs(c, err); ok {
 		return a.lessonFormAgain(c, course, assets, lid, in, minutes, fields)
 	}
 	if err != nil {

@@ -37,7 +37,7 @@ func (a *App) catalogPage(c *fiber.Ctx) error {
 	after := utils.CopyString(c.Query("page"))
 	list, err := a.svc.Catalog(c.UserContext(), content.CatalogQuery{Category: cat, After: after})
 	if errors.Is(err, content.ErrBadCursor) {
-		return errField(400, "page", content.ErrBadCursor.Error())
+		return errField(400, "page", content.ErrBadCursor.Message())
 	}
 	if err != nil {
 		return err
@@ -292,7 +292,7 @@ func progressForm(c *fiber.Ctx) (content.ProgressInput, error) {
 		}
 		f, err := strconv.ParseFloat(s, 64)
 		if err != nil {
-			return 0, false, errField(400, name, name+" harus angka")
+			return 0, false, errField(400, name, emsg("number"))
 		}
 		return f, true, nil
 	}
@@ -308,10 +308,10 @@ func progressForm(c *fiber.Ctx) (content.ProgressInput, error) {
 	}
 	if w := strings.TrimSpace(c.FormValue("watched")); w != "" {
 		if len(w) > 64<<10 {
-			return in, errField(400, "watched", "watched terlalu panjang")
+			return in, errField(400, "watched", emsg("progress.watched_long"))
 		}
 		if err := json.Unmarshal([]byte(w), &in.Watched); err != nil {
-			return in, errField(400, "watched", "watched harus JSON [[dari, sampai], …]")
+			return in, errField(400, "watched", emsg("progress.watched_json"))
 		}
 	}
 	switch strings.ToLower(strings.TrimSpace(c.FormValue("done"))) {

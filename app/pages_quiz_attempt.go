@@ -101,7 +101,7 @@ func (a *App) startQuizSubmit(c *fiber.Ctx) error {
 	}
 	at, _, err := a.svc.StartAttempt(c.UserContext(), *u, lv.Lesson.QuizID)
 	if errors.Is(err, content.ErrAttemptsUsed) {
-		return &apiError{Status: 409, Code: "attempts_used", Message: a.cat.T(langOf(c), "quiz.attempts_used_msg")}
+		return &apiError{Status: 409, Code: "attempts_used", msg: content.ErrAttemptsUsed.Message()}
 	}
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package app
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"net/url"
 	"slices"
@@ -109,7 +108,7 @@ func (a *App) newQuizSubmit(c *fiber.Ctx) error {
 	in.CourseID = course.ID
 	in.ModuleID = utils.CopyString(c.FormValue("module"))
 	q, err := a.svc.CreateQuiz(c.UserContext(), *currentUser(c), in)
-	if fields, ok := fieldErrs(err); ok {
+	if fields, ok := a.fieldErrs(c, err); ok {
 		v.CourseID, v.CourseName, v.Modules, v.ModuleID, v.Errors = course.ID, course.Title, course.Modules, in.ModuleID, fields
 		c.Status(fiber.StatusUnprocessableEntity)
 		return a.page(c, "teach_quiz_form", v)
@@ -133,7 +132,7 @@ type quizEditorView struct {
 	Types     []string
 	OK        string
 	Error     string
-	Import    *content.ImportResult
+	Import    *importResultView
 	ImportSrc string
 	Format    string
 }
@@ -184,7 +183,7 @@ func (a *App) quizSettingsSubmit(c *fiber.Ctx) error {
 	}
 	in, form := quizSettings(c)
 	_, err = a.svc.UpdateQuiz(c.UserContext(), u, q.ID, in)
-	if fields, ok := fieldErrs(err); ok {
+	if fields, ok := a.fieldErrs(c, err); ok {
 		form.QuizID, form.Errors, form.Count = q.ID, fields, len(q.Questions)
 		form.CourseID, form.CourseName = course.ID, course.Title
 		c.Status(fiber.StatusUnprocessableEntity)
@@ -348,7 +347,7 @@ func (a *App) questionSubmit(c *fiber.Ctx) error {
 		typ = q.Questions[i].Type
 	}
 	if !validType(typ) {
-		return errField(422, "type", "jenis soal tidak dikenal")
+		return errField(422, "type", emsg("question.type"))
 	}
 	nq, v := questionFromForm(c, typ)
 	var saved content.Question
@@ -358,7 +357,7 @@ func (a *App) questionSubmit(c *fiber.Ctx) error {
 		saved, err = a.svc.EditQuestion(c.UserContext(), u, q.ID, qn, v.Rev, nq)
 	}
 	v.QuizID, v.QuizTitle, v.QuestionID = q.ID, q.Title, qn
-	fields, invalid := fieldErrs(err)
+	fields, invalid := a.fieldErrs(c, err)
 	switch {
 	case invalid:
 		v.Errors = fields
@@ -405,16 +404,16 @@ func (a *App) importSubmit(c *fiber.Ctx) error {
 	src := utils.CopyString(c.FormValue("text"))
 	if fh, ferr := c.FormFile("file"); ferr == nil && fh.Size > 0 {
 		if fh.Size > content.MaxImportBytes {
-			return errField(413, "file", fmt.Sprintf("berkas soal paling besar %d MiB", content.MaxImportBytes>>20))
+			return errField(413, "file", emsg("import.too_big", content.MaxImportBytes>>20))
 		}
 		f, err := fh.Open()
 		if err != nil {
-			return errField(422, "file", "berkas tidak dapat dibaca")
+			return errField(422, "file", emsg("file.unreadable"))
 		}
 		b, err := io.ReadAll(io.LimitReader(f, content.MaxImportBytes))
 		_ = f.Close()
 		if err != nil {
-			return errField(422, "file", "berkas tidak dapat dibaca")
+			return errField(422, "file", emsg("file.unreadable"))
 		}
 		src = string(b)
 	}
@@ -432,7 +431,7 @@ func (a *App) importSubmit(c *fiber.Ctx) error {
 		v.ImportSrc = "" // too big to send back in the page
 	}
 	res, err := a.svc.ImportQuestions(c.UserContext(), u, q.ID, format, src)
-	if fields, ok := fieldErrs(err); ok {
+	if fields, ok := a.fieldErrs(c, err); ok {
 		msgs := []string{}
 		for _, m := range fields {
 			msgs = append(msgs, m)
@@ -448,7 +447,8 @@ func (a *App) importSubmit(c *fiber.Ctx) error {
 	if v.Quiz, _, err = a.svc.OwnedQuiz(c.UserContext(), u, q.ID); err != nil {
 		return err
 	}
-	v.Import = &res
+	imp := a.importResult(langOf(c), res)
+	v.Import = &imp
 	if len(res.Errors) == 0 {
 		v.ImportSrc = "" // all in: nothing left to fix
 	}

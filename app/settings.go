@@ -39,7 +39,7 @@ func (a *App) patchCertificateSettings(c *fiber.Ctx) error {
 // the body (admins).
 func (a *App) putCertificateLogo(c *fiber.Ctx) error {
 	if len(c.Body()) > content.LogoMaxBytes {
-		return errField(413, "logo", "logo terlalu besar")
+		return errField(413, "logo", emsg("logo.too_big", content.LogoMaxBytes>>10))
 	}
 	cs, err := a.svc.SetCertificateLogo(c.UserContext(), *currentUser(c), append([]byte(nil), c.Body()...))
 	if err != nil {
@@ -92,7 +92,7 @@ func (a *App) settingsSubmit(c *fiber.Ctx) error {
 		SignerName: formStr(c, "signer_name"), SignerTitle: formStr(c, "signer_title"), SignerNIP: formStr(c, "signer_nip"),
 		RemoveLogo: c.FormValue("remove_logo") == "1"}
 	_, err := a.svc.UpdateCertificateSettings(c.UserContext(), *currentUser(c), in)
-	if fields, ok := fieldErrs(err); ok {
+	if fields, ok := a.fieldErrs(c, err); ok {
 		cs, _ := a.svc.CertificateSettings(c.UserContext())
 		for _, p := range []struct {
 			in  *string
@@ -124,7 +124,7 @@ func (a *App) logoSubmit(c *fiber.Ctx) error {
 		}
 	}
 	_, err = a.svc.SetCertificateLogo(c.UserContext(), *currentUser(c), data)
-	if fields, ok := fieldErrs(err); ok {
+	if fields, ok := a.fieldErrs(c, err); ok {
 		cs, _ := a.svc.CertificateSettings(c.UserContext())
 		c.Status(422)
 		return a.page(c, "admin_settings", settingsView{CertificateSettings: cs, Errors: fields, MaxKiB: content.LogoMaxBytes >> 10})

@@ -17,9 +17,9 @@ import (
 
 // Attempt errors.
 var (
-	ErrAttemptsUsed   = errors.New("batas percobaan kuis sudah habis")
-	ErrDeadlinePassed = errors.New("waktu pengerjaan sudah habis")
-	ErrSubmitted      = errors.New("percobaan sudah dikumpulkan")
+	ErrAttemptsUsed   = newError("attempts_used", "no quiz attempts left")
+	ErrDeadlinePassed = newError("deadline_passed", "the attempt's time is up")
+	ErrSubmitted      = newError("submitted", "attempt already submitted")
 )
 
 // deadlineGrace absorbs the trip of a save sent in the last second.
@@ -123,7 +123,7 @@ func (s *Service) StartAttempt(ctx context.Context, u User, quizID string) (Atte
 		return Attempt{}, Quiz{}, err
 	}
 	if len(q.Questions) == 0 {
-		return Attempt{}, Quiz{}, &ValidationError{Fields: map[string]string{"quiz": "kuis belum memiliki soal"}}
+		return Attempt{}, Quiz{}, invalid("quiz", msg("quiz.no_questions"))
 	}
 	for tries := 0; tries < 5; tries++ {
 		prev, err := s.userAttempts(ctx, q.ID, u.NIP)
@@ -222,7 +222,7 @@ func (s *Service) GetAttempt(ctx context.Context, u User, id string) (Attempt, Q
 // deadline or after submission is refused; nothing of it is kept.
 func (s *Service) SaveAnswers(ctx context.Context, u User, id string, raw map[string]json.RawMessage) (Attempt, error) {
 	if len(raw) > 500 {
-		return Attempt{}, &ValidationError{Fields: map[string]string{"answers": "terlalu banyak jawaban"}}
+		return Attempt{}, invalid("answers", msg("answers.too_many"))
 	}
 	// Checked inside the write, on the attempt it reads: one read, one
 	// versioned replace. fn may run again after a conflict.
@@ -245,11 +245,13 @@ func (s *Service) SaveAnswers(ctx context.Context, u User, id string, raw map[st
 		}
 		for qid, r := range raw {
 			if !slices.ContainsFunc(a.Served, func(sq ServedQuestion) bool { return sq.ID == qid }) {
-				return &ValidationError{Fields: map[string]string{"answers." + qid: "soal ini tidak ada dalam percobaan"}}
+				return invalid("answers."+qid, msg("answers.not_in_attempt"))
 			}
 			ans, err := ParseAnswer(q.question(qid), r)
-			if err != nil {
-				return &ValidationError{Fields: map[string]string{"answers." + qid: err.Error()}}
+			if m, ok := messageOf(err); ok {
+				return invalid("answers."+qid, m)
+			} else if err != nil {
+				return err
 			}
 			a.Answers[qid] = ans
 		}

@@ -29,20 +29,22 @@ var langLabels = map[string]string{"id": "Bahasa Indonesia", "en": "English", "j
 
 // checkCaptions validates a lesson's caption list: each a readable caption
 // asset of the course, one per language. A message is a field error.
-func (s *Service) checkCaptions(ctx context.Context, c *Course, in []Caption) ([]Caption, string, error) {
+func (s *Service) checkCaptions(ctx context.Context, c *Course, in []Caption) ([]Caption, *Msg, error) {
 	if len(in) > maxCaptions {
-		return nil, fmt.Sprintf("paling banyak %d teks terjemahan per materi", maxCaptions), nil
+		m := msg("caption.too_many", maxCaptions)
+		return nil, &m, nil
 	}
+	nth := func(n int, m Msg) *Msg { m = msg("caption.nth", n, m); return &m }
 	out := make([]Caption, 0, len(in))
 	seen := map[string]bool{}
 	for i, cp := range in {
 		n := i + 1
 		cp.AssetID, cp.Lang, cp.Label = strings.TrimSpace(cp.AssetID), strings.TrimSpace(cp.Lang), strings.TrimSpace(cp.Label)
 		if !langTag.MatchString(cp.Lang) {
-			return nil, fmt.Sprintf("teks terjemahan %d: bahasa harus kode seperti id atau en", n), nil
+			return nil, nth(n, msg("caption.lang")), nil
 		}
 		if seen[cp.Lang] {
-			return nil, fmt.Sprintf("teks terjemahan %d: bahasa %s sudah ada", n, cp.Lang), nil
+			return nil, nth(n, msg("caption.lang_twice", cp.Lang)), nil
 		}
 		seen[cp.Lang] = true
 		if cp.Label == "" {
@@ -52,37 +54,37 @@ func (s *Service) checkCaptions(ctx context.Context, c *Course, in []Caption) ([
 			}
 		}
 		if utf8.RuneCountInString(cp.Label) > 40 {
-			return nil, fmt.Sprintf("teks terjemahan %d: label paling banyak 40 karakter", n), nil
+			return nil, nth(n, msg("caption.label", 40)), nil
 		}
 		a, err := s.Asset(ctx, cp.AssetID)
 		if errors.Is(err, ErrNotFound) || (err == nil && a.Course != c.ID) {
-			return nil, fmt.Sprintf("teks terjemahan %d: berkas tidak ditemukan di kursus ini", n), nil
+			return nil, nth(n, msg("file.not_in_course")), nil
 		}
 		if err != nil {
-			return nil, "", err
+			return nil, nil, err
 		}
 		if !IsCaption(a.ContentType) {
-			return nil, fmt.Sprintf("teks terjemahan %d: berkas harus WebVTT (.vtt) atau SRT (.srt)", n), nil
+			return nil, nth(n, msg("caption.type")), nil
 		}
 		if _, err := s.captionCues(ctx, a); err != nil {
 			var bad *captionError
 			if errors.As(err, &bad) {
-				return nil, fmt.Sprintf("teks terjemahan %d: %s", n, bad.msg), nil
+				return nil, nth(n, bad.msg), nil
 			}
-			return nil, "", err
+			return nil, nil, err
 		}
 		out = append(out, cp)
 	}
-	return out, "", nil
+	return out, nil, nil
 }
 
 // captionError is a caption file that cannot be read as captions.
 type captionError struct {
-	msg string
+	msg Msg
 	err error
 }
 
-func (e *captionError) Error() string { return "caption: " + e.msg + ": " + e.err.Error() }
+func (e *captionError) Error() string { return "caption: " + e.msg.String() + ": " + e.err.Error() }
 func (e *captionError) Unwrap() error { return e.err }
 
 // CaptionVTT reads a caption asset as WebVTT, converting SRT. Caption files
@@ -91,7 +93,7 @@ func (s *Service) CaptionVTT(ctx context.Context, a Asset) ([]byte, error) {
 	cues, err := s.captionCues(ctx, a)
 	var bad *captionError
 	if errors.As(err, &bad) {
-		return nil, &ValidationError{Fields: map[string]string{"file": bad.msg}}
+		return nil, invalid("file", bad.msg)
 	}
 	if err != nil {
 		return nil, err
@@ -101,7 +103,7 @@ func (s *Service) CaptionVTT(ctx context.Context, a Asset) ([]byte, error) {
 
 func (s *Service) captionCues(ctx context.Context, a Asset) ([]subtitle.Cue, error) {
 	if a.Size > subtitle.MaxSize {
-		return nil, &captionError{msg: fmt.Sprintf("berkas terlalu besar (paling besar %d KiB)", subtitle.MaxSize>>10), err: subtitle.ErrTooBig}
+		return nil, &captionError{msg: msg("caption.too_big", subtitle.MaxSize>>10), err: subtitle.ErrTooBig}
 	}
 	rc, err := s.blobs.Get(ctx, a.Key, 0, -1)
 	if err != nil {
@@ -114,7 +116,7 @@ func (s *Service) captionCues(ctx context.Context, a Asset) ([]subtitle.Cue, err
 	}
 	cues, err := subtitle.Parse(b)
 	if err != nil {
-		return nil, &captionError{msg: "isi bukan WebVTT atau SRT yang sah", err: err}
+		return nil, &captionError{msg: msg("caption.unreadable"), err: err}
 	}
 	return cues, nil
 }

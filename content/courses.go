@@ -154,42 +154,42 @@ func (in CourseInput) apply(c *Course, creating bool) error {
 		trimPtr(p)
 	}
 	if creating && in.Title == nil {
-		f["title"] = "judul wajib diisi"
+		f["title"] = msg("required")
 	}
 	if in.Title != nil {
 		if n := utf8.RuneCountInString(*in.Title); n < 3 || n > 200 {
-			f["title"] = "judul 3 sampai 200 karakter"
+			f["title"] = msg("title_length", 3, 200)
 		} else {
 			c.Title = *in.Title
 		}
 	}
 	if in.Summary != nil {
 		if utf8.RuneCountInString(*in.Summary) > 500 {
-			f["summary"] = "ringkasan paling banyak 500 karakter"
+			f["summary"] = msg("too_long", 500)
 		} else {
 			c.Summary = *in.Summary
 		}
 	}
 	if in.Description != nil {
 		if len(*in.Description) > 100_000 {
-			f["description"] = "deskripsi paling banyak 100.000 karakter"
+			f["description"] = msg("too_long", 100_000)
 		} else {
 			c.Description = *in.Description
 		}
 	}
 	if creating && in.Category == nil {
-		f["category"] = "kategori wajib dipilih: " + strings.Join(Categories, ", ")
+		f["category"] = msg("required_one_of", strings.Join(Categories, ", "))
 	}
 	if in.Category != nil {
 		if !slices.Contains(Categories, *in.Category) {
-			f["category"] = "kategori harus salah satu dari: " + strings.Join(Categories, ", ")
+			f["category"] = msg("one_of", strings.Join(Categories, ", "))
 		} else {
 			c.Category = *in.Category
 		}
 	}
 	if in.Level != nil {
 		if !slices.Contains(Levels, *in.Level) {
-			f["level"] = "tingkat harus salah satu dari: " + strings.Join(Levels, ", ")
+			f["level"] = msg("one_of", strings.Join(Levels, ", "))
 		} else {
 			c.Level = *in.Level
 		}
@@ -198,12 +198,12 @@ func (in CourseInput) apply(c *Course, creating bool) error {
 	}
 	if in.JP != nil {
 		if *in.JP < 1 || *in.JP > 200 {
-			f["jp"] = "JP antara 1 dan 200"
+			f["jp"] = msg("course.jp", 1, 200)
 		} else {
 			c.JP = *in.JP
 		}
 	} else if creating {
-		f["jp"] = "JP wajib diisi (1 sampai 200)"
+		f["jp"] = msg("course.jp_required", 1, 200)
 	}
 	if in.Cover != nil {
 		c.Cover = *in.Cover
@@ -358,7 +358,7 @@ func (s *Service) UpdateCourse(ctx context.Context, u User, id string, in Course
 func (s *Service) checkCover(ctx context.Context, courseID, assetID string) error {
 	a, err := s.Asset(ctx, assetID)
 	if err != nil || a.Course != courseID || !strings.HasPrefix(a.ContentType, "image/") {
-		return &ValidationError{Fields: map[string]string{"cover": "sampul harus gambar yang diunggah untuk kursus ini"}}
+		return invalid("cover", msg("course.cover"))
 	}
 	return nil
 }
@@ -366,7 +366,7 @@ func (s *Service) checkCover(ctx context.Context, courseID, assetID string) erro
 // SetStatus publishes, unpublishes (back to draft) or archives a course.
 func (s *Service) SetStatus(ctx context.Context, u User, id, status string) (Course, error) {
 	if !slices.Contains([]string{StatusDraft, StatusPublished, StatusArchived}, status) {
-		return Course{}, &ValidationError{Fields: map[string]string{"status": "status tidak dikenal"}}
+		return Course{}, invalid("status", msg("course.status"))
 	}
 	return s.editCourse(ctx, u, id, func(c *Course) error {
 		if status == StatusPublished {
@@ -398,8 +398,7 @@ func (s *Service) DeleteCourse(ctx context.Context, u User, id string) error {
 		return mapErr(err, "count enrollments")
 	}
 	if n > 0 {
-		return &ValidationError{Fields: map[string]string{"course": fmt.Sprintf(
-			"kursus sudah diikuti %d peserta; arsipkan saja agar riwayat mereka tetap ada", n)}}
+		return invalid("course", msg("course.has_learners", n))
 	}
 	// The course becomes a tombstone rather than vanishing, in one write:
 	// its search entries must still be removed, and only a document that
@@ -428,7 +427,7 @@ type ModuleInput struct {
 func validTitle(t string) (string, error) {
 	t = strings.TrimSpace(t)
 	if n := utf8.RuneCountInString(t); n < 1 || n > 200 {
-		return "", &ValidationError{Fields: map[string]string{"title": "judul 1 sampai 200 karakter"}}
+		return "", invalid("title", msg("title_length", 1, 200))
 	}
 	return t, nil
 }
@@ -442,7 +441,7 @@ func (s *Service) AddModule(ctx context.Context, u User, courseID string, in Mod
 	m := Module{ID: "m" + newID(6), Title: title, Lessons: []Lesson{}}
 	_, err = s.editCourse(ctx, u, courseID, func(c *Course) error {
 		if len(c.Modules) >= 100 {
-			return &ValidationError{Fields: map[string]string{"modules": "paling banyak 100 modul"}}
+			return invalid("modules", msg("course.modules_max", 100))
 		}
 		c.Modules = append(c.Modules, m)
 		return nil
@@ -503,23 +502,23 @@ func (s *Service) applyLesson(ctx context.Context, c *Course, l *Lesson, in Less
 			t = *in.Title
 		}
 		if title, err := validTitle(t); err != nil {
-			f["title"] = "judul 1 sampai 200 karakter"
+			f["title"] = msg("title_length", 1, 200)
 		} else {
 			l.Title = title
 		}
 	}
 	if in.Kind != nil {
 		if !slices.Contains(lessonKinds, *in.Kind) {
-			f["kind"] = "jenis harus text, video, file atau quiz"
+			f["kind"] = msg("lesson.kind")
 		} else {
 			l.Kind = *in.Kind
 		}
 	} else if creating {
-		f["kind"] = "jenis wajib dipilih: text, video, file atau quiz"
+		f["kind"] = msg("lesson.kind_required")
 	}
 	if in.Body != nil {
 		if len(*in.Body) > MaxMarkdown {
-			f["body"] = "isi paling banyak 200.000 karakter"
+			f["body"] = msg("too_long", MaxMarkdown)
 		} else {
 			l.Body = *in.Body
 		}
@@ -532,7 +531,7 @@ func (s *Service) applyLesson(ctx context.Context, c *Course, l *Lesson, in Less
 	}
 	if in.Minutes != nil {
 		if *in.Minutes < 0 || *in.Minutes > 24*60 {
-			f["minutes"] = "durasi 0 sampai 1440 menit"
+			f["minutes"] = msg("lesson.minutes", 0, 24*60)
 		} else {
 			l.Minutes = *in.Minutes
 		}
@@ -546,14 +545,14 @@ func (s *Service) applyLesson(ctx context.Context, c *Course, l *Lesson, in Less
 		if err != nil {
 			return err
 		}
-		if msg != "" {
-			f["captions"] = msg
+		if msg != nil {
+			f["captions"] = *msg
 		} else {
 			l.Captions = caps
 		}
 	}
 	if len(f) == 0 && len(l.Captions) > 0 && l.Kind != KindVideo {
-		f["captions"] = "teks terjemahan (captions) hanya untuk materi video"
+		f["captions"] = msg("caption.video_only")
 	}
 	if len(f) == 0 && in.QuizID != nil && l.QuizID != "" {
 		// A lesson may only open a quiz of its own course: another
@@ -562,7 +561,7 @@ func (s *Service) applyLesson(ctx context.Context, c *Course, l *Lesson, in Less
 		q, err := s.Quiz(ctx, l.QuizID)
 		switch {
 		case errors.Is(err, ErrNotFound) || (err == nil && q.Course != c.ID):
-			f["quiz_id"] = "kuis tidak ditemukan di kursus ini"
+			f["quiz_id"] = msg("quiz.not_in_course")
 		case err != nil:
 			return err
 		}
@@ -571,11 +570,11 @@ func (s *Service) applyLesson(ctx context.Context, c *Course, l *Lesson, in Less
 		a, err := s.Asset(ctx, l.AssetID)
 		switch {
 		case errors.Is(err, ErrNotFound) || (err == nil && a.Course != c.ID):
-			f["asset_id"] = "berkas tidak ditemukan di kursus ini"
+			f["asset_id"] = msg("file.not_in_course")
 		case err != nil:
 			return err
 		case l.Kind == KindVideo && !strings.HasPrefix(a.ContentType, "video/") && !strings.HasPrefix(a.ContentType, "audio/"):
-			f["asset_id"] = "materi video memerlukan berkas video atau audio"
+			f["asset_id"] = msg("lesson.video_file")
 		}
 		asset = &a
 	}
@@ -599,7 +598,7 @@ func (s *Service) AddLesson(ctx context.Context, u User, courseID, moduleID stri
 			return fmt.Errorf("module %s: %w", moduleID, ErrNotFound)
 		}
 		if len(c.Modules[i].Lessons) >= 200 {
-			return &ValidationError{Fields: map[string]string{"lessons": "paling banyak 200 materi per modul"}}
+			return invalid("lessons", msg("module.lessons_max", 200))
 		}
 		c.Modules[i].Lessons = append(c.Modules[i].Lessons, l)
 		return nil
@@ -670,7 +669,7 @@ func (s *Service) ReorderCourse(ctx context.Context, u User, courseID string, in
 				lessons[l.ID] = l
 			}
 		}
-		bad := &ValidationError{Fields: map[string]string{"modules": "urutan harus memuat setiap modul dan materi tepat satu kali"}}
+		bad := invalid("modules", msg("course.order"))
 		if len(in.Modules) != len(mods) {
 			return bad
 		}
@@ -761,7 +760,7 @@ func (s *Service) Catalog(ctx context.Context, q CatalogQuery) (CourseList, erro
 	where := []docs.Eq{{Field: "status", Value: StatusPublished}}
 	if q.Category != "" {
 		if !slices.Contains(Categories, q.Category) {
-			return CourseList{}, &ValidationError{Fields: map[string]string{"category": "kategori tidak dikenal"}}
+			return CourseList{}, invalid("category", msg("course.category"))
 		}
 		where = append(where, docs.Eq{Field: "category", Value: q.Category})
 	}

@@ -65,7 +65,7 @@ func (s *Service) Enroll(ctx context.Context, u User, courseID string) (Enrollme
 		return Enrollment{}, false, err
 	}
 	if c.Status != StatusPublished {
-		return Enrollment{}, false, &ValidationError{Fields: map[string]string{"course": "kursus belum diterbitkan"}}
+		return Enrollment{}, false, invalid("course", msg("course.not_published"))
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	e := Enrollment{User: u.NIP, Course: c.ID, Created: now, Lessons: map[string]LessonProgress{}, LastAt: now}
@@ -151,19 +151,19 @@ func (in ProgressInput) validate() error {
 	f := fieldErrors{}
 	ok := func(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) && x >= 0 && x <= maxMediaSeconds }
 	if in.Position != nil && !ok(*in.Position) {
-		f["position"] = "posisi harus angka 0 sampai 86400 detik"
+		f["position"] = msg("seconds_range", 0, maxMediaSeconds)
 	}
 	if len(in.Watched) > 500 {
-		f["watched"] = "paling banyak 500 rentang per laporan"
+		f["watched"] = msg("progress.ranges_max", 500)
 	}
 	for _, w := range in.Watched {
 		if !ok(w[0]) || !ok(w[1]) || w[1] < w[0] {
-			f["watched"] = "setiap rentang harus [dari, sampai] dengan 0 ≤ dari ≤ sampai"
+			f["watched"] = msg("progress.range")
 			break
 		}
 	}
 	if !ok(in.Duration) {
-		f["duration"] = "durasi harus angka 0 sampai 86400 detik"
+		f["duration"] = msg("seconds_range", 0, maxMediaSeconds)
 	}
 	return f.err()
 }

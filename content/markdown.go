@@ -55,7 +55,7 @@ func NewMarkdown() *Markdown {
 // may hold.
 func (m *Markdown) Preview(src string) (string, error) {
 	if len(src) > MaxMarkdown {
-		return "", &ValidationError{Fields: map[string]string{"markdown": "teks paling banyak 200.000 karakter"}}
+		return "", invalid("markdown", msg("too_long", MaxMarkdown))
 	}
 	return m.HTML(src), nil
 }

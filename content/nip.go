@@ -1,7 +1,6 @@
 package content
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -11,23 +10,23 @@ import (
 // 3-digit serial. now bounds both dates from above.
 func ValidateNIP(nip string, now time.Time) error {
 	if len(nip) != 18 {
-		return fmt.Errorf("NIP harus 18 digit (sekarang %d)", len(nip))
+		return errMsg("nip.length", 18, len(nip))
 	}
 	for _, r := range nip {
 		if r < '0' || r > '9' {
-			return fmt.Errorf("NIP hanya boleh berisi angka")
+			return errMsg("nip.digits")
 		}
 	}
 	birth, err := time.Parse("20060102", nip[:8])
 	if err != nil || birth.Year() < 1900 || birth.After(now) {
-		return fmt.Errorf("8 digit pertama NIP bukan tanggal lahir yang valid")
+		return errMsg("nip.birth")
 	}
 	appointed, err := time.Parse("200601", nip[8:14])
 	if err != nil || appointed.After(now) || appointed.Before(birth.AddDate(15, 0, 0)) {
-		return fmt.Errorf("digit 9-14 NIP bukan tahun dan bulan pengangkatan yang valid")
+		return errMsg("nip.appointed")
 	}
 	if nip[14] != '1' && nip[14] != '2' {
-		return fmt.Errorf("digit ke-15 NIP (jenis kelamin) harus 1 atau 2")
+		return errMsg("nip.sex")
 	}
 	return nil
 }

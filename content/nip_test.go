@@ -14,17 +14,17 @@ func TestValidateNIP(t *testing.T) {
 	}{
 		{"199203152015031003", ""},
 		{"198501012010012001", ""},
-		{"19920315201503100", "18 digit"},
-		{"1992031520150310033", "18 digit"},
-		{"19920315201503100a", "angka"},
-		{"199202302015031003", "tanggal lahir"}, // 30 February
-		{"203001012015031003", "tanggal lahir"}, // born in the future
-		{"199203152015131003", "pengangkatan"},  // month 13
-		{"199203152005031003", "pengangkatan"},  // appointed at 13
-		{"199203152027011003", "pengangkatan"},  // appointed in the future
-		{"199203152015033003", "jenis kelamin"}, // sex digit 3
-		{"199203152015030003", "jenis kelamin"}, // sex digit 0
-		{"", "18 digit"},
+		{"19920315201503100", "nip.length"},
+		{"1992031520150310033", "nip.length"},
+		{"19920315201503100a", "nip.digits"},
+		{"199202302015031003", "nip.birth"},     // 30 February
+		{"203001012015031003", "nip.birth"},     // born in the future
+		{"199203152015131003", "nip.appointed"}, // month 13
+		{"199203152005031003", "nip.appointed"}, // appointed at 13
+		{"199203152027011003", "nip.appointed"}, // appointed in the future
+		{"199203152015033003", "nip.sex"},       // sex digit 3
+		{"199203152015030003", "nip.sex"},       // sex digit 0
+		{"", "nip.length"},
 	}
 	for _, c := range cases {
 		err := ValidateNIP(c.nip, now)

@@ -50,8 +50,11 @@ type TooEarlyError struct {
 }
 
 func (e *TooEarlyError) Error() string {
-	return fmt.Sprintf("materi %s belum dapat ditandai selesai; tunggu %d detik lagi", e.Lesson, e.Seconds())
+	return fmt.Sprintf("lesson %s cannot be done yet; %d s to wait", e.Lesson, e.Seconds())
 }
+
+// Message asks the reader to wait.
+func (e *TooEarlyError) Message() Msg { return msg("too_early", e.Seconds()) }
 
 // Seconds is the wait rounded up to whole seconds, at least 1.
 func (e *TooEarlyError) Seconds() int {

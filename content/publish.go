@@ -3,7 +3,6 @@ package content
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 )
 
@@ -17,13 +16,13 @@ const (
 	ProblemEmptyQuiz = "empty_quiz" // a quiz lesson whose quiz has no questions
 )
 
-var problemText = map[string]string{
-	ProblemNoLessons: "kursus belum memiliki materi",
-	ProblemEmptyText: "isi bacaan masih kosong",
-	ProblemNoVideo:   "berkas video belum dipilih atau sudah tidak ada",
-	ProblemNoFile:    "berkas belum dipilih atau sudah tidak ada",
-	ProblemNoQuiz:    "kuis belum dipilih atau sudah tidak ada",
-	ProblemEmptyQuiz: "kuis belum berisi soal",
+var problemMsg = map[string]Msg{
+	ProblemNoLessons: msg("publish.no_lessons"),
+	ProblemEmptyText: msg("publish.empty_text"),
+	ProblemNoVideo:   msg("publish.no_video"),
+	ProblemNoFile:    msg("publish.no_file"),
+	ProblemNoQuiz:    msg("publish.no_quiz"),
+	ProblemEmptyQuiz: msg("publish.empty_quiz"),
 }
 
 // LessonProblem is one lesson a learner could not complete, and why.
@@ -47,13 +46,13 @@ func (e *UnpublishableError) Error() string { return e.validation().Error() }
 func (e *UnpublishableError) Unwrap() error { return e.validation() }
 
 func (e *UnpublishableError) validation() *ValidationError {
-	f := map[string]string{}
+	f := map[string]Msg{}
 	for _, p := range e.Problems {
 		if p.LessonID == "" {
-			f["lessons"] = problemText[p.Problem]
+			f["lessons"] = problemMsg[p.Problem]
 			continue
 		}
-		f["lessons."+p.LessonID] = fmt.Sprintf("%q: %s", p.Title, problemText[p.Problem])
+		f["lessons."+p.LessonID] = msg("publish.lesson", p.Title, problemMsg[p.Problem])
 	}
 	return &ValidationError{Fields: f}
 }

@@ -99,7 +99,7 @@ type Answer struct {
 // ["o1","o3"], true, or "teks" (short).
 func ParseAnswer(q Question, raw json.RawMessage) (Answer, error) {
 	var a Answer
-	bad := fmt.Errorf("jawaban untuk %s tidak sesuai jenis soal %s", q.ID, q.Type)
+	bad := errMsg("answer.wrong_shape", q.ID, msg("qtype."+q.Type))
 	switch q.Type {
 	case QSingle:
 		if json.Unmarshal(raw, &a.Option) != nil || (a.Option != "" && !q.hasOption(a.Option)) {
@@ -186,17 +186,17 @@ func (q *Question) validate(prefix string) fieldErrors {
 	}
 	q.Prompt = strings.TrimSpace(q.Prompt)
 	if q.Prompt == "" || utf8.RuneCountInString(q.Prompt) > 10_000 {
-		f[prefix+"prompt"] = "pertanyaan wajib diisi (paling banyak 10.000 karakter)"
+		f[prefix+"prompt"] = msg("question.prompt", 10_000)
 	}
 	if !slices.Contains(questionTypes, q.Type) {
-		f[prefix+"type"] = "jenis soal harus single, multiple, truefalse atau short"
+		f[prefix+"type"] = msg("question.type")
 		return f
 	}
 	if q.Points == 0 {
 		q.Points = 1
 	}
 	if q.Points < 0 || q.Points > 1000 || math.IsNaN(q.Points) {
-		f[prefix+"points"] = "poin antara 0 dan 1000"
+		f[prefix+"points"] = msg("range", 0, 1000)
 	}
 	if q.ID == "" {
 		q.ID = "q" + newID(6)
@@ -204,7 +204,7 @@ func (q *Question) validate(prefix string) fieldErrors {
 	switch q.Type {
 	case QSingle, QMultiple:
 		if len(q.Options) < 2 || len(q.Options) > 26 {
-			f[prefix+"options"] = "soal pilihan memerlukan 2 sampai 26 pilihan"
+			f[prefix+"options"] = msg("question.option_count", 2, 26)
 			return f
 		}
 		assignOptionIDs(q.Options)
@@ -213,7 +213,7 @@ func (q *Question) validate(prefix string) fieldErrors {
 		for i := range q.Options {
 			o := &q.Options[i]
 			if seen[o.ID] || strings.TrimSpace(o.Text) == "" {
-				f[prefix+"options"] = "setiap pilihan perlu teks dan id yang unik"
+				f[prefix+"options"] = msg("question.option_text")
 			}
 			seen[o.ID] = true
 			best = max(best, o.Weight)
@@ -222,10 +222,10 @@ func (q *Question) validate(prefix string) fieldErrors {
 			}
 		}
 		if q.Type == QSingle && best < 100 {
-			f[prefix+"answer"] = "soal pilihan ganda memerlukan satu jawaban benar"
+			f[prefix+"answer"] = msg("question.single_answer")
 		}
 		if q.Type == QMultiple && total < 99.9 {
-			f[prefix+"answer"] = "bobot jawaban benar soal pilihan ganda kompleks harus berjumlah 100%"
+			f[prefix+"answer"] = msg("question.multiple_weights")
 		}
 	case QShort:
 		var acc []string
@@ -236,7 +236,7 @@ func (q *Question) validate(prefix string) fieldErrors {
 		}
 		q.Accepted = acc
 		if len(acc) == 0 {
-			f[prefix+"answer"] = "soal isian singkat memerlukan minimal satu jawaban yang diterima"
+			f[prefix+"answer"] = msg("question.short_answer")
 		}
 	}
 	return f
@@ -258,7 +258,7 @@ type QuestionInput struct {
 // becomes option weights, True or Accepted.
 func (in QuestionInput) Question() (Question, error) {
 	q := Question{ID: in.ID, Type: in.Type, Prompt: in.Prompt, Options: in.Options, Points: in.Points, Explanation: in.Explanation}
-	bad := errors.New("bentuk jawaban tidak sesuai jenis soal")
+	bad := errMsg("question.answer_shape")
 	switch in.Type {
 	case QSingle:
 		var id string
@@ -349,7 +349,7 @@ func (in QuizInput) apply(q *Quiz, creating bool) error {
 		q.Title = strings.TrimSpace(*in.Title)
 	}
 	if n := utf8.RuneCountInString(q.Title); n < 1 || n > 200 {
-		f["title"] = "judul kuis 1 sampai 200 karakter"
+		f["title"] = msg("title_length", 1, 200)
 	}
 	if in.PassMark != nil {
 		q.PassMark = *in.PassMark
@@ -357,14 +357,14 @@ func (in QuizInput) apply(q *Quiz, creating bool) error {
 		q.PassMark = 70
 	}
 	if q.PassMark < 0 || q.PassMark > 100 || math.IsNaN(q.PassMark) {
-		f["pass_mark"] = "nilai lulus 0 sampai 100"
+		f["pass_mark"] = msg("quiz.pass_mark", 0, 100)
 	}
 	setInt := func(dst *int, src *int, name string, maxV int) {
 		if src != nil {
 			*dst = *src
 		}
 		if *dst < 0 || *dst > maxV {
-			f[name] = fmt.Sprintf("harus 0 sampai %d", maxV)
+			f[name] = msg("range", 0, maxV)
 		}
 	}
 	setInt(&q.MaxAttempts, in.MaxAttempts, "max_attempts", 100)
@@ -388,7 +388,8 @@ func (in QuizInput) apply(q *Quiz, creating bool) error {
 			qq, err := qi.Question()
 			name := fmt.Sprintf("questions[%d]", i)
 			if err != nil {
-				f[name+".answer"] = err.Error()
+				m, _ := messageOf(err)
+				f[name+".answer"] = m
 				continue
 			}
 			for k, v := range qq.validate(name) {
@@ -398,10 +399,11 @@ func (in QuizInput) apply(q *Quiz, creating bool) error {
 		}
 	}
 	if len(q.Questions) > MaxQuestions {
-		f["questions"] = tooManyQuestions
+		f["questions"] = tooManyQuestions()
 	}
 	if err := checkUniqueIDs(q.Questions); err != nil {
-		f["questions"] = err.Error()
+		m, _ := messageOf(err)
+		f["questions"] = m
 	}
 	return f.err()
 }
@@ -410,7 +412,7 @@ func checkUniqueIDs(qs []Question) error {
 	seen := map[string]bool{}
 	for _, q := range qs {
 		if seen[q.ID] {
-			return fmt.Errorf("id soal %q dipakai dua kali", q.ID)
+			return errMsg("question.duplicate_id", q.ID)
 		}
 		seen[q.ID] = true
 	}
@@ -422,7 +424,7 @@ func checkUniqueIDs(qs []Question) error {
 func (s *Service) CreateQuiz(ctx context.Context, u User, in QuizInput) (Quiz, error) {
 	c, err := s.ViewCourse(ctx, u, in.CourseID)
 	if errors.Is(err, ErrNotFound) {
-		return Quiz{}, &ValidationError{Fields: map[string]string{"course_id": "kursus tidak ditemukan"}}
+		return Quiz{}, invalid("course_id", msg("course.not_found"))
 	}
 	if err != nil {
 		return Quiz{}, err
@@ -436,7 +438,7 @@ func (s *Service) CreateQuiz(ctx context.Context, u User, in QuizInput) (Quiz, e
 		return Quiz{}, err
 	}
 	if in.ModuleID != "" && c.moduleIndex(in.ModuleID) < 0 {
-		return Quiz{}, &ValidationError{Fields: map[string]string{"module_id": "modul tidak ditemukan"}}
+		return Quiz{}, invalid("module_id", msg("module.not_found"))
 	}
 	if err := s.docs.C(collQuizzes).Insert(ctx, q.ID, &q); err != nil {
 		return Quiz{}, mapErr(err, "quiz")

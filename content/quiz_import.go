@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/kotalama/kompeten/quizformat"
@@ -22,8 +23,12 @@ const (
 	maxImportErrors        = 100
 )
 
-// ImportError is a skipped question of an import, with its line.
-type ImportError = quizformat.ImportError
+// ImportError is a skipped question of an import: its first line, and
+// why. A question with several problems has an ImportError for each.
+type ImportError struct {
+	Line int `json:"line"`
+	Msg
+}
 
 // ImportResult is what an import did: how many questions were added, and
 // each question skipped with its line.
@@ -37,7 +42,7 @@ type ImportResult struct {
 func DetectFormat(src string) string { return quizformat.Detect(src) }
 
 // tooManyQuestions is the message of the 500-question cap.
-var tooManyQuestions = fmt.Sprintf("paling banyak %d soal", MaxQuestions)
+func tooManyQuestions() Msg { return msg("quiz.questions_max", MaxQuestions) }
 
 // ParseQuestions reads a question bank in GIFT or Aiken and checks each
 // question by the quiz's rules: the good ones come numbered q1…, with
@@ -51,17 +56,23 @@ func ParseQuestions(format, src string) ([]Question, []ImportError, error) {
 	case "aiken":
 		parse = quizformat.ParseAiken
 	default:
-		return nil, nil, &ValidationError{Fields: map[string]string{"format": "format harus gift atau aiken"}}
+		return nil, nil, invalid("format", msg("import.format"))
 	}
-	parsed, errs, err := parse(src, quizformat.Limits{MaxBytes: MaxImportBytes, MaxQuestions: MaxQuestions,
+	parsed, perrs, err := parse(src, quizformat.Limits{MaxBytes: MaxImportBytes, MaxQuestions: MaxQuestions,
 		MaxQuestionBytes: maxImportQuestionBytes, MaxErrors: maxImportErrors})
 	switch {
 	case errors.Is(err, quizformat.ErrTooLarge):
-		return nil, nil, &ValidationError{Fields: map[string]string{"source": fmt.Sprintf("berkas soal paling besar %d MiB", MaxImportBytes>>20)}}
+		return nil, nil, invalid("source", msg("import.too_big", MaxImportBytes>>20))
 	case errors.Is(err, quizformat.ErrTooManyQuestions):
-		return nil, nil, &ValidationError{Fields: map[string]string{"questions": tooManyQuestions + " per kuis; bagi berkas ini"}}
+		return nil, nil, invalid("questions", msg("import.too_many", MaxQuestions))
 	case err != nil:
 		return nil, nil, err
+	}
+	// The parser's codes are its own: they live under "import." in the
+	// catalog, beside this package's.
+	errs := make([]ImportError, len(perrs))
+	for i, e := range perrs {
+		errs[i] = ImportError{Line: e.Line, Msg: Msg{Code: "import." + e.Code, Args: e.Args}}
 	}
 	qs := make([]Question, 0, len(parsed))
 	for _, p := range parsed {
@@ -72,7 +83,9 @@ func ParseQuestions(format, src string) ([]Question, []ImportError, error) {
 			q.Options[i].ID = fmt.Sprintf("o%d", i+1)
 		}
 		if f := q.validate("question"); len(f) > 0 {
-			errs = append(errs, ImportError{Line: p.Line, Message: validationMessage(f)})
+			// One problem per question, as the parser reports them.
+			first := slices.Sorted(maps.Keys(f))[0]
+			errs = append(errs, ImportError{Line: p.Line, Msg: msg("import.question_invalid", f[first])})
 			continue
 		}
 		qs = append(qs, q)
@@ -80,21 +93,6 @@ func ParseQuestions(format, src string) ([]Question, []ImportError, error) {
 	// Rule errors come after the parser's: keep the file's order.
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
 	return qs, errs, nil
-}
-
-// validationMessage writes a question's field errors as one sentence
-// without the form's field names.
-func validationMessage(f fieldErrors) string {
-	keys := make([]string, 0, len(f))
-	for k := range f {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	msgs := make([]string, len(keys))
-	for i, k := range keys {
-		msgs[i] = f[k]
-	}
-	return "soal tidak valid: " + strings.Join(msgs, "; ")
 }
 
 func fromFormat(p quizformat.Question) Question {
@@ -158,13 +156,12 @@ func (s *Service) AddQuestions(ctx context.Context, u User, id string, qs []Ques
 		return Quiz{}, err
 	}
 	if len(qs) > MaxQuestions {
-		return Quiz{}, &ValidationError{Fields: map[string]string{"questions": tooManyQuestions}}
+		return Quiz{}, invalid("questions", tooManyQuestions())
 	}
 	q, err := docs.Update(ctx, s.docs.C(collQuizzes), id, func(q *Quiz) error {
 		if len(q.Questions)+len(qs) > MaxQuestions {
-			return &ValidationError{Fields: map[string]string{"questions": fmt.Sprintf(
-				"%s: kuis ini sudah berisi %d soal, jadi hanya %d lagi yang dapat ditambahkan", tooManyQuestions,
-				len(q.Questions), MaxQuestions-len(q.Questions))}}
+			return invalid("questions", msg("import.room", MaxQuestions,
+				len(q.Questions), MaxQuestions-len(q.Questions)))
 		}
 		used := make(map[string]bool, len(q.Questions)+len(qs))
 		for _, x := range q.Questions {

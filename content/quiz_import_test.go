@@ -10,10 +10,10 @@ import (
 // quiz's rules refuse what a quiz cannot hold, each on its line.
 func TestParseQuestionsAppliesQuizRules(t *testing.T) {
 	cases := []struct{ format, src, want string }{
-		{"gift", "Soal {~a ~b}", "100%"},            // multiple response without right answers
-		{"gift", "Soal {~%50%a ~%20%b ~c}", "100%"}, // weights short of 100
-		{"gift", "{=a ~b}", "pertanyaan wajib diisi"},
-		{"gift", "Soal {~%50%a}", "2 sampai 26"},
+		{"gift", "Soal {~a ~b}", "question.multiple_weights"},            // multiple response without right answers
+		{"gift", "Soal {~%50%a ~%20%b ~c}", "question.multiple_weights"}, // weights short of 100
+		{"gift", "{=a ~b}", "question.prompt"},
+		{"gift", "Soal {~%50%a}", "question.option_count"},
 		{"gift", "Soal {=satu}", ""},
 		{"aiken", "Soal?\nA. x\nB. y\nANSWER: B", ""},
 	}
@@ -28,7 +28,7 @@ func TestParseQuestionsAppliesQuizRules(t *testing.T) {
 			}
 			continue
 		}
-		if len(qs) != 0 || len(errs) != 1 || errs[0].Line != 2 || !strings.Contains(errs[0].Message, c.want) {
+		if len(qs) != 0 || len(errs) != 1 || errs[0].Line != 2 || !strings.Contains(errs[0].Msg.String(), c.want) {
 			t.Errorf("%q: got %d questions, errors %+v; want %q on line 2", c.src, len(qs), errs, c.want)
 		}
 	}
@@ -61,7 +61,7 @@ func FuzzParseQuestions(f *testing.F) {
 			}
 		}
 		for _, e := range errs {
-			if e.Line < 1 || e.Message == "" {
+			if e.Line < 1 || e.Code == "" {
 				t.Fatalf("bad error %+v", e)
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -20,7 +19,7 @@ import (
 // question is refused with ErrQuestionChanged rather than undoing theirs.
 
 // ErrQuestionChanged refuses an edit based on an old copy of a question.
-var ErrQuestionChanged = errors.New("soal ini sudah diubah orang lain; muat ulang")
+var ErrQuestionChanged = newError("question_changed", "question changed since it was loaded")
 
 // Rev identifies a question's stored content. An authoring form carries it
 // and sends it back, so the edit applies only to the question it showed.
@@ -94,7 +93,7 @@ func (s *Service) AddQuestion(ctx context.Context, u User, quizID string, nq Que
 	var added Question
 	_, err := docs.Update(ctx, s.docs.C(collQuizzes), quizID, func(q *Quiz) error {
 		if len(q.Questions) >= MaxQuestions {
-			return &ValidationError{Fields: map[string]string{"quiz": tooManyQuestions}}
+			return invalid("quiz", tooManyQuestions())
 		}
 		added = nq
 		for added.ID == "" || slices.ContainsFunc(q.Questions, func(x Question) bool { return x.ID == added.ID }) {

@@ -9,8 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -20,46 +18,17 @@ import (
 
 // Errors the app maps to HTTP statuses.
 var (
-	ErrNotFound       = errors.New("tidak ditemukan")
-	ErrDuplicate      = errors.New("sudah ada")
-	ErrUnauthorized   = errors.New("NIP atau kata sandi salah")
-	ErrForbidden      = errors.New("tidak diizinkan")
-	ErrThrottled      = errors.New("terlalu banyak percobaan masuk; coba lagi nanti")
-	ErrSessionExpired = errors.New("sesi berakhir; silakan masuk kembali")
+	ErrNotFound       = newError("not_found", "not found")
+	ErrDuplicate      = newError("duplicate", "already exists")
+	ErrUnauthorized   = newError("invalid_credentials", "wrong NIP or password")
+	ErrForbidden      = newError("forbidden", "not allowed")
+	ErrThrottled      = newError("throttled", "too many login attempts")
+	ErrSessionExpired = newError("session_expired", "session ended")
 	// ErrBadCursor: a page cursor that no listing of ours produced.
-	ErrBadCursor = errors.New("penanda halaman tidak valid")
+	ErrBadCursor = newError("bad_cursor", "invalid page cursor")
 	// ErrBusy: every password-hashing slot stayed taken for the wait.
-	ErrBusy = errors.New("server sedang sibuk; coba lagi sebentar")
+	ErrBusy = newError("busy", "server busy")
 )
-
-// ValidationError names the fields of an input that are wrong, with a
-// message for each in Bahasa Indonesia.
-type ValidationError struct {
-	Fields map[string]string
-}
-
-func (e *ValidationError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + ": " + e.Fields[k]
-	}
-	return "data tidak valid: " + strings.Join(parts, "; ")
-}
-
-// fieldErrors collects validation failures; nil when there are none.
-type fieldErrors map[string]string
-
-func (f fieldErrors) err() error {
-	if len(f) == 0 {
-		return nil
-	}
-	return &ValidationError{Fields: f}
-}
 
 // Options are the domain's settings.
 type Options struct {

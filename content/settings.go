@@ -81,7 +81,7 @@ func (s *Service) UpdateCertificateSettings(ctx context.Context, u User, in Cert
 		}
 		*p = strings.TrimSpace(*p)
 		if n := utf8.RuneCountInString(*p); n < min || n > max || strings.ContainsAny(*p, "\r\n\t") {
-			f[field] = fmt.Sprintf("%d sampai %d karakter, satu baris", min, max)
+			f[field] = msg("one_line", min, max)
 		}
 	}
 	text("issuer", in.Issuer, 3, 120)
@@ -89,9 +89,10 @@ func (s *Service) UpdateCertificateSettings(ctx context.Context, u User, in Cert
 	text("signer_name", in.SignerName, 0, 120)
 	text("signer_title", in.SignerTitle, 0, 120)
 	text("signer_nip", in.SignerNIP, 0, 18)
-	if in.SignerNIP != nil && *in.SignerNIP != "" && f["signer_nip"] == "" {
+	if in.SignerNIP != nil && *in.SignerNIP != "" && f["signer_nip"].Code == "" {
 		if err := ValidateNIP(*in.SignerNIP, s.now()); err != nil {
-			f["signer_nip"] = "NIP penanda tangan tidak sah: " + err.Error()
+			m, _ := messageOf(err)
+			f["signer_nip"] = msg("settings.signer_nip", m)
 		}
 	}
 	if err := f.err(); err != nil {
@@ -133,28 +134,28 @@ func (s *Service) SetCertificateLogo(ctx context.Context, u User, data []byte) (
 	if !u.Has(RoleAdmin) {
 		return CertificateSettings{}, ErrForbidden
 	}
-	bad := func(msg string) error { return &ValidationError{Fields: map[string]string{"logo": msg}} }
+	bad := func(m Msg) error { return invalid("logo", m) }
 	if len(data) == 0 {
-		return CertificateSettings{}, bad("pilih berkas logo (PNG atau JPEG)")
+		return CertificateSettings{}, bad(msg("logo.missing"))
 	}
 	if len(data) > LogoMaxBytes {
-		return CertificateSettings{}, bad(fmt.Sprintf("logo paling besar %d KiB", LogoMaxBytes>>10))
+		return CertificateSettings{}, bad(msg("logo.too_big", LogoMaxBytes>>10))
 	}
 	ct := Sniff(data[:min(len(data), sniffLen)], "")
 	if ct != "image/png" && ct != "image/jpeg" {
-		return CertificateSettings{}, bad("logo harus berkas PNG atau JPEG")
+		return CertificateSettings{}, bad(msg("logo.type"))
 	}
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return CertificateSettings{}, bad("gambar logo tidak dapat dibaca")
+		return CertificateSettings{}, bad(msg("logo.unreadable"))
 	}
 	if cfg.Width > logoMaxSide || cfg.Height > logoMaxSide || cfg.Width < logoMinSide || cfg.Height < logoMinSide {
-		return CertificateSettings{}, bad(fmt.Sprintf("ukuran logo %d sampai %d piksel per sisi (ini %d×%d)", logoMinSide, logoMaxSide, cfg.Width, cfg.Height))
+		return CertificateSettings{}, bad(msg("logo.size", logoMinSide, logoMaxSide, cfg.Width, cfg.Height))
 	}
 	// fpdf reads the whole image: decode it fully now, so a logo that
 	// would break every certificate is refused here instead.
 	if _, _, err := image.Decode(bytes.NewReader(data)); err != nil {
-		return CertificateSettings{}, bad("gambar logo rusak")
+		return CertificateSettings{}, bad(msg("logo.broken"))
 	}
 	h := sha256.Sum256(data)
 	sum := hex.EncodeToString(h[:])

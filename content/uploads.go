@@ -130,22 +130,22 @@ func (s *Service) CreateUpload(ctx context.Context, u User, in NewUpload) (Uploa
 	f := fieldErrors{}
 	name := cleanFilename(in.Filename)
 	if name == "" {
-		f["filename"] = "nama berkas wajib diisi"
+		f["filename"] = msg("required")
 	}
 	if in.Size <= 0 {
-		f["size"] = "ukuran berkas harus lebih dari 0"
+		f["size"] = msg("upload.empty")
 	} else if in.Size > s.opts.UploadMax {
-		f["size"] = fmt.Sprintf("berkas terlalu besar: paling besar %d MiB", s.opts.UploadMax>>20)
+		f["size"] = msg("upload.too_big", s.opts.UploadMax>>20)
 	}
 	if in.CourseID == "" {
-		f["course_id"] = "kursus wajib disebut"
+		f["course_id"] = msg("required")
 	}
 	if err := f.err(); err != nil {
 		return Upload{}, err
 	}
 	c, err := s.ViewCourse(ctx, u, in.CourseID)
 	if errors.Is(err, ErrNotFound) {
-		return Upload{}, &ValidationError{Fields: map[string]string{"course_id": "kursus tidak ditemukan"}}
+		return Upload{}, invalid("course_id", msg("course.not_found"))
 	}
 	if err != nil {
 		return Upload{}, err
@@ -159,7 +159,7 @@ func (s *Service) CreateUpload(ctx context.Context, u User, in NewUpload) (Uploa
 	}
 	parts := int((in.Size + partSize - 1) / partSize)
 	if parts > maxParts {
-		return Upload{}, &ValidationError{Fields: map[string]string{"size": "berkas terlalu besar"}}
+		return Upload{}, invalid("size", msg("upload.too_big", s.opts.UploadMax>>20))
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	id := "a" + newID(15)
@@ -192,7 +192,7 @@ func (s *Service) GetUpload(ctx context.Context, u User, id string) (Upload, err
 }
 
 // ErrUnsupportedType means the sniffed type of an upload is not accepted.
-var ErrUnsupportedType = errors.New("jenis berkas tidak didukung")
+var ErrUnsupportedType = newError("unsupported_type", "unsupported file type")
 
 // PutPart streams part n of an upload into the object store. length is the
 // request's declared body length and must be the part's exact size. The
@@ -203,16 +203,16 @@ func (s *Service) PutPart(ctx context.Context, u User, id string, n int, length 
 		return ReceivedPart{}, err
 	}
 	if n < 1 || n > up.Parts {
-		return ReceivedPart{}, &ValidationError{Fields: map[string]string{"n": fmt.Sprintf("nomor bagian harus 1 sampai %d", up.Parts)}}
+		return ReceivedPart{}, invalid("n", msg("upload.part_number", 1, up.Parts))
 	}
 	if want := up.PartLen(n); length != want {
-		return ReceivedPart{}, &ValidationError{Fields: map[string]string{"size": fmt.Sprintf("bagian %d harus tepat %d byte (diterima %d)", n, want, length)}}
+		return ReceivedPart{}, invalid("size", msg("upload.part_size_got", n, want, length))
 	}
 	r := body
 	if n == 1 {
 		head := make([]byte, min(int64(sniffLen), length))
 		if _, err := io.ReadFull(body, head); err != nil {
-			return ReceivedPart{}, &ValidationError{Fields: map[string]string{"size": "bagian terputus sebelum lengkap"}}
+			return ReceivedPart{}, invalid("size", msg("upload.part_cut"))
 		}
 		ct := Sniff(head, up.Filename)
 		if ct == "" {
@@ -254,7 +254,7 @@ func (s *Service) PutPart(ctx context.Context, u User, id string, n int, length 
 		s.pending.recycle(sink.buf.b)
 	}
 	if errors.Is(err, blobs.ErrSizeMismatch) {
-		return ReceivedPart{}, &ValidationError{Fields: map[string]string{"size": fmt.Sprintf("bagian %d harus tepat %d byte", n, length)}}
+		return ReceivedPart{}, invalid("size", msg("upload.part_size", n, length))
 	}
 	if err != nil {
 		return ReceivedPart{}, fmt.Errorf("put part %d of %s: %w", n, id, err)
@@ -311,7 +311,7 @@ func (s *Service) CompleteUpload(ctx context.Context, u User, id string) (Asset,
 				missing = append(missing, fmt.Sprint(n))
 			}
 		}
-		return Asset{}, &ValidationError{Fields: map[string]string{"parts": "bagian belum lengkap: " + strings.Join(missing, ", ")}}
+		return Asset{}, invalid("parts", msg("upload.parts_missing", strings.Join(missing, ", ")))
 	}
 	parts := make([]blobs.Part, 0, up.Parts)
 	slices.SortFunc(up.Received, func(a, b ReceivedPart) int { return a.N - b.N })

@@ -3,7 +3,6 @@ package content
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/mail"
 	"slices"
 	"strings"
@@ -80,38 +79,38 @@ func (in *NewUser) validate(now time.Time) error {
 	in.Unit = strings.TrimSpace(in.Unit)
 	in.Position = strings.TrimSpace(in.Position)
 	if err := ValidateNIP(in.NIP, now); err != nil {
-		f["nip"] = err.Error()
+		f["nip"], _ = messageOf(err)
 	}
 	if in.Name == "" {
-		f["name"] = "nama wajib diisi"
+		f["name"] = msg("required")
 	} else if utf8.RuneCountInString(in.Name) > 200 {
-		f["name"] = "nama paling banyak 200 karakter"
+		f["name"] = msg("too_long", 200)
 	}
 	if in.Email != "" {
 		if _, err := mail.ParseAddress(in.Email); err != nil {
-			f["email"] = "alamat email tidak valid"
+			f["email"] = msg("user.email")
 		}
 	}
 	if utf8.RuneCountInString(in.Unit) > 200 {
-		f["unit"] = "unit kerja paling banyak 200 karakter"
+		f["unit"] = msg("too_long", 200)
 	}
 	if utf8.RuneCountInString(in.Position) > 200 {
-		f["position"] = "jabatan paling banyak 200 karakter"
+		f["position"] = msg("too_long", 200)
 	}
 	if len(in.Roles) == 0 {
 		in.Roles = []string{RoleLearner}
 	}
 	for _, r := range in.Roles {
 		if !validRole(r) {
-			f["roles"] = fmt.Sprintf("peran %q tidak dikenal (learner, trainer, admin)", r)
+			f["roles"] = msg("user.role", r)
 		}
 	}
 	slices.Sort(in.Roles)
 	in.Roles = slices.Compact(in.Roles)
 	if n := utf8.RuneCountInString(in.Password); n < MinPasswordLen {
-		f["password"] = fmt.Sprintf("kata sandi minimal %d karakter", MinPasswordLen)
+		f["password"] = msg("user.password_short", MinPasswordLen)
 	} else if n > 128 {
-		f["password"] = "kata sandi paling banyak 128 karakter"
+		f["password"] = msg("too_long", 128)
 	}
 	return f.err()
 }
@@ -164,7 +163,8 @@ func (s *Service) Authenticate(ctx context.Context, nip, password, client string
 	// The NIP becomes a store key and a log field: only a well-formed one
 	// may reach either (a 256 MB "NIP" once became a 256 MB throttle row).
 	if err := ValidateNIP(nip, s.now()); err != nil {
-		return User{}, &ValidationError{Fields: map[string]string{"nip": err.Error()}}
+		m, _ := messageOf(err)
+		return User{}, invalid("nip", m)
 	}
 	acctKey, addrKey := "acct:"+nip, "addr:"+client
 	// Every attempt is counted as a failure before its password is

@@ -1,7 +1,6 @@
 package quizformat
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 )
@@ -33,7 +32,7 @@ func ParseAiken(src string, lim Limits) ([]Question, []ImportError, error) {
 		text     []string
 		options  []Option
 		optLines []int
-		problems []string
+		problems []*Problem
 		size     int
 	}
 	var (
@@ -57,36 +56,39 @@ func ParseAiken(src string, lim Limits) ([]Question, []ImportError, error) {
 		q := cur
 		cur = nil
 		if len(q.text) == 0 {
-			q.problems = append(q.problems, "teks pertanyaan tidak ada sebelum pilihan A")
+			q.problems = append(q.problems, problem("aiken.no_text"))
 		}
 		for i, o := range q.options {
 			if o.Text == "" {
-				q.problems = append(q.problems, fmt.Sprintf("pilihan %c di baris %d tidak berisi teks", 'A'+i, q.optLines[i]))
+				q.problems = append(q.problems, problem("aiken.empty_option", string(rune('A'+i)), q.optLines[i]))
 			}
 		}
 		if len(q.options) < 2 {
-			q.problems = append(q.problems, fmt.Sprintf("soal memerlukan minimal 2 pilihan (A. …, B. …), ditemukan %d", len(q.options)))
+			q.problems = append(q.problems, problem("aiken.few_options", 2, len(q.options)))
 		}
 		correct := -1
 		if answerLine == 0 {
-			q.problems = append(q.problems, "baris ANSWER: (jawaban benar) tidak ditemukan")
+			q.problems = append(q.problems, problem("aiken.no_answer"))
 		} else {
 			letter := strings.ToUpper(strings.TrimRight(strings.TrimSpace(answer), ".)"))
 			switch {
 			case len(letter) != 1 || letter[0] < 'A' || letter[0] > 'Z':
-				q.problems = append(q.problems, fmt.Sprintf("jawaban %q di baris %d harus satu huruf pilihan", strings.TrimSpace(answer), answerLine))
+				q.problems = append(q.problems, problem("aiken.answer_letter", strings.TrimSpace(answer), answerLine))
 			case int(letter[0]-'A') >= len(q.options):
-				have := "tidak ada pilihan"
+				p := problem("aiken.answer_no_options", letter, answerLine)
 				if n := len(q.options); n > 0 {
-					have = fmt.Sprintf("pilihan hanya A–%c", 'A'+n-1)
+					p = problem("aiken.answer_not_option", letter, answerLine, string(rune('A'+n-1)))
 				}
-				q.problems = append(q.problems, fmt.Sprintf("jawaban %s di baris %d tidak ada di antara pilihan (%s)", letter, answerLine, have))
+				q.problems = append(q.problems, p)
 			default:
 				correct = int(letter[0] - 'A')
 			}
 		}
 		if len(q.problems) > 0 {
-			r.fail(q.line, strings.Join(q.problems, "; "))
+			// The first problem only, as for GIFT: the ones after it
+			// often follow from it (a question past the size limit is
+			// not kept, so it also lacks its options).
+			r.fail(q.line, q.problems[0])
 			return
 		}
 		q.options[correct].Weight = 100
@@ -102,7 +104,7 @@ func ParseAiken(src string, lim Limits) ([]Question, []ImportError, error) {
 		// capitals, since "Answer: …" may well be question text.
 		if m := aikenAnswerRe.FindStringSubmatch(line); m != nil && (strings.HasPrefix(line, "ANSWER") || cur != nil && len(cur.options) > 0) {
 			if cur == nil {
-				r.fail(n, "baris ANSWER: tanpa soal di atasnya")
+				r.fail(n, problem("aiken.answer_alone"))
 			} else {
 				finish(m[1], n)
 			}
@@ -118,7 +120,7 @@ func ParseAiken(src string, lim Limits) ([]Question, []ImportError, error) {
 			case cur != nil && len(cur.options) > 0 && label != 'A':
 				if grow(line) {
 					if want := byte('A' + len(cur.options)); label != want {
-						cur.problems = append(cur.problems, fmt.Sprintf("pilihan %c di baris %d tidak berurutan (seharusnya %c)", label, n, want))
+						cur.problems = append(cur.problems, problem("aiken.option_order", string(rune(label)), n, string(rune(want))))
 					}
 					cur.options = append(cur.options, Option{Text: strings.TrimSpace(m[2])})
 					cur.optLines = append(cur.optLines, n)

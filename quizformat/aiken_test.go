@@ -59,20 +59,20 @@ func TestParseAikenErrors(t *testing.T) {
 		line int
 		want string
 	}{
-		{"Soal?\nA. x\nB. y", 1, "ANSWER"},
-		{"Soal?\nA. x\nB. y\nANSWER: C", 1, "jawaban C di baris 4 tidak ada di antara pilihan (pilihan hanya A–B)"},
-		{"Soal?\nA. x\nANSWER: A", 1, "minimal 2 pilihan"},
-		{"Soal?\nANSWER: A", 1, "minimal 2 pilihan"},
-		{"Soal?\nA. x\nB. y\nANSWER: AB", 1, "harus satu huruf"},
-		{"Soal?\nA. x\nB. y\nANSWER:", 1, "harus satu huruf"},
-		{"Soal?\nA. x\nC. y\nANSWER: A", 1, "pilihan C di baris 3 tidak berurutan (seharusnya B)"},
-		{"\n\nA. x\nB. y\nANSWER: A", 3, "teks pertanyaan tidak ada"},
-		{"Soal?\nA.\nB. y\nANSWER: B", 1, "pilihan A di baris 2 tidak berisi teks"},
-		{"\nANSWER: A", 2, "tanpa soal"},
+		{"Soal?\nA. x\nB. y", 1, "aiken.no_answer[]"},
+		{"Soal?\nA. x\nB. y\nANSWER: C", 1, "aiken.answer_not_option[C 4 B]"},
+		{"Soal?\nA. x\nANSWER: A", 1, "aiken.few_options[2 1]"},
+		{"Soal?\nANSWER: A", 1, "aiken.few_options[2 0]"},
+		{"Soal?\nA. x\nB. y\nANSWER: AB", 1, "aiken.answer_letter[AB 4]"},
+		{"Soal?\nA. x\nB. y\nANSWER:", 1, "aiken.answer_letter[ 4]"},
+		{"Soal?\nA. x\nC. y\nANSWER: A", 1, "aiken.option_order[C 3 B]"},
+		{"\n\nA. x\nB. y\nANSWER: A", 3, "aiken.no_text[]"},
+		{"Soal?\nA.\nB. y\nANSWER: B", 1, "aiken.empty_option[A 2]"},
+		{"\nANSWER: A", 2, "aiken.answer_alone[]"},
 	}
 	for _, c := range cases {
 		qs, errs := parseAiken(c.src)
-		if len(qs) != 0 || len(errs) != 1 || errs[0].Line != c.line || !strings.Contains(errs[0].Message, c.want) {
+		if len(qs) != 0 || len(errs) != 1 || errs[0].Line != c.line || errs[0].text() != c.want {
 			t.Errorf("%q: got %d questions, errors %+v; want %q on line %d", c.src, len(qs), errs, c.want, c.line)
 		}
 	}
@@ -136,7 +136,7 @@ func TestParseAikenSampleFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	qs, errs := parseAiken(string(src))
-	if len(errs) != 1 || errs[0].Line != 17 || !strings.Contains(errs[0].Message, "jawaban E") {
+	if len(errs) != 1 || errs[0].Line != 17 || !strings.HasPrefix(errs[0].text(), "aiken.answer_not_option[E ") {
 		t.Errorf("errors %+v", errs)
 	}
 	if len(qs) != 3 || qs[1].Prompt != "Perhatikan pernyataan berikut:\nI. Bumi berputar pada porosnya.\nII. Bulan memancarkan cahaya sendiri.\nPernyataan yang benar adalah" {

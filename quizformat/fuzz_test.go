@@ -71,7 +71,7 @@ func checkImported(t *testing.T, src string, qs []Question, errs []ImportError) 
 		}
 	}
 	for _, e := range errs {
-		if e.Line < 1 || e.Line > lines || e.Message == "" {
+		if e.Line < 1 || e.Line > lines || e.Code == "" {
 			t.Fatalf("bad error %+v for %d lines", e, lines)
 		}
 	}

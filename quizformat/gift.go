@@ -66,9 +66,9 @@ func ParseGIFT(src string, lim Limits) ([]Question, []ImportError, error) {
 		for i, l := range b {
 			lines[i] = l.s
 		}
-		q, msg := parseGIFTQuestion(strings.Join(lines, "\n"))
-		if msg != "" {
-			r.fail(b[0].n, msg)
+		q, p := parseGIFTQuestion(strings.Join(lines, "\n"))
+		if p != nil {
+			r.fail(b[0].n, p)
 			return
 		}
 		q.Category, q.Line = category, b[0].n
@@ -241,7 +241,8 @@ var giftWeightRe = regexp.MustCompile(`^-?[0-9]+(\.[0-9]*)?$`)
 
 // weight reads a leading %weight% of an answer. ok is false when t starts
 // with no weight (a % that is not a weight is text, as in Moodle).
-func (t gtext) weight() (w float64, rest gtext, ok bool, msg string) {
+// bad is the weight as written when it is out of range.
+func (t gtext) weight() (w float64, rest gtext, ok bool, bad string) {
 	t = t.trim()
 	if !t.is(0, '%') {
 		return 0, t, false, ""
@@ -256,7 +257,7 @@ func (t gtext) weight() (w float64, rest gtext, ok bool, msg string) {
 	}
 	w, err := strconv.ParseFloat(s, 64)
 	if err != nil || w < -100 || w > 100 {
-		return 0, t, false, fmt.Sprintf("bobot %%%s%% harus antara -100 dan 100", s)
+		return 0, t, false, "%" + s + "%"
 	}
 	return w, t[2+end:], true, ""
 }
@@ -297,7 +298,7 @@ func isTrueFalse(s string) (value, ok bool) {
 
 // parseGIFTQuestion reads one question (its lines trimmed and joined, without
 // comments). A non-empty msg says why it cannot be imported.
-func parseGIFTQuestion(src string) (q Question, msg string) {
+func parseGIFTQuestion(src string) (q Question, p *Problem) {
 	t := giftChars(src).trim()
 	title := ""
 	if t.hasSeqAt(0, "::") {
@@ -311,15 +312,15 @@ func parseGIFTQuestion(src string) (q Question, msg string) {
 	nOpen, nClose := t.count('{'), t.count('}')
 	switch {
 	case nOpen == 0 && nClose == 0:
-		return q, "jenis soal GIFT deskripsi (teks tanpa blok jawaban {…}) belum didukung"
+		return q, problem("gift.description")
 	case nOpen == 0:
-		return q, "ada } tanpa pasangan {; tulis \\} untuk kurung kurawal biasa"
+		return q, problem("gift.unopened")
 	case nClose == 0:
-		return q, "blok jawaban { tidak ditutup dengan }"
+		return q, problem("gift.unclosed")
 	case close < open:
-		return q, "ada } sebelum blok jawaban {; tulis \\} untuk kurung kurawal biasa"
+		return q, problem("gift.close_first")
 	case nOpen > 1 || nClose > 1:
-		return q, "lebih dari satu blok jawaban {…} dalam satu soal: pisahkan soal dengan baris kosong, atau tulis \\{ dan \\} untuk kurung kurawal biasa"
+		return q, problem("gift.two_blocks")
 	}
 	ans := t[open+1 : close].trim()
 	prompt := t[:open]
@@ -338,9 +339,9 @@ func parseGIFTQuestion(src string) (q Question, msg string) {
 	head, _, _ := ans.cut('#')
 	switch {
 	case len(ans) == 0:
-		return q, "jenis soal GIFT esai ({} kosong) belum didukung"
+		return q, problem("gift.essay")
 	case ans.is(0, '#'):
-		return q, "jenis soal GIFT numerik ({#…}) belum didukung"
+		return q, problem("gift.numeric")
 	case ans.index('~') >= 0:
 		return parseGIFTChoice(q, ans)
 	}
@@ -355,15 +356,15 @@ func parseGIFTQuestion(src string) (q Question, msg string) {
 		} else {
 			q.FeedbackTrue, q.FeedbackFalse = wrong, right
 		}
-		return q, ""
+		return q, nil
 	}
 	if ans.indexSeq("->") >= 0 {
-		return q, "jenis soal GIFT menjodohkan (->) belum didukung"
+		return q, problem("gift.matching")
 	}
 	return parseGIFTShort(q, ans)
 }
 
-func parseGIFTChoice(q Question, ans gtext) (Question, string) {
+func parseGIFTChoice(q Question, ans gtext) (Question, *Problem) {
 	single := false
 	for i, a := range ans.splitMarks("=~") {
 		var w float64
@@ -371,9 +372,9 @@ func parseGIFTChoice(q Question, ans gtext) (Question, string) {
 		if a.mark == '=' {
 			single, w = true, 100
 		} else {
-			ww, rest, ok, msg := body.weight()
-			if msg != "" {
-				return q, fmt.Sprintf("pilihan ke-%d: %s", i+1, msg)
+			ww, rest, ok, bad := body.weight()
+			if bad != "" {
+				return q, problem("gift.option_weight", i+1, bad)
 			}
 			if ok {
 				w, body = ww, rest
@@ -382,7 +383,7 @@ func parseGIFTChoice(q Question, ans gtext) (Question, string) {
 		text, fb, _ := body.cut('#')
 		o := Option{Text: text.text(), Weight: w, Feedback: fb.text()}
 		if o.Text == "" {
-			return q, fmt.Sprintf("pilihan ke-%d tidak berisi teks", i+1)
+			return q, problem("gift.empty_option", i+1)
 		}
 		q.Options = append(q.Options, o)
 	}
@@ -390,15 +391,15 @@ func parseGIFTChoice(q Question, ans gtext) (Question, string) {
 	if single {
 		q.Type = Single
 	}
-	return q, ""
+	return q, nil
 }
 
-func parseGIFTShort(q Question, ans gtext) (Question, string) {
+func parseGIFTShort(q Question, ans gtext) (Question, *Problem) {
 	q.Type = Short
 	for i, a := range ans.splitMarks("=") {
-		w, body, ok, msg := a.body.weight()
-		if msg != "" {
-			return q, fmt.Sprintf("jawaban ke-%d: %s", i+1, msg)
+		w, body, ok, bad := a.body.weight()
+		if bad != "" {
+			return q, problem("gift.answer_weight", i+1, bad)
 		}
 		if !ok {
 			w = 100
@@ -406,16 +407,16 @@ func parseGIFTShort(q Question, ans gtext) (Question, string) {
 		text, _, _ := body.cut('#')
 		s := text.text()
 		if s == "" {
-			return q, fmt.Sprintf("jawaban isian ke-%d kosong", i+1)
+			return q, problem("gift.empty_answer", i+1)
 		}
 		if w >= 100 {
 			q.Accepted = append(q.Accepted, s)
 		}
 	}
 	if len(q.Accepted) == 0 {
-		return q, "soal isian singkat memerlukan minimal satu jawaban berbobot 100% (jawaban berbobot sebagian tidak diterima)"
+		return q, problem("gift.short_no_answer")
 	}
-	return q, ""
+	return q, nil
 }
 
 // ExportGIFT writes questions in GIFT, so that ParseGIFT reads them back

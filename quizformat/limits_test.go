@@ -56,7 +56,7 @@ func TestParseLimits(t *testing.T) {
 			withLong = bank(format, 1) + long + "{=ya ~tidak}\n\n" + bank(format, 1)
 		}
 		qs, errs, err := parse(withLong, Limits{MaxQuestionBytes: 1024})
-		if err != nil || len(qs) != 2 || len(errs) != 1 || !strings.Contains(errs[0].Message, "terlalu panjang") {
+		if err != nil || len(qs) != 2 || len(errs) != 1 || errs[0].text() != "too_long[1]" {
 			t.Errorf("%s: long question: %d questions, errors %+v, %v", format, len(qs), errs, err)
 		}
 		// Errors past MaxErrors are counted in one last line.
@@ -65,7 +65,7 @@ func TestParseLimits(t *testing.T) {
 			bad = strings.Repeat("Soal?\nA. x\nB. y\nANSWER: Z\n\n", 50)
 		}
 		_, errs, _ = parse(bad, Limits{MaxErrors: 5})
-		if len(errs) != 6 || !strings.Contains(errs[5].Message, "45 soal") || errs[5].Line <= errs[4].Line {
+		if len(errs) != 6 || errs[5].text() != "more_errors[45]" || errs[5].Line <= errs[4].Line {
 			t.Errorf("%s: many errors: %+v", format, errs)
 		}
 	}

@@ -53,11 +53,23 @@ type Question struct {
 // question is skipped, the others are kept. Line is 1-based: the first line
 // of the bad question, or the bad line itself when it belongs to no question.
 type ImportError struct {
-	Line    int    `json:"line"`
-	Message string `json:"message"`
+	Line int `json:"line"`
+	Problem
 }
 
-func (e ImportError) Error() string { return fmt.Sprintf("baris %d: %s", e.Line, e.Message) }
+// Problem says what is wrong as a code and the values its message names
+// (line numbers, option letters), in the order the message names them.
+// The words are the caller's: a person reads them in their own language.
+type Problem struct {
+	Code string `json:"code"`
+	Args []any  `json:"args,omitempty"`
+}
+
+func problem(code string, args ...any) *Problem { return &Problem{Code: code, Args: args} }
+
+func (e ImportError) Error() string {
+	return fmt.Sprintf("line %d: %s %v", e.Line, e.Code, e.Args)
+}
 
 // Limits bound a parse. A zero field means no limit.
 type Limits struct {
@@ -87,7 +99,7 @@ type result struct {
 	first   int // line of the first dropped error
 }
 
-func (r *result) fail(line int, msg string) {
+func (r *result) fail(line int, p *Problem) {
 	if r.lim.MaxErrors > 0 && len(r.errs) >= r.lim.MaxErrors {
 		if r.dropped == 0 {
 			r.first = line
@@ -95,7 +107,7 @@ func (r *result) fail(line int, msg string) {
 		r.dropped++
 		return
 	}
-	r.errs = append(r.errs, ImportError{Line: line, Message: msg})
+	r.errs = append(r.errs, ImportError{Line: line, Problem: *p})
 }
 
 // add keeps a good question; false means the question limit is passed.
@@ -109,8 +121,7 @@ func (r *result) add(q Question) bool {
 
 func (r *result) done(err error) ([]Question, []ImportError, error) {
 	if r.dropped > 0 {
-		r.errs = append(r.errs, ImportError{Line: r.first,
-			Message: fmt.Sprintf("%d soal bermasalah lainnya tidak ditampilkan; perbaiki yang di atas lalu impor lagi", r.dropped)})
+		r.errs = append(r.errs, ImportError{Line: r.first, Problem: *problem("more_errors", r.dropped)})
 	}
 	if err != nil {
 		return nil, r.errs, err
@@ -118,9 +129,9 @@ func (r *result) done(err error) ([]Question, []ImportError, error) {
 	return r.qs, r.errs, nil
 }
 
-// tooLong is the message for a question past MaxQuestionBytes.
-func tooLong(lim Limits) string {
-	return fmt.Sprintf("soal terlalu panjang (lebih dari %d KiB)", lim.MaxQuestionBytes>>10)
+// tooLong is the problem of a question past MaxQuestionBytes.
+func tooLong(lim Limits) *Problem {
+	return problem("too_long", lim.MaxQuestionBytes>>10)
 }
 
 // splitImportLines splits a question file into lines, whatever its line

@@ -85,7 +85,7 @@ func exitStatus(err error, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kompeten: configuration: %v\n", err)
 		return 2
 	case errors.As(err, &ve):
-		fmt.Fprintf(stderr, "kompeten: %v\n", err)
+		fmt.Fprintf(stderr, "kompeten: %s\n", app.DescribeError("en", err))
 		return 2
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "kompeten: %v\n", err)

@@ -65,7 +65,7 @@ func TestUserAdd(t *testing.T) {
 	if code, _, errs := add("kata-sandi-admin-1\n", "--nip", "198501012010011001", "--name", "Lagi", "--password-stdin"); code != 2 || !strings.Contains(errs, "already exists") {
 		t.Errorf("duplicate NIP: exit %d, %q", code, errs)
 	}
-	if code, _, errs := add("kata-sandi-admin-1\n", "--nip", "12345", "--name", "X", "--password-stdin"); code != 2 || !strings.Contains(errs, "nip") {
+	if code, _, errs := add("kata-sandi-admin-1\n", "--nip", "12345", "--name", "X", "--password-stdin"); code != 2 || !strings.Contains(errs, "nip: the NIP must have 18 digits (it has 5)") {
 		t.Errorf("invalid NIP: exit %d, %q", code, errs)
 	}
 	if code, _, errs := add("", "--nip", "198703212012032002", "--name", "X"); code != 2 || !strings.Contains(errs, "--password-stdin") {
