@@ -15,6 +15,10 @@ const (
 	ProblemNoFile    = "no_file"    // a file lesson with no file, or whose file is gone
 	ProblemNoQuiz    = "no_quiz"    // a quiz lesson with no quiz, or whose quiz is gone
 	ProblemEmptyQuiz = "empty_quiz" // a quiz lesson whose quiz has no questions
+
+	// A video lesson whose file's length could not be read and whose
+	// trainer set none: how much was watched could not be measured.
+	ProblemDuration = "unknown_duration"
 )
 
 var problemText = map[string]string{
@@ -24,6 +28,7 @@ var problemText = map[string]string{
 	ProblemNoFile:    "berkas belum dipilih atau sudah tidak ada",
 	ProblemNoQuiz:    "kuis belum dipilih atau sudah tidak ada",
 	ProblemEmptyQuiz: "kuis belum berisi soal",
+	ProblemDuration:  "durasi video tidak terbaca; isi durasinya (menit) pada materi ini",
 }
 
 // LessonProblem is one lesson a learner could not complete, and why.
@@ -100,6 +105,9 @@ func (s *Service) lessonProblem(ctx context.Context, c *Course, l Lesson) (strin
 		}
 		if err != nil {
 			return "", err
+		}
+		if l.Kind == KindVideo && l.Minutes == 0 && s.mediaDuration(ctx, a) == 0 {
+			return ProblemDuration, nil
 		}
 	case KindQuiz:
 		if l.QuizID == "" {
