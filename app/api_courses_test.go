@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/http/httptest"
 	"strings"
@@ -61,11 +62,17 @@ func newFixture(t *testing.T, e *testEnv) *fixture {
 	return f
 }
 
-// mp4Bytes is n bytes that sniff as MP4 (an ftyp box, then filler).
+// mp4Bytes is n bytes of MP4 that runs 100 s: an ftyp box, a moov with
+// its mvhd (timescale 1000, duration 100000), then an mdat of filler.
 func mp4Bytes(n int) []byte {
 	b := make([]byte, n)
-	copy(b, []byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"))
-	for i := 24; i < n; i++ {
+	head := []byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" +
+		"\x00\x00\x00\x74moov\x00\x00\x00\x6cmvhd\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\xe8\x00\x01\x86\xa0")
+	copy(b, head)
+	moovEnd := 24 + 0x74
+	binary.BigEndian.PutUint32(b[moovEnd:], uint32(n-moovEnd))
+	copy(b[moovEnd+4:], "mdat")
+	for i := moovEnd + 8; i < n; i++ {
 		b[i] = byte(i*7 + i/4099)
 	}
 	return b
@@ -171,27 +178,27 @@ func TestEnrollIdempotentAndProgress(t *testing.T) {
 	if p["done"] != true {
 		t.Fatalf("text lesson not done: %v", p)
 	}
-	// Video of 100 s (the player's duration: the fixture has no real moov).
+	// Video of 100 s, as the server read it from the file's mvhd.
 	// Skipping to the end does not count; 90% watched, merged across
 	// reports and sessions, does.
 	post := func(body map[string]any) map[string]any {
 		return mustStatus(t, e.api("POST", "/api/v1/lessons/"+f.video+"/progress", tok, body), 200, "video progress")
 	}
-	p = post(map[string]any{"position": 99, "watched": [][2]float64{{0, 5}, {95, 100}}, "duration": 100})
+	p = post(map[string]any{"position": 99, "watched": [][2]float64{{0, 5}, {95, 100}}})
 	if p["done"] == true {
 		t.Fatal("skipping to the end counted as watched")
 	}
-	p = post(map[string]any{"position": 50, "watched": [][2]float64{{5, 50}}, "duration": 100})
+	p = post(map[string]any{"position": 50, "watched": [][2]float64{{5, 50}}})
 	if p["done"] == true {
 		t.Fatal("done at 55% watched")
 	}
 	// A repeated report changes nothing.
-	p = post(map[string]any{"position": 50, "watched": [][2]float64{{5, 50}}, "duration": 100})
+	p = post(map[string]any{"position": 50, "watched": [][2]float64{{5, 50}}})
 	if w := p["watched"].([]any); len(w) != 2 {
 		t.Fatalf("intervals not merged: %v", w)
 	}
 	// Merged 0-88 and 95-100: 93 s of 100.
-	p = post(map[string]any{"position": 88, "watched": [][2]float64{{50, 88}}, "duration": 100})
+	p = post(map[string]any{"position": 88, "watched": [][2]float64{{50, 88}}})
 	if p["done"] != true {
 		t.Fatalf("not done at 93%% watched: %v", p)
 	}

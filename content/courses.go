@@ -576,6 +576,7 @@ func (s *Service) applyLesson(ctx context.Context, c *Course, l *Lesson, in Less
 		case l.Kind == KindVideo && !strings.HasPrefix(a.ContentType, "video/") && !strings.HasPrefix(a.ContentType, "audio/"):
 			f["asset_id"] = msg("lesson.video_file")
 		}
+		a.Duration = s.mediaDuration(ctx, a)
 		asset = &a
 	}
 	l.AutoMinutes = autoMinutes(*l, asset)

@@ -140,8 +140,8 @@ type ProgressInput struct {
 	Position *float64     `json:"position"`
 	Watched  [][2]float64 `json:"watched"`
 	Done     bool         `json:"done"`
-	// Duration is the player's idea of the media length, used only when the
-	// server could not read it from the file.
+	// Duration is the player's idea of the media length. It is never
+	// credited against (see videoSeconds); older pages still send it.
 	Duration float64 `json:"duration"`
 }
 
@@ -300,10 +300,8 @@ func (s *Service) RecordProgress(ctx context.Context, u User, lessonID string, i
 		return LessonProgress{}, fmt.Errorf("lesson %s: %w", lessonID, ErrNotFound)
 	}
 	duration := 0.0
-	if l.Kind == KindVideo && l.AssetID != "" {
-		if a, err := s.Asset(ctx, l.AssetID); err == nil {
-			duration = a.Duration
-		}
+	if l.Kind == KindVideo {
+		duration = s.videoSeconds(ctx, l)
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	minimum := s.MinimumTime(l)
@@ -323,11 +321,7 @@ func (s *Service) RecordProgress(ctx context.Context, u User, lessonID string, i
 		}
 		switch l.Kind {
 		case KindVideo:
-			if duration > 0 {
-				p.Duration = duration
-			} else if p.Duration == 0 && in.Duration > 0 {
-				p.Duration = in.Duration
-			}
+			p.Duration = duration
 			p.Watched = creditIntervals(p.Watched, in.Watched, p.Duration, watchBudget(p.Opened, now))
 			if p.Duration > 0 && p.WatchedSeconds() >= VideoDoneShare*p.Duration {
 				p.markDone(now)

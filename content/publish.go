@@ -14,6 +14,10 @@ const (
 	ProblemNoFile    = "no_file"    // a file lesson with no file, or whose file is gone
 	ProblemNoQuiz    = "no_quiz"    // a quiz lesson with no quiz, or whose quiz is gone
 	ProblemEmptyQuiz = "empty_quiz" // a quiz lesson whose quiz has no questions
+
+	// A video lesson whose file's length could not be read and whose
+	// trainer set none: how much was watched could not be measured.
+	ProblemDuration = "unknown_duration"
 )
 
 var problemMsg = map[string]Msg{
@@ -23,6 +27,7 @@ var problemMsg = map[string]Msg{
 	ProblemNoFile:    msg("publish.no_file"),
 	ProblemNoQuiz:    msg("publish.no_quiz"),
 	ProblemEmptyQuiz: msg("publish.empty_quiz"),
+	ProblemDuration:  msg("publish.unknown_duration"),
 }
 
 // LessonProblem is one lesson a learner could not complete, and why.
@@ -99,6 +104,9 @@ func (s *Service) lessonProblem(ctx context.Context, c *Course, l Lesson) (strin
 		}
 		if err != nil {
 			return "", err
+		}
+		if l.Kind == KindVideo && l.Minutes == 0 && s.mediaDuration(ctx, a) == 0 {
+			return ProblemDuration, nil
 		}
 	case KindQuiz:
 		if l.QuizID == "" {

@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/kotalama/kompeten/internal/mediadur"
 	"github.com/kotalama/kompeten/storage/blobs"
 	"github.com/kotalama/kompeten/storage/docs"
 )
@@ -45,6 +46,8 @@ type Asset struct {
 	Duration float64   `bson:"duration,omitempty" json:"duration,omitempty"`
 	ModTime  time.Time `bson:"mod_time" json:"-"`
 	ETag     string    `bson:"etag" json:"-"`
+	// Probed is the mediadur.Version that read Duration (0: never read).
+	Probed int `bson:"probed,omitempty" json:"-"`
 }
 
 // Upload is the state of a resumable upload. Parts stream straight into
@@ -336,8 +339,8 @@ func (s *Service) CompleteUpload(ctx context.Context, u User, id string) (Asset,
 	a := Asset{ID: up.ID, Key: up.Key, ContentType: up.ContentType, Size: info.Size, SHA256: sum, Name: up.Filename,
 		Course: up.Course, Uploader: up.Owner, Created: s.now().UTC().Truncate(time.Millisecond),
 		ModTime: info.ModTime.UTC().Truncate(time.Second), ETag: info.ETag}
-	if strings.HasPrefix(a.ContentType, "video/mp4") || a.ContentType == "audio/mp4" {
-		a.Duration = s.mp4Duration(ctx, a)
+	if isMedia(a.ContentType) {
+		a.Duration, a.Probed = s.readDuration(ctx, a), mediadur.Version
 	}
 	if err := s.docs.C(collAssets).Insert(ctx, a.ID, &a); err != nil && !errors.Is(err, docs.ErrDuplicate) {
 		return Asset{}, mapErr(err, "asset")
