@@ -28,16 +28,39 @@ type Markdown struct {
 	// rendered keeps recent renderings and texts keeps the plain text the
 	// search index is given: a lesson is read and reindexed far more often
 	// than it changes, and both are pure functions of the source.
-	mu       sync.Mutex
-	rendered map[string]string
-	size     int
-	texts    map[[32]byte]string
-	textSize int
+	rendered sizedCache[string]
+	texts    sizedCache[[32]byte]
 }
 
 // maxRendered bounds each cache, in bytes of source and output; past it
 // the cache starts over.
 const maxRendered = 16 << 20
+
+// sizedCache maps keys to strings up to maxRendered bytes, then starts
+// over: simpler than eviction, and a rendering is cheap to redo.
+type sizedCache[K comparable] struct {
+	mu   sync.Mutex
+	m    map[K]string
+	size int
+}
+
+func (c *sizedCache[K]) get(k K) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+// put keeps v under k; cost is the bytes it counts against the bound.
+func (c *sizedCache[K]) put(k K, v string, cost int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || c.size+cost > maxRendered {
+		c.m, c.size = map[K]string{}, 0
+	}
+	c.m[k] = v
+	c.size += cost
+}
 
 // NewMarkdown builds the renderer once; it is safe for concurrent use.
 func NewMarkdown() *Markdown {
@@ -77,34 +100,22 @@ func (m *Markdown) convert(src string) (string, error) {
 
 // HTML renders and sanitises.
 func (m *Markdown) HTML(src string) string {
-	m.mu.Lock()
-	out, ok := m.rendered[src]
-	m.mu.Unlock()
-	if ok {
+	if out, ok := m.rendered.get(src); ok {
 		return out
 	}
 	raw, err := m.convert(src)
 	if err != nil {
 		return html.EscapeString(src)
 	}
-	out = m.policy.Sanitize(raw)
-	m.mu.Lock()
-	if m.rendered == nil || m.size+len(src)+len(out) > maxRendered {
-		m.rendered, m.size = map[string]string{}, 0
-	}
-	m.rendered[src] = out
-	m.size += len(src) + len(out)
-	m.mu.Unlock()
+	out := m.policy.Sanitize(raw)
+	m.rendered.put(src, out, len(src)+len(out))
 	return out
 }
 
 // Text is the plain text of the Markdown, for search and summaries.
 func (m *Markdown) Text(src string) string {
 	key := sha256.Sum256([]byte(src))
-	m.mu.Lock()
-	out, ok := m.texts[key]
-	m.mu.Unlock()
-	if ok {
+	if out, ok := m.texts.get(key); ok {
 		return out
 	}
 	raw, err := m.convert(src)
@@ -114,13 +125,7 @@ func (m *Markdown) Text(src string) string {
 	// Keep words apart where block elements ended.
 	s := strings.NewReplacer("</p>", "</p> ", "</li>", "</li> ", "</h1>", "</h1> ", "</h2>", "</h2> ", "</h3>", "</h3> ",
 		"<br>", " ", "</td>", "</td> ").Replace(raw)
-	out = strings.Join(strings.Fields(html.UnescapeString(m.strict.Sanitize(s))), " ")
-	m.mu.Lock()
-	if m.texts == nil || m.textSize+len(out)+len(key) > maxRendered {
-		m.texts, m.textSize = map[[32]byte]string{}, 0
-	}
-	m.texts[key] = out
-	m.textSize += len(out) + len(key)
-	m.mu.Unlock()
+	out := strings.Join(strings.Fields(html.UnescapeString(m.strict.Sanitize(s))), " ")
+	m.texts.put(key, out, len(out)+len(key))
 	return out
 }
