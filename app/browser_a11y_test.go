@@ -421,7 +421,22 @@ func TestBrowserHeaderCompact(t *testing.T) {
 			links: links.length, shown: links.filter(shown).length,
 			rows: (() => { const mid = links.filter(shown).map(a => { const r = a.getBoundingClientRect(); return (r.top + r.bottom) / 2; });
 				return mid.length ? Math.max(...mid) - Math.min(...mid) : 0; })(),
-			search: shown(document.getElementById('site-search-q')), focus: document.activeElement === btn };
+			search: shown(document.getElementById('site-search-q')), focus: document.activeElement === btn,
+			// Controls drawn over one another, or past the window's edge.
+			overlaps: (() => {
+				const els = [...document.querySelectorAll('header a, header button, header input, header summary, header .who')].filter(shown)
+					.map(el => [el, el.getBoundingClientRect()]).filter(([, r]) => r.width > 0 && r.height > 0);
+				const out = [];
+				els.forEach(([a, r], i) => {
+					if (r.left < 0 || r.right > window.innerWidth) out.push((a.textContent.trim() || a.tagName) + ' outside the window');
+					els.slice(i + 1).forEach(([b, q]) => {
+						if (a.contains(b) || b.contains(a)) return;
+						if (r.left < q.right - 1 && q.left < r.right - 1 && r.top < q.bottom - 1 && q.top < r.bottom - 1)
+							out.push((a.textContent.trim() || a.tagName) + ' over ' + (b.textContent.trim() || b.tagName));
+					});
+				});
+				return out;
+			})() };
 	})())`
 	type header struct {
 		Height                float64
@@ -429,6 +444,7 @@ func TestBrowserHeaderCompact(t *testing.T) {
 		Expanded              string
 		Links, Shown          int
 		Rows                  float64 // the spread of the links' middles
+		Overlaps              []string
 	}
 	read := func(t *testing.T, ctx context.Context) header {
 		t.Helper()
@@ -460,8 +476,8 @@ func TestBrowserHeaderCompact(t *testing.T) {
 				}
 			}
 			shot("desktop")
-			if h := read(t, ctx); h.Height > 64 || h.Button || h.Shown != h.Links || h.Rows > 12 || !h.Search {
-				t.Errorf("desktop header %+v, want one row of at most 64 px with every link shown and no Menu button", h)
+			if h := read(t, ctx); h.Height > 64 || h.Button || h.Shown != h.Links || h.Rows > 12 || !h.Search || len(h.Overlaps) > 0 {
+				t.Errorf("desktop header %+v, want one row of at most 64 px with every link shown, none over another, and no Menu button", h)
 			}
 
 			if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitReady(chromedp.CSS("main")),
@@ -469,7 +485,7 @@ func TestBrowserHeaderCompact(t *testing.T) {
 				t.Fatal(err)
 			}
 			shot("phone")
-			if h := read(t, ctx); h.Height > 64 || !h.Button || h.Shown != 0 || h.Expanded != "false" || !h.Search {
+			if h := read(t, ctx); h.Height > 64 || !h.Button || h.Shown != 0 || h.Expanded != "false" || !h.Search || len(h.Overlaps) > 0 {
 				t.Errorf("phone header %+v, want at most 64 px, the search box and a closed Menu button", h)
 			}
 			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid=menu-button]`))); err != nil {
