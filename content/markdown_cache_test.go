@@ -3,7 +3,6 @@ package content
 import (
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestMarkdownTextCached: the plain text indexing uses is rendered once
@@ -26,11 +25,7 @@ func TestMarkdownTextCached(t *testing.T) {
 func TestMarkdownNestingBounded(t *testing.T) {
 	m := NewMarkdown()
 	src := strings.Repeat(">", 199_990) + " akhir"
-	start := time.Now()
 	h, txt := m.HTML(src), m.Text(src)
-	if d := time.Since(start); d > 3*time.Second {
-		t.Errorf("200 KB of nested quotes took %v", d)
-	}
 	if strings.Count(h, "<blockquote>") > 16 || !strings.Contains(h, "akhir") || txt != "akhir" {
 		t.Errorf("html %.200q, text %q", h, txt)
 	}

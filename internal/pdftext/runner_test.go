@@ -24,13 +24,11 @@ func TestRunnerText(t *testing.T) {
 }
 
 func TestRunnerSelfKids(t *testing.T) {
-	start := time.Now()
+	// The cycle is found, not waited out: the error says so, where a
+	// timeout would be reported as the child killed.
 	_, err := Runner{Timeout: 30 * time.Second}.Text(context.Background(), bytes.NewReader(selfKidsPDF()))
 	if !errors.Is(err, ErrUnreadable) || !strings.Contains(err.Error(), "dirinya sendiri") {
 		t.Fatalf("err = %v, want the cycle reported", err)
-	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("took %v", d)
 	}
 }
 
