@@ -492,8 +492,12 @@ func (a *App) editLessonPage(c *fiber.Ctx) error {
 	if !ok {
 		return fiber.ErrNotFound
 	}
+	body, err := a.svc.LessonBody(c.UserContext(), &course, lid)
+	if err != nil {
+		return err
+	}
 	return a.page(c, "teach_lesson_form", lessonFormView{CourseID: course.ID, CourseName: course.Title, LessonID: l.ID,
-		Title: l.Title, Kind: l.Kind, Minutes: setMinutes(l.Minutes), Body: l.Body, AssetID: l.AssetID,
+		Title: l.Title, Kind: l.Kind, Minutes: setMinutes(l.Minutes), Body: body, AssetID: l.AssetID,
 		Optional: l.Optional, Kinds: lessonKinds(), Assets: assets, Captions: captionRows(assets, l.Captions)})
 }
 

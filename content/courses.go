@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -71,6 +72,9 @@ type Course struct {
 	// change can be made without also being queued for search (see
 	// outbox.go); the indexer parks it at indexIdle.
 	IndexDue time.Time `bson:"index_due" json:"-"`
+	// BodiesV says the lessons' bodies live in their own documents
+	// (bodies.go); 0 on a course from before, whose lessons embed them.
+	BodiesV int `bson:"bodies_v,omitempty" json:"-"`
 }
 
 // Module is a chapter of a course.
@@ -86,7 +90,13 @@ type Lesson struct {
 	ID       string `bson:"id" json:"id"`
 	Title    string `bson:"title" json:"title"`
 	Kind     string `bson:"kind" json:"kind"`
-	Body     string `bson:"body,omitempty" json:"body,omitempty"` // Markdown
+	// Body is the Markdown. It is stored in its own document (bodies.go);
+	// a course read for learners carries it only where it was asked for.
+	Body string `bson:"body,omitempty" json:"body,omitempty"`
+	// BodyHash names the body's document, "" for an empty body; Words is
+	// the body's word count, for pacing without reading the body.
+	BodyHash string `bson:"body_hash,omitempty" json:"-"`
+	Words    int    `bson:"words,omitempty" json:"-"`
 	AssetID  string `bson:"asset_id,omitempty" json:"asset_id,omitempty"`
 	QuizID   string `bson:"quiz_id,omitempty" json:"quiz_id,omitempty"`
 	Minutes  int    `bson:"minutes" json:"minutes"`
@@ -103,6 +113,47 @@ type Lesson struct {
 // OwnedBy reports whether nip may edit the course.
 func (c *Course) OwnedBy(u User) bool {
 	return slices.Contains(u.Roles, RoleAdmin) || slices.Contains(c.Owners, u.NIP)
+}
+
+// MaxCourseLessons bounds the lessons of one course, so its document stays
+// far below the store's 16 MB (TestCourseDocumentAtLimits).
+const MaxCourseLessons = 1000
+
+// maxRefLen bounds an asset or quiz id a lesson refers to.
+const maxRefLen = 64
+
+// clone is a copy of c that shares no slice a caller could change.
+func (c *Course) clone() Course {
+	out := *c
+	out.Owners = slices.Clone(c.Owners)
+	out.Modules = make([]Module, len(c.Modules))
+	for i, m := range c.Modules {
+		m.Lessons = slices.Clone(m.Lessons)
+		out.Modules[i] = m
+	}
+	return out
+}
+
+// public is a copy of a stored or cached course for callers: no lesson
+// body (those are read on their own), every lesson's word count set.
+func (c *Course) public() Course {
+	out := c.clone()
+	for mi := range out.Modules {
+		for li := range out.Modules[mi].Lessons {
+			l := &out.Modules[mi].Lessons[li]
+			l.Words, l.Body = l.words(), ""
+		}
+	}
+	return out
+}
+
+// lessonCount is how many lessons the course has.
+func (c *Course) lessonCount() int {
+	n := 0
+	for _, m := range c.Modules {
+		n += len(m.Lessons)
+	}
+	return n
 }
 
 // Lessons returns every lesson in syllabus order.
@@ -248,25 +299,71 @@ func (s *Service) CreateCourse(ctx context.Context, u User, in CourseInput) (Cou
 	return c, nil
 }
 
-// Course loads a course by id or slug.
-func (s *Service) Course(ctx context.Context, idOrSlug string) (Course, error) {
-	var c Course
-	_, err := s.docs.C(collCourses).Get(ctx, idOrSlug, &c)
-	if errors.Is(err, docs.ErrNotFound) {
-		cs, _, ferr := docs.FindAll[Course](ctx, s.docs.C(collCourses),
-			docs.Query{Where: []docs.Eq{{Field: "slug", Value: idOrSlug}}, Limit: 1})
-		if ferr != nil {
-			return Course{}, mapErr(ferr, "course")
-		}
-		if len(cs) == 0 || cs[0].Status == statusDeleted {
-			return Course{}, fmt.Errorf("course %s: %w", idOrSlug, ErrNotFound)
-		}
-		return cs[0], nil
+// loadCourse is a course by id as stored at most maxAge ago (0: read it
+// now), shared with the cache: the caller must not change it. Its lessons
+// hold their bodies only if the course predates bodies.go.
+func (s *Service) loadCourse(ctx context.Context, id string, maxAge time.Duration) (*Course, error) {
+	now := s.now()
+	old := s.courses.get(id)
+	if old != nil && maxAge > 0 && now.Sub(old.read) < maxAge {
+		return visible(old.c)
 	}
-	if err == nil && c.Status == statusDeleted {
+	var c Course
+	version, err := s.docs.C(collCourses).Get(ctx, id, &c)
+	if err != nil {
+		return nil, mapErr(err, "course "+id)
+	}
+	if old != nil && old.version == version {
+		s.courses.put(id, &courseEntry{c: old.c, version: version, read: now})
+		return visible(old.c)
+	}
+	for mi := range c.Modules {
+		for li := range c.Modules[mi].Lessons {
+			l := &c.Modules[mi].Lessons[li]
+			if c.BodiesV >= bodiesV {
+				l.Body = "" // the previous version's copy
+			} else {
+				l.Words = wordCount(l.Body)
+			}
+		}
+	}
+	s.courses.put(id, &courseEntry{c: &c, version: version, read: now})
+	return visible(&c)
+}
+
+func visible(c *Course) (*Course, error) {
+	if c.Status == statusDeleted {
+		return nil, fmt.Errorf("course %s: %w", c.ID, ErrNotFound)
+	}
+	return c, nil
+}
+
+// Course loads a course by id or slug, as it was at most courseTTL ago,
+// without its lessons' bodies (LessonBody, CourseWithBodies).
+func (s *Service) Course(ctx context.Context, idOrSlug string) (Course, error) {
+	return s.course(ctx, idOrSlug, courseTTL)
+}
+
+func (s *Service) course(ctx context.Context, idOrSlug string, maxAge time.Duration) (Course, error) {
+	c, err := s.loadCourse(ctx, idOrSlug, maxAge)
+	if err == nil {
+		return c.public(), nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return Course{}, err
+	}
+	cs, _, ferr := docs.FindAll[Course](ctx, s.docs.C(collCourses),
+		docs.Query{Where: []docs.Eq{{Field: "slug", Value: idOrSlug}}, Limit: 1})
+	if ferr != nil {
+		return Course{}, mapErr(ferr, "course")
+	}
+	if len(cs) == 0 || cs[0].Status == statusDeleted {
 		return Course{}, fmt.Errorf("course %s: %w", idOrSlug, ErrNotFound)
 	}
-	return c, mapErr(err, "course "+idOrSlug)
+	if cs[0].BodiesV < bodiesV {
+		return cs[0].public(), nil
+	}
+	return s.course(ctx, cs[0].ID, maxAge)
 }
 
 // CanView reports whether u may see the course: published courses are open
@@ -278,7 +375,12 @@ func (c *Course) CanView(u User) bool {
 // ViewCourse loads a course the user may see; others get ErrNotFound, so a
 // draft's existence does not leak.
 func (s *Service) ViewCourse(ctx context.Context, u User, idOrSlug string) (Course, error) {
-	c, err := s.Course(ctx, idOrSlug)
+	return s.viewCourse(ctx, u, idOrSlug, courseTTL)
+}
+
+// viewCourse is ViewCourse as stored at most maxAge ago.
+func (s *Service) viewCourse(ctx context.Context, u User, idOrSlug string, maxAge time.Duration) (Course, error) {
+	c, err := s.course(ctx, idOrSlug, maxAge)
 	if err != nil {
 		return Course{}, err
 	}
@@ -294,40 +396,56 @@ func (s *Service) ViewCourse(ctx context.Context, u User, idOrSlug string) (Cour
 // syllabus without the lessons' text.
 func (s *Service) CourseForViewer(ctx context.Context, u User, idOrSlug string) (Course, error) {
 	c, err := s.ViewCourse(ctx, u, idOrSlug)
-	if err != nil || c.OwnedBy(u) {
-		return c, err
-	}
-	_, err = s.Enrollment(ctx, u.NIP, c.ID)
-	switch {
-	case err == nil:
-		return c, nil
-	case !errors.Is(err, ErrNotFound):
+	if err != nil {
 		return Course{}, err
 	}
-	for i := range c.Modules {
-		for j := range c.Modules[i].Lessons {
-			c.Modules[i].Lessons[j].Body = ""
+	if !c.OwnedBy(u) {
+		_, err = s.Enrollment(ctx, u.NIP, c.ID)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			return c, nil
+		case err != nil:
+			return Course{}, err
 		}
 	}
-	return c, nil
+	return s.withBodies(ctx, c, courseTTL)
 }
 
 // editCourse applies fn to a course the user owns, as one versioned write.
 func (s *Service) editCourse(ctx context.Context, u User, idOrSlug string, fn func(*Course) error) (Course, error) {
-	c, err := s.ViewCourse(ctx, u, idOrSlug)
+	return s.editCourseBodies(ctx, u, idOrSlug, nil, fn)
+}
+
+// editCourseBodies is editCourse for a change whose lesson bodies are
+// already stored (putBody), as own says by lesson id. A course that still
+// embeds its bodies has them moved out first, and is written with them out
+// (bodies.go).
+func (s *Service) editCourseBodies(ctx context.Context, u User, idOrSlug string, own map[string]storedBody, fn func(*Course) error) (Course, error) {
+	c, err := s.viewCourse(ctx, u, idOrSlug, 0)
 	if err != nil {
 		return Course{}, err
 	}
 	if !c.OwnedBy(u) {
 		return Course{}, ErrForbidden
 	}
-	out, err := docs.Update(ctx, s.docs.C(collCourses), c.ID, func(c *Course) error {
+	coll := s.docs.C(collCourses)
+	var stored Course
+	if _, err := coll.Get(ctx, c.ID, &stored); err != nil {
+		return Course{}, mapErr(err, "course "+c.ID)
+	}
+	written, err := s.migrateBodies(ctx, &stored)
+	if err != nil {
+		return Course{}, err
+	}
+	maps.Copy(written, own)
+	out, err := docs.Update(ctx, coll, c.ID, func(c *Course) error {
 		if err := fn(c); err != nil {
 			return err
 		}
 		if c.Status == statusDeleted {
 			return fmt.Errorf("course %s: %w", c.ID, ErrNotFound)
 		}
+		externalize(c, written)
 		c.Minutes = c.TotalMinutes()
 		c.Updated = s.now().UTC().Truncate(time.Millisecond)
 		c.IndexDue = c.Updated
@@ -337,7 +455,8 @@ func (s *Service) editCourse(ctx context.Context, u User, idOrSlug string, fn fu
 		return Course{}, mapErr(err, "course "+c.ID)
 	}
 	s.catalog.forget()
-	return out, nil
+	s.courses.forget(c.ID)
+	return out.public(), nil
 }
 
 // UpdateCourse changes the given fields of a course.
@@ -386,7 +505,7 @@ func (s *Service) SetStatus(ctx context.Context, u User, id, status string) (Cou
 // history; a course with learners should be archived instead, so this is
 // refused once anyone has enrolled.
 func (s *Service) DeleteCourse(ctx context.Context, u User, id string) error {
-	c, err := s.ViewCourse(ctx, u, id)
+	c, err := s.viewCourse(ctx, u, id, 0)
 	if err != nil {
 		return err
 	}
@@ -416,6 +535,8 @@ func (s *Service) DeleteCourse(ctx context.Context, u User, id string) error {
 		return mapErr(err, "course "+c.ID)
 	}
 	s.catalog.forget()
+	s.courses.forget(c.ID)
+	s.dropBodies(ctx, c.ID, "", nil)
 	return nil
 }
 
@@ -467,14 +588,22 @@ func (s *Service) RenameModule(ctx context.Context, u User, courseID, moduleID s
 
 // DeleteModule removes a module and its lessons.
 func (s *Service) DeleteModule(ctx context.Context, u User, courseID, moduleID string) (Course, error) {
-	return s.editCourse(ctx, u, courseID, func(c *Course) error {
+	var gone []Lesson
+	out, err := s.editCourse(ctx, u, courseID, func(c *Course) error {
 		i := c.moduleIndex(moduleID)
 		if i < 0 {
 			return ErrNotFound
 		}
+		gone = c.Modules[i].Lessons
 		c.Modules = slices.Delete(c.Modules, i, i+1)
 		return nil
 	})
+	if err == nil {
+		for _, l := range gone {
+			s.dropBodies(ctx, out.ID, l.ID, nil)
+		}
+	}
+	return out, err
 }
 
 func (c *Course) moduleIndex(id string) int {
@@ -520,14 +649,18 @@ func (s *Service) applyLesson(ctx context.Context, c *Course, l *Lesson, in Less
 		if len(*in.Body) > MaxMarkdown {
 			f["body"] = msg("too_long", MaxMarkdown)
 		} else {
-			l.Body = *in.Body
+			l.Body, l.Words = *in.Body, wordCount(*in.Body)
 		}
 	}
 	if in.AssetID != nil {
-		l.AssetID = strings.TrimSpace(*in.AssetID)
+		if l.AssetID = strings.TrimSpace(*in.AssetID); len(l.AssetID) > maxRefLen {
+			f["asset_id"] = msg("too_long", maxRefLen)
+		}
 	}
 	if in.QuizID != nil {
-		l.QuizID = strings.TrimSpace(*in.QuizID)
+		if l.QuizID = strings.TrimSpace(*in.QuizID); len(l.QuizID) > maxRefLen {
+			f["quiz_id"] = msg("too_long", maxRefLen)
+		}
 	}
 	if in.Minutes != nil {
 		if *in.Minutes < 0 || *in.Minutes > 24*60 {
@@ -593,7 +726,14 @@ func (s *Service) AddLesson(ctx context.Context, u User, courseID, moduleID stri
 	if err := s.applyLesson(ctx, &c, &l, in, true); err != nil {
 		return Lesson{}, err
 	}
-	_, err = s.editCourse(ctx, u, c.ID, func(c *Course) error {
+	if c.lessonCount() >= MaxCourseLessons {
+		return Lesson{}, invalid("lessons", msg("course.lessons_max", MaxCourseLessons))
+	}
+	own, err := s.storeBody(ctx, c.ID, &l)
+	if err != nil {
+		return Lesson{}, err
+	}
+	_, err = s.editCourseBodies(ctx, u, c.ID, own, func(c *Course) error {
 		i := c.moduleIndex(moduleID)
 		if i < 0 {
 			return fmt.Errorf("module %s: %w", moduleID, ErrNotFound)
@@ -601,10 +741,24 @@ func (s *Service) AddLesson(ctx context.Context, u User, courseID, moduleID stri
 		if len(c.Modules[i].Lessons) >= 200 {
 			return invalid("lessons", msg("module.lessons_max", 200))
 		}
+		if c.lessonCount() >= MaxCourseLessons {
+			return invalid("lessons", msg("course.lessons_max", MaxCourseLessons))
+		}
 		c.Modules[i].Lessons = append(c.Modules[i].Lessons, l)
 		return nil
 	})
 	return l, err
+}
+
+// storeBody stores the body of l, a lesson about to be written, and
+// points l at it.
+func (s *Service) storeBody(ctx context.Context, courseID string, l *Lesson) (map[string]storedBody, error) {
+	h, err := s.putBody(ctx, courseID, l.ID, l.Body)
+	if err != nil {
+		return nil, err
+	}
+	l.BodyHash, l.Words = h, wordCount(l.Body)
+	return map[string]storedBody{l.ID: {hash: h, words: l.Words}}, nil
 }
 
 // UpdateLesson changes the given fields of a lesson.
@@ -620,22 +774,50 @@ func (s *Service) UpdateLesson(ctx context.Context, u User, lessonID string, in 
 	if err := s.applyLesson(ctx, &c, &l, in, false); err != nil {
 		return Lesson{}, err
 	}
-	_, err = s.editCourse(ctx, u, c.ID, func(c *Course) error {
+	var own map[string]storedBody
+	if in.Body != nil {
+		if own, err = s.storeBody(ctx, c.ID, &l); err != nil {
+			return Lesson{}, err
+		}
+	}
+	_, err = s.editCourseBodies(ctx, u, c.ID, own, func(c *Course) error {
 		for mi := range c.Modules {
 			for li := range c.Modules[mi].Lessons {
-				if c.Modules[mi].Lessons[li].ID == lessonID {
-					c.Modules[mi].Lessons[li] = l
-					return nil
+				cur := &c.Modules[mi].Lessons[li]
+				if cur.ID != lessonID {
+					continue
 				}
+				next := l
+				if in.Body == nil {
+					next.Body, next.BodyHash, next.Words = cur.Body, cur.BodyHash, cur.Words
+				}
+				*cur = next
+				return nil
 			}
 		}
 		return fmt.Errorf("lesson %s: %w", lessonID, ErrNotFound)
 	})
+	if err != nil {
+		return Lesson{}, err
+	}
+	if in.Body != nil {
+		s.dropOldBodies(ctx, c.ID, lessonID, l.BodyHash)
+		return l, nil
+	}
+	l.Body, err = s.LessonBody(ctx, &c, lessonID)
 	return l, err
 }
 
 // DeleteLesson removes a lesson.
 func (s *Service) DeleteLesson(ctx context.Context, u User, lessonID string) (Course, error) {
+	out, err := s.deleteLesson(ctx, u, lessonID)
+	if err == nil {
+		s.dropBodies(ctx, out.ID, lessonID, nil)
+	}
+	return out, err
+}
+
+func (s *Service) deleteLesson(ctx context.Context, u User, lessonID string) (Course, error) {
 	return s.editCourse(ctx, u, CourseOfLesson(lessonID), func(c *Course) error {
 		for mi := range c.Modules {
 			for li, l := range c.Modules[mi].Lessons {
@@ -791,6 +973,9 @@ func (s *Service) Catalog(ctx context.Context, q CatalogQuery) (CourseList, erro
 func (s *Service) OwnedCourses(ctx context.Context, u User) ([]Course, error) {
 	cs, _, err := docs.FindAll[Course](ctx, s.docs.C(collCourses),
 		docs.Query{Where: []docs.Eq{{Field: "owner", Value: u.NIP}}, Sort: "updated", Desc: true, Limit: 200})
+	for i := range cs {
+		cs[i] = cs[i].public()
+	}
 	return cs, mapErr(err, "owned courses")
 }
 
@@ -798,5 +983,8 @@ func (s *Service) OwnedCourses(ctx context.Context, u User) ([]Course, error) {
 func (s *Service) AllCourses(ctx context.Context, after string, limit int) ([]Course, string, error) {
 	cs, next, err := docs.FindAll[Course](ctx, s.docs.C(collCourses), docs.Query{Limit: limit, After: after})
 	cs = slices.DeleteFunc(cs, func(c Course) bool { return c.Status == statusDeleted })
+	for i := range cs {
+		cs[i] = cs[i].public()
+	}
 	return cs, next, mapErr(err, "courses")
 }

@@ -60,7 +60,7 @@ func enrollmentID(nip, courseID string) string { return nip + "/" + courseID }
 // Enroll puts the user in a published course. Enrolling again returns the
 // existing enrolment and created=false.
 func (s *Service) Enroll(ctx context.Context, u User, courseID string) (Enrollment, bool, error) {
-	c, err := s.ViewCourse(ctx, u, courseID)
+	c, err := s.viewCourse(ctx, u, courseID, 0)
 	if err != nil {
 		return Enrollment{}, false, err
 	}
@@ -209,10 +209,11 @@ type LessonView struct {
 // ViewLesson loads a lesson for the player. Learners must be enrolled;
 // owners and admins may preview.
 func (s *Service) ViewLesson(ctx context.Context, u User, lessonID string) (LessonView, error) {
-	c, err := s.ViewCourse(ctx, u, CourseOfLesson(lessonID))
+	cc, err := s.learnerCourse(ctx, u, CourseOfLesson(lessonID))
 	if err != nil {
 		return LessonView{}, err
 	}
+	c := cc.public()
 	l, i, ok := c.Lesson(lessonID)
 	if !ok {
 		return LessonView{}, fmt.Errorf("lesson %s: %w", lessonID, ErrNotFound)
@@ -240,6 +241,9 @@ func (s *Service) ViewLesson(ctx context.Context, u User, lessonID string) (Less
 			v.Asset = &a
 		}
 	}
+	if v.Lesson.Body, err = s.lessonBody(ctx, cc, l); err != nil {
+		return LessonView{}, err
+	}
 	if v.Enrolled && v.Progress.Opened.IsZero() && l.Kind != KindQuiz {
 		p, err := s.openLesson(ctx, u, c.ID, l.ID)
 		if err != nil {
@@ -252,6 +256,19 @@ func (s *Service) ViewLesson(ctx context.Context, u User, lessonID string) (Less
 		v.Enrollment.Lessons[l.ID] = p
 	}
 	return v, nil
+}
+
+// learnerCourse is the course of a learner's request, from the cache
+// (courseTTL), if u may see it. It is shared: the caller must not change it.
+func (s *Service) learnerCourse(ctx context.Context, u User, id string) (*Course, error) {
+	c, err := s.loadCourse(ctx, id, courseTTL)
+	if err != nil {
+		return nil, err
+	}
+	if !c.CanView(u) {
+		return nil, fmt.Errorf("course %s: %w", id, ErrNotFound)
+	}
+	return c, nil
 }
 
 // openLesson records when a learner first opened a lesson: one versioned
@@ -291,7 +308,7 @@ func (s *Service) RecordProgress(ctx context.Context, u User, lessonID string, i
 	if err := in.validate(); err != nil {
 		return LessonProgress{}, err
 	}
-	c, err := s.ViewCourse(ctx, u, CourseOfLesson(lessonID))
+	c, err := s.learnerCourse(ctx, u, CourseOfLesson(lessonID))
 	if err != nil {
 		return LessonProgress{}, err
 	}
@@ -338,7 +355,7 @@ func (s *Service) RecordProgress(ctx context.Context, u User, lessonID string, i
 		p.Updated = now
 		e.Lessons[l.ID] = p
 		e.LastLesson, e.LastAt = l.ID, now
-		s.settle(e, &c, now)
+		s.settle(e, c, now)
 		out = p
 		return nil
 	})
@@ -348,7 +365,7 @@ func (s *Service) RecordProgress(ctx context.Context, u User, lessonID string, i
 	if err != nil {
 		return LessonProgress{}, mapErr(err, "progress")
 	}
-	if err := s.ensureCertificate(ctx, e, c); err != nil {
+	if err := s.ensureCertificate(ctx, e, *c); err != nil {
 		return out, err
 	}
 	if early > 0 {

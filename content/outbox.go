@@ -79,10 +79,14 @@ func (s *Service) SearchDocs(ctx context.Context, c *Course) ([]search.Doc, erro
 	course := base
 	course.ID, course.Type, course.Body = c.ID, search.TypeCourse, s.md.Text(c.Description)
 	out := []search.Doc{course}
+	bodies, err := s.lessonBodies(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	for _, l := range c.Lessons() {
 		d := base
 		d.ID, d.Type, d.LessonID, d.LessonTitle = searchID(c.ID, l.ID), search.TypeLesson, l.ID, l.Title
-		d.Body = s.md.Text(l.Body)
+		d.Body = s.md.Text(bodies[l.ID])
 		if l.Kind == KindFile && l.AssetID != "" {
 			a, err := s.Asset(ctx, l.AssetID)
 			if err != nil && !errors.Is(err, ErrNotFound) {

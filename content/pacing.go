@@ -70,7 +70,7 @@ func (s *Service) MinimumTime(l Lesson) time.Duration {
 	if l.Kind != KindText && l.Kind != KindFile {
 		return 0
 	}
-	read := time.Duration(float64(wordCount(l.Body)) / float64(s.opts.ReadingWPM) * float64(time.Minute))
+	read := time.Duration(float64(l.words()) / float64(s.opts.ReadingWPM) * float64(time.Minute))
 	read = min(max(read, minReadTime), maxReadTime)
 	if l.Kind == KindFile {
 		read = min(read+minFileTime, maxReadTime)
@@ -96,7 +96,7 @@ func (s *Service) DoneWait(l Lesson, p LessonProgress) time.Duration {
 // 0 when unknown.
 func autoMinutes(l Lesson, a *Asset) int {
 	read := func() int {
-		if w := wordCount(l.Body); w > 0 {
+		if w := l.words(); w > 0 {
 			return max(1, int(math.Ceil(float64(w)/typicalReadingWPM)))
 		}
 		return 0

@@ -3,7 +3,6 @@ package content
 import (
 	"context"
 	"errors"
-	"strings"
 )
 
 // Why a lesson cannot be completed by a learner.
@@ -87,7 +86,7 @@ func (s *Service) checkPublishable(ctx context.Context, c *Course) error {
 func (s *Service) lessonProblem(ctx context.Context, c *Course, l Lesson) (string, error) {
 	switch l.Kind {
 	case KindText:
-		if strings.TrimSpace(l.Body) == "" {
+		if l.words() == 0 {
 			return ProblemEmptyText, nil
 		}
 	case KindVideo, KindFile:

@@ -35,6 +35,33 @@ func (s *Service) CurrentYear() int { return s.now().In(jakarta).Year() }
 
 // JPFor lists the JP credited to a user in a year, with the courses.
 func (s *Service) JPFor(ctx context.Context, nip string, year int) (JPYear, error) {
+	return s.jpFor(ctx, nip, year, s.courseTitles())
+}
+
+// courseTitles looks up course titles, each course once per call of the
+// returned function's owner (a report reads a course once, however many
+// enrolments name it), through the course cache. A deleted course is
+// titled by its id.
+func (s *Service) courseTitles() func(context.Context, string) (string, error) {
+	memo := map[string]string{}
+	return func(ctx context.Context, id string) (string, error) {
+		if t, ok := memo[id]; ok {
+			return t, nil
+		}
+		t := id
+		c, err := s.loadCourse(ctx, id, courseTTL)
+		switch {
+		case err == nil:
+			t = c.Title
+		case !errors.Is(err, ErrNotFound):
+			return "", err
+		}
+		memo[id] = t
+		return t, nil
+	}
+}
+
+func (s *Service) jpFor(ctx context.Context, nip string, year int, titleOf func(context.Context, string) (string, error)) (JPYear, error) {
 	out := JPYear{Year: year, Target: JPTarget, Credits: []JPCredit{}}
 	q := docs.Query{Where: []docs.Eq{{Field: "user", Value: nip}, {Field: "jp_year", Value: year}}, Limit: 200}
 	for {
@@ -43,10 +70,8 @@ func (s *Service) JPFor(ctx context.Context, nip string, year int) (JPYear, erro
 			return out, mapErr(err, "jp")
 		}
 		for _, e := range es {
-			title := e.Course
-			if c, err := s.Course(ctx, e.Course); err == nil {
-				title = c.Title
-			} else if !errors.Is(err, ErrNotFound) {
+			title, err := titleOf(ctx, e.Course)
+			if err != nil {
 				return out, err
 			}
 			out.Total += e.JP
@@ -109,6 +134,7 @@ func (s *Service) UnitJP(ctx context.Context, u User, unit string, year int) ([]
 		return nil, ErrForbidden
 	}
 	var rows []UnitJPRow
+	titleOf := s.courseTitles()
 	q := docs.Query{Where: []docs.Eq{{Field: "unit", Value: unit}}, Sort: "name", Limit: 500}
 	for {
 		us, next, err := docs.FindAll[User](ctx, s.docs.C(collUsers), q)
@@ -116,7 +142,7 @@ func (s *Service) UnitJP(ctx context.Context, u User, unit string, year int) ([]
 			return nil, mapErr(err, "unit members")
 		}
 		for _, m := range us {
-			jp, err := s.JPFor(ctx, m.NIP, year)
+			jp, err := s.jpFor(ctx, m.NIP, year, titleOf)
 			if err != nil {
 				return nil, err
 			}

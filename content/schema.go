@@ -19,6 +19,7 @@ const (
 	collCertificates = "certificates"
 	collUnits        = "units"
 	collAssetText    = "asset_text"
+	collLessonBodies = "lesson_bodies"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -66,6 +67,9 @@ func Schemas() []docs.Schema {
 			idx("quiz_user_n", true, str("quiz"), str("user"), num("n")),
 			idx("quiz_submitted", false, str("quiz"), tm("submitted")),
 			idx("open_deadline", false, docs.Field{Name: "open", Kind: docs.Bool}, tm("deadline")),
+		}},
+		{Name: collLessonBodies, Indexes: []docs.Index{
+			idx("course_lesson_touched", false, str("course"), str("lesson"), tm("touched")),
 		}},
 		{Name: collCertificates, Indexes: []docs.Index{
 			idx("code", true, str("code")),

@@ -59,6 +59,8 @@ type Service struct {
 	chainWait time.Duration
 	catalog   *ttlCache[CatalogQuery, CourseList]
 	quizzes   *ttlCache[string, Quiz]
+	// courses holds course metadata for the learner's paths (courseTTL).
+	courses courseCache
 	// indexing serialises index writes per course (outbox.go).
 	indexing courseLocks
 	// dummyHash is checked when an account does not exist, so a login for

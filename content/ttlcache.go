@@ -56,3 +56,54 @@ const (
 	catalogTTL = 2 * time.Second
 	quizTTL    = 2 * time.Second
 )
+
+// courseTTL bounds how stale a course may be on the learner's paths.
+//
+// The fleet's rule: every instance acts on course metadata (syllabus,
+// status, owners, JP; never a lesson's text, which is read per version) at
+// most courseTTL old. A lesson page, a progress report, a media request and
+// the home page may see a course as it was up to courseTTL ago; so may the
+// crediting they do (percent, completion, JP), which is then what the
+// learner would have got a moment earlier. An edit is seen at once on the
+// instance that made it. What must not be stale (editing, publishing,
+// enrolling, grading) reads the course from the store.
+const courseTTL = 2 * time.Second
+
+// courseCacheMax bounds the courses held; past it the cache starts over.
+const courseCacheMax = 2000
+
+// courseCache holds course metadata by id and store version. An entry is
+// served for courseTTL after it was read; then the course is read again,
+// and a course whose version did not move keeps its decoded entry.
+type courseCache struct {
+	mu      sync.Mutex
+	entries map[string]*courseEntry
+}
+
+type courseEntry struct {
+	c       *Course // shared and read-only; callers clone what they hand out
+	version int64
+	read    time.Time
+}
+
+func (cc *courseCache) get(id string) *courseEntry {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	return cc.entries[id]
+}
+
+func (cc *courseCache) put(id string, e *courseEntry) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.entries == nil || len(cc.entries) >= courseCacheMax {
+		cc.entries = map[string]*courseEntry{}
+	}
+	cc.entries[id] = e
+}
+
+// forget drops a course after a change made on this instance.
+func (cc *courseCache) forget(id string) {
+	cc.mu.Lock()
+	delete(cc.entries, id)
+	cc.mu.Unlock()
+}
