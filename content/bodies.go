@@ -49,7 +49,7 @@ const bodiesV = 1
 
 // compatBodyBudget bounds the bodies copied into a course document for
 // instances of the previous version.
-const compatBodyBudget = 1 << 20
+const compatBodyBudget = 512 << 10
 
 // bodyGrace is how long an unreferenced body document is kept.
 const bodyGrace = 10 * time.Minute

@@ -87,9 +87,9 @@ type Module struct {
 // Lesson is one unit of learning. Its id starts with the course id, so a
 // lesson id alone leads to its course.
 type Lesson struct {
-	ID       string `bson:"id" json:"id"`
-	Title    string `bson:"title" json:"title"`
-	Kind     string `bson:"kind" json:"kind"`
+	ID    string `bson:"id" json:"id"`
+	Title string `bson:"title" json:"title"`
+	Kind  string `bson:"kind" json:"kind"`
 	// Body is the Markdown. It is stored in its own document (bodies.go);
 	// a course read for learners carries it only where it was asked for.
 	Body string `bson:"body,omitempty" json:"body,omitempty"`

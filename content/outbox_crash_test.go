@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -174,13 +175,23 @@ func TestCourseChangeAndIndexingAreOneWrite(t *testing.T) {
 	}
 	e.crash.disarm()
 	m := mustModule(t, e, trainer, c.ID)
-	e.crash.arm(1)
+	// A lesson's body is its own document, written before the course
+	// (bodies.go): dying between the two leaves the course as it was.
 	lt, kind, body := "Retensi", KindText, "Jadwal retensi menentukan masa simpan mikrofilm."
-	if _, err := e.svc.AddLesson(ctx, trainer, c.ID, m, LessonInput{Title: &lt, Kind: &kind, Body: &body}); err != nil {
-		t.Fatalf("add lesson with one write allowed: %v (writes %v)", err, e.crash.written)
+	e.crash.arm(1)
+	if _, err := e.svc.AddLesson(ctx, trainer, c.ID, m, LessonInput{Title: &lt, Kind: &kind, Body: &body}); err == nil {
+		t.Fatal("add lesson survived a death after its body write")
 	}
-	if got := e.crash.written; len(got) != 1 || got[0] != collCourses+"/"+c.ID {
-		t.Errorf("writes of a change = %v, want only the course", got)
+	e.crash.disarm()
+	if got, _ := e.svc.Course(ctx, c.ID); len(got.Lessons()) != 0 {
+		t.Fatalf("a lesson whose course write never happened: %+v", got.Lessons())
+	}
+	e.crash.arm(2)
+	if _, err := e.svc.AddLesson(ctx, trainer, c.ID, m, LessonInput{Title: &lt, Kind: &kind, Body: &body}); err != nil {
+		t.Fatalf("add lesson with two writes allowed: %v (writes %v)", err, e.crash.written)
+	}
+	if got := e.crash.written; len(got) != 2 || !strings.HasPrefix(got[0], collLessonBodies+"/") || got[1] != collCourses+"/"+c.ID {
+		t.Errorf("writes of a change = %v, want the body, then the course", got)
 	}
 	e.drain(e.restart())
 	if h := e.hits("vital"); len(h) == 0 {
