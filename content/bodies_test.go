@@ -344,7 +344,7 @@ func TestBodiesAcrossOneVersion(t *testing.T) {
 		oc.Modules[0].Lessons = append(oc.Modules[0].Lessons, oldLesson{ID: fmt.Sprintf("%s-old%03d", c.ID, i), Title: "Lama", Kind: KindText, Body: big})
 	}
 	legacy := Course{}
-	if v, err = coll.Replace(ctx, c.ID, v, &oc); err != nil {
+	if _, err = coll.Replace(ctx, c.ID, v, &oc); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := coll.Get(ctx, c.ID, &legacy); err != nil || legacy.BodiesV != 0 {
@@ -417,8 +417,12 @@ func TestBodiesAcrossOneVersion(t *testing.T) {
 func TestBeaconReadsCachedCourse(t *testing.T) {
 	f := newFleet(t, 1)
 	s, ctx := f.svcs[0], context.Background()
-	_, learner, _, l := learningCourse(t, s)
+	_, learner, c, l := learningCourse(t, s)
 	if _, err := s.ViewLesson(ctx, learner, l.ID); err != nil {
+		t.Fatal(err)
+	}
+	asset := Asset{ID: "a" + newID(9), Course: c.ID, ContentType: "video/mp4"}
+	if err := s.docs.C(collAssets).Insert(ctx, asset.ID, &asset); err != nil {
 		t.Fatal(err)
 	}
 	f.store.reset()
@@ -458,6 +462,12 @@ func TestBeaconReadsCachedCourse(t *testing.T) {
 	}
 	// Media authorisation and the home page read the cached course too.
 	f.store.reset()
+	if _, err := s.MediaAccess(ctx, learner, asset.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.store.count(collCourses); n != 0 {
+		t.Errorf("media authorisation course reads: %d, want 0", n)
+	}
 	if _, err := s.MyCourses(ctx, learner.NIP); err != nil {
 		t.Fatal(err)
 	}
