@@ -28,6 +28,8 @@ Usage:
                     [--unit U] [--position P] [--email E] --password-stdin
   kompeten reindex                 rebuild the search index (stop the server first on Bleve)
   kompeten demo                    load a demo course, a trainer and a learner
+  kompeten migrate                 move the city from SQLite and local disk to MongoDB,
+                                   S3/MinIO and a new search index (see "kompeten migrate -h")
   kompeten healthcheck             exit 0 when the local server answers /readyz
   kompeten version
 
@@ -58,6 +60,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		err = reindex(args, stdout, stderr, getenv)
 	case "demo":
 		err = demo(args, stdout, stderr, getenv)
+	case "migrate":
+		err = runMigrate(args, stdout, stderr, getenv)
 	case "healthcheck":
 		err = healthcheck(args, stderr, getenv)
 	case "help", "-h", "--help":

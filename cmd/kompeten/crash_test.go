@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kotalama/kompeten/storage/blobs/s3/s3test"
 )
 
 // TestMain lets the test binary stand in for the server: with
@@ -24,7 +26,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv("KOMPETEN_TEST_AS_SERVER") == "1" {
 		os.Exit(run(nil, os.Stdin, os.Stdout, os.Stderr, os.Getenv))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	s3test.Stop() // the migrate test's MinIO
+	os.Exit(code)
 }
 
 type server struct {

@@ -68,6 +68,12 @@ type Store interface {
 	// Delete removes the object; deleting a missing object succeeds, so a
 	// retried delete is harmless.
 	Delete(ctx context.Context, key string) error
+	// List calls fn with every object whose key sorts after after
+	// (bytewise; "" lists all), in that order, so a copy interrupted at a
+	// key can resume after it. It stops at fn's first error and returns
+	// it. Info has Key, Size and ModTime; ETag and ContentType may be
+	// empty (Stat has them). Uploads in progress are not objects.
+	List(ctx context.Context, after string, fn func(Info) error) error
 
 	// CreateMultipart starts a multipart upload to key and returns its id.
 	CreateMultipart(ctx context.Context, key, contentType string) (string, error)

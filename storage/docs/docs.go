@@ -120,6 +120,13 @@ type Collection interface {
 	// Count counts the documents matching q's Where and Range. q is checked
 	// like a Find, but its Sort, Limit and After do not change the count.
 	Count(ctx context.Context, q Query) (int64, error)
+	// Restore stores a document as another store's Find returned it: the
+	// same id, version and bytes, so version-guarded writes and records of
+	// versions (such as what the search index holds) stay valid after a
+	// copy between stores (kompeten migrate). An id, or a unique index
+	// value, already present is ErrDuplicate; a version below 1 is refused.
+	// Reading a whole collection is a Find with no conditions, page by page.
+	Restore(ctx context.Context, d Doc) error
 }
 
 // Store is an open document store.

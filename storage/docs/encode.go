@@ -123,3 +123,15 @@ func splitPath(p string) []string {
 	}
 	return append(out, p[start:])
 }
+
+// EncodeRestored checks a document given to Restore and returns it in the
+// stored form, with _id first and equal to d.ID.
+func EncodeRestored(d Doc) (bson.Raw, error) {
+	if d.Version < 1 {
+		return nil, fmt.Errorf("restore %s: version %d, want 1 or more", d.ID, d.Version)
+	}
+	if err := bson.Raw(d.BSON).Validate(); err != nil {
+		return nil, fmt.Errorf("restore %s: %w", d.ID, err)
+	}
+	return Encode(d.ID, bson.Raw(d.BSON))
+}

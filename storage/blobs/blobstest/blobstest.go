@@ -21,6 +21,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -62,6 +63,7 @@ func Run(t *testing.T, s blobs.Store) {
 	t.Run("ReadSeeker", func(t *testing.T) { testReadSeeker(t, s, k("served.bin")) })
 	t.Run("ReadSeekerReuse", func(t *testing.T) { testReadSeekerReuse(t, s, k("reuse.bin")) })
 	t.Run("PresignGet", func(t *testing.T) { testPresign(t, s, k("presigned.pdf")) })
+	t.Run("List", func(t *testing.T) { testList(t, s, k("list")) })
 }
 
 func testRoundTrip(t *testing.T, s blobs.Store, key string) {
@@ -983,4 +985,85 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return fmt.Sprintf("%x", b)
+}
+
+// testList checks List's order (bytewise, "-" before "/" before "0"), its
+// resumption after a key, early stop and the sizes it reports. The store
+// may hold other objects, so only keys under dir are looked at.
+func testList(t *testing.T, s blobs.Store, dir string) {
+	ctx := t.Context()
+	keys := []string{dir + "/a-c", dir + "/a/b", dir + "/a/c/d", dir + "/a0", dir + "/b", dir + "/b.txt", dir + "/c/z"}
+	// Written last to first, so the listing order is not the writing order.
+	for i, k := range slices.Backward(keys) {
+		mustPut(t, s, k, bytes.Repeat([]byte{'x'}, i+1), "text/plain")
+	}
+	// A multipart upload in progress is not an object.
+	id, err := s.CreateMultipart(ctx, dir+"/pending", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.AbortMultipart(context.WithoutCancel(ctx), dir+"/pending", id)
+	mustPutPart(t, s, dir+"/pending", id, 1, []byte("part"))
+
+	list := func(after string) []blobs.Info {
+		t.Helper()
+		var got []blobs.Info
+		stop := errors.New("past dir")
+		err := s.List(ctx, after, func(info blobs.Info) error {
+			if info.Key >= dir+"0" {
+				return stop
+			}
+			if strings.HasPrefix(info.Key, dir+"/") {
+				got = append(got, info)
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, stop) {
+			t.Fatalf("List(%q): %v", after, err)
+		}
+		return got
+	}
+	names := func(infos []blobs.Info) []string {
+		var out []string
+		for _, i := range infos {
+			out = append(out, i.Key)
+		}
+		return out
+	}
+	all := list(dir)
+	if got := names(all); !slices.Equal(got, keys) {
+		t.Errorf("List = %q, want %q", got, keys)
+	}
+	for i, info := range all {
+		if want := int64(i + 1); info.Size != want {
+			t.Errorf("List: %s has size %d, want %d", info.Key, info.Size, want)
+		}
+		if info.ModTime.IsZero() {
+			t.Errorf("List: %s has no ModTime", info.Key)
+		}
+	}
+	if got := names(list(dir + "/a/b")); !slices.Equal(got, keys[2:]) {
+		t.Errorf("List after %s = %q, want %q", dir+"/a/b", got, keys[2:])
+	}
+	if got := names(list(dir + "/a/")); !slices.Equal(got, keys[1:]) {
+		t.Errorf("List after %s = %q, want %q", dir+"/a/", got, keys[1:])
+	}
+	if got := names(list(dir + "/c/z")); len(got) != 0 {
+		t.Errorf("List after the last key = %q", got)
+	}
+
+	stop := errors.New("enough")
+	n := 0
+	err = s.List(ctx, dir, func(blobs.Info) error {
+		n++
+		return stop
+	})
+	if !errors.Is(err, stop) || n != 1 {
+		t.Errorf("List stopped by fn: err %v after %d calls, want the fn's error after 1", err, n)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := s.List(cctx, dir, func(blobs.Info) error { return nil }); err == nil {
+		t.Error("List with a cancelled context succeeded")
+	}
 }

@@ -386,6 +386,78 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// List walks the directory tree in key order: a directory's entries are
+// sorted with "/" after each subdirectory's name, which is where that
+// subtree's keys fall bytewise ("a-c" < "a/b" < "a0"). Subtrees that end
+// before after are not read. Nothing is held but one directory listing
+// per level.
+func (s *Store) List(ctx context.Context, after string, fn func(blobs.Info) error) error {
+	return s.list(ctx, ".", after, fn)
+}
+
+func (s *Store) list(ctx context.Context, dir, after string, fn func(blobs.Info) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	d, err := s.root.Open(dir)
+	if err != nil {
+		return fmt.Errorf("fs: list %q: %w", dir, err)
+	}
+	entries, err := d.ReadDir(-1)
+	d.Close()
+	if err != nil {
+		return fmt.Errorf("fs: list %q: %w", dir, err)
+	}
+	type entry struct {
+		sortKey string
+		key     string
+		e       iofs.DirEntry
+	}
+	var list []entry
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue // .meta, .uploads, .tmp: never keys
+		}
+		key := e.Name()
+		if dir != "." {
+			key = dir + "/" + key
+		}
+		sk := key
+		if e.IsDir() {
+			sk += "/"
+		}
+		list = append(list, entry{sk, key, e})
+	}
+	slices.SortFunc(list, func(a, b entry) int { return strings.Compare(a.sortKey, b.sortKey) })
+	for _, en := range list {
+		switch {
+		case en.e.IsDir():
+			// Every key below sorts before key+"0" ('0' follows '/').
+			if after >= en.key+"0" {
+				continue
+			}
+			if err := s.list(ctx, en.key, after, fn); err != nil {
+				return err
+			}
+		case en.e.Type().IsRegular():
+			if en.key <= after {
+				continue
+			}
+			info, err := s.Stat(ctx, en.key)
+			if errors.Is(err, blobs.ErrNotFound) {
+				continue // deleted since the directory was read
+			}
+			if err != nil {
+				return err
+			}
+			if err := fn(info); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // pruneDirs removes dir and its parents while they are empty, so deleted
 // objects leave no directory litter. Remove refuses non-empty directories,
 // which ends the walk.

@@ -254,6 +254,23 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	return convertErr("delete", key, s.core.Client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{}))
 }
 
+// List pages through ListObjectsV2 from StartAfter; S3 lists keys in
+// bytewise order, as the interface promises.
+func (s *Store) List(ctx context.Context, after string, fn func(blobs.Info) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	// Stopping early must end minio-go's listing goroutine too.
+	defer cancel()
+	for oi := range s.core.Client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Recursive: true, StartAfter: after}) {
+		if oi.Err != nil {
+			return convertErr("list", after, oi.Err)
+		}
+		if err := fn(blobs.Info{Key: oi.Key, Size: oi.Size, ModTime: oi.LastModified, ETag: trimETag(oi.ETag), ContentType: oi.ContentType}); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
 func (s *Store) CreateMultipart(ctx context.Context, key, contentType string) (string, error) {
 	if err := blobs.ValidKey(key); err != nil {
 		return "", fmt.Errorf("s3: create multipart: %w", err)

@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T, schemas []docs.Schema) docs.Store
 	t.Run("NullSort", func(t *testing.T) { testNullSort(t, open(t, Schemas)) })
 	t.Run("Refused", func(t *testing.T) { testRefused(t, open(t, Schemas)) })
 	t.Run("RoundTrip", func(t *testing.T) { testRoundTrip(t, open(t, Schemas)) })
+	t.Run("Restore", func(t *testing.T) { testRestore(t, open(t, Schemas), open(t, Schemas)) })
 	t.Run("UnknownCollection", func(t *testing.T) {
 		s := open(t, Schemas)
 		defer func() {
@@ -782,4 +783,94 @@ func testRoundTrip(t *testing.T, s docs.Store) {
 	if want := time.Date(2026, 1, 1, 0, 0, 0, 1_000_000, time.UTC); !got.Updated.Equal(want) {
 		t.Errorf("updated = %v, want %v", got.Updated, want)
 	}
+}
+
+// testRestore copies a collection page by page from one store into another,
+// as kompeten migrate does, and checks that the copy keeps ids, versions,
+// bytes and index entries, and that a repeated copy is refused.
+func testRestore(t *testing.T, from, to docs.Store) {
+	ctx := ctxT(t)
+	src, dst := from.C("items"), to.C("items")
+	at := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
+	for i := range 7 {
+		it := Item{Name: fmt.Sprintf("n%d", i), Group: "g", N: i, At: at.Add(time.Duration(i) * time.Hour),
+			Active: i%2 == 0, Code: fmt.Sprintf("c%d", i), Meta: Meta{Owner: "o"}}
+		must(t, "insert", src.Insert(ctx, fmt.Sprintf("id%d", i), it))
+		// Later documents have been written more often, so versions differ.
+		for v := range i {
+			it.Counter++
+			_, err := src.Replace(ctx, fmt.Sprintf("id%d", i), int64(v+1), it)
+			must(t, "replace", err)
+		}
+	}
+	var copied []docs.Doc
+	for after := ""; ; {
+		p, err := src.Find(ctx, docs.Query{Limit: 3, After: after})
+		must(t, "find", err)
+		for _, d := range p.Docs {
+			must(t, "restore "+d.ID, dst.Restore(ctx, d))
+			copied = append(copied, d)
+		}
+		if after = p.Next; after == "" {
+			break
+		}
+	}
+	if len(copied) != 7 {
+		t.Fatalf("copied %d documents, want 7", len(copied))
+	}
+	got, err := dst.Find(ctx, docs.Query{})
+	must(t, "find copy", err)
+	if len(got.Docs) != len(copied) {
+		t.Fatalf("copy has %d documents, want %d", len(got.Docs), len(copied))
+	}
+	for i, d := range got.Docs {
+		w := copied[i]
+		if d.ID != w.ID || d.Version != w.Version || string(d.BSON) != string(w.BSON) {
+			t.Errorf("copy %d = %s v%d %x, want %s v%d %x", i, d.ID, d.Version, d.BSON, w.ID, w.Version, w.BSON)
+		}
+	}
+	// The index entries were written too.
+	checkFind(t, dst, "restored by code", docs.Query{Where: []docs.Eq{{Field: "code", Value: "c4"}}}, []string{"id4"})
+	checkFind(t, dst, "restored by group", docs.Query{Where: []docs.Eq{{Field: "group", Value: "g"}}, Sort: "n", Desc: true, Limit: 2},
+		[]string{"id6", "id5"})
+	// Version-guarded writes carry on from the copied version.
+	var it Item
+	v, err := dst.Get(ctx, "id5", &it)
+	must(t, "get", err)
+	if v != 6 || it.Counter != 5 {
+		t.Errorf("restored id5 at version %d counter %d, want 6 and 5", v, it.Counter)
+	}
+	_, err = dst.Replace(ctx, "id5", 1, it)
+	wantErr(t, "replace at a stale version", err, docs.ErrConflict)
+	nv, err := dst.Replace(ctx, "id5", 6, it)
+	must(t, "replace restored", err)
+	if nv != 7 {
+		t.Errorf("replace after restore gave version %d, want 7", nv)
+	}
+
+	wantErr(t, "restore twice", dst.Restore(ctx, copied[0]), docs.ErrDuplicate)
+	clash, err := docs.Encode("other", Item{Code: "c1"})
+	must(t, "encode", err)
+	wantErr(t, "restore a taken unique value", dst.Restore(ctx, docs.Doc{ID: "other", Version: 1, BSON: clash}), docs.ErrDuplicate)
+	if err := dst.Restore(ctx, docs.Doc{ID: "zero", Version: 0, BSON: mustEncode(t, "zero", Item{Code: "z0"})}); err == nil {
+		t.Error("restore at version 0 succeeded")
+	}
+	if err := dst.Restore(ctx, docs.Doc{ID: "named", Version: 1, BSON: mustEncode(t, "else", Item{Code: "z1"})}); err == nil {
+		t.Error("restore of a document whose _id differs from its id succeeded")
+	}
+	if err := dst.Restore(ctx, docs.Doc{ID: "bad", Version: 1, BSON: []byte{1, 2, 3}}); err == nil {
+		t.Error("restore of bytes that are not BSON succeeded")
+	}
+	n, err := dst.Count(ctx, docs.Query{})
+	must(t, "count", err)
+	if n != 7 {
+		t.Errorf("count after refused restores = %d, want 7", n)
+	}
+}
+
+func mustEncode(t *testing.T, id string, v any) []byte {
+	t.Helper()
+	raw, err := docs.Encode(id, v)
+	must(t, "encode", err)
+	return raw
 }

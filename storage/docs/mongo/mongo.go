@@ -276,6 +276,22 @@ func (c *Collection) Insert(ctx context.Context, id string, v any) error {
 	return nil
 }
 
+func (c *Collection) Restore(ctx context.Context, d docs.Doc) error {
+	raw, err := docs.EncodeRestored(d)
+	if err != nil {
+		return fmt.Errorf("mongo: %s: %w", c.schema.Name, err)
+	}
+	doc, err := c.encode(d.ID, d.Version, raw)
+	if err != nil {
+		return fmt.Errorf("mongo: restore %s/%s: %w", c.schema.Name, d.ID, err)
+	}
+	defer c.lock()()
+	if _, err := c.coll.InsertOne(ctx, doc); err != nil {
+		return fmt.Errorf("mongo: restore %s/%s: %w", c.schema.Name, d.ID, c.mapErr(err))
+	}
+	return nil
+}
+
 func (c *Collection) Replace(ctx context.Context, id string, version int64, v any) (int64, error) {
 	doc, err := c.encode(id, version+1, v)
 	if err != nil {

@@ -464,6 +464,23 @@ func (c *Collection) Insert(ctx context.Context, id string, v any) error {
 	return nil
 }
 
+func (c *Collection) Restore(ctx context.Context, d docs.Doc) error {
+	doc, err := docs.EncodeRestored(d)
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: %w", c.schema.Name, err)
+	}
+	vals, err := values(doc, c.fields)
+	if err != nil {
+		return fmt.Errorf("sqlite: restore %s/%s: %w", c.schema.Name, d.ID, err)
+	}
+	args := append([]any{d.ID, d.Version, []byte(doc)}, vals...)
+	_, err = c.s.writer.ExecContext(ctx, `INSERT INTO `+c.table+` (id, version, doc`+c.cols+`) VALUES (?, ?, ?`+c.marks+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("sqlite: restore %s/%s: %w", c.schema.Name, d.ID, mapErr(err))
+	}
+	return nil
+}
+
 func (c *Collection) Replace(ctx context.Context, id string, version int64, v any) (int64, error) {
 	doc, vals, err := c.encode(id, v)
 	if err != nil {
