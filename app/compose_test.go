@@ -116,7 +116,7 @@ func TestComposeFile(t *testing.T) {
 			t.Fatalf("proxy image %q: this test reads a Caddyfile", proxy.Image)
 		}
 		caddyfile := mountedFile(t, proxy, "/etc/caddy/Caddyfile")
-		for _, want := range []string{"reverse_proxy", "dynamic a", "name app", "port 8080", "lb_policy round_robin", "health_uri /healthz"} {
+		for _, want := range []string{"reverse_proxy", "dynamic a", "name app", "port 8080", "lb_policy round_robin", "fail_duration", "lb_try_duration"} {
 			if !strings.Contains(caddyfile, want) {
 				t.Errorf("Caddyfile lacks %q: the proxy must spread requests over every replica", want)
 			}
