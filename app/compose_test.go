@@ -377,7 +377,7 @@ func runMeiliInit(t *testing.T, script, master string, appEnv map[string]string)
 		mu.Lock()
 		defer mu.Unlock()
 		if r.Header.Get("Authorization") != "Bearer "+master {
-			http.Error(w, `{"code":"invalid_api_key"}`, 403)
+			http.Error(w, `{"code":"invalid_api_key"}`, http.StatusForbidden)
 			return
 		}
 		switch {
@@ -385,20 +385,20 @@ func runMeiliInit(t *testing.T, script, master string, appEnv map[string]string)
 			body, _ := io.ReadAll(r.Body)
 			var k keyReq
 			if err := json.Unmarshal(body, &k); err != nil || k.UID == "" {
-				http.Error(w, `{"code":"bad_request"}`, 400)
+				http.Error(w, `{"code":"bad_request"}`, http.StatusBadRequest)
 				return
 			}
 			if _, ok := made[k.UID]; ok {
-				http.Error(w, `{"code":"api_key_already_exists"}`, 409)
+				http.Error(w, `{"code":"api_key_already_exists"}`, http.StatusConflict)
 				return
 			}
 			made[k.UID] = k
-			w.WriteHeader(201)
+			w.WriteHeader(http.StatusCreated)
 			_ = json.NewEncoder(w).Encode(map[string]any{"uid": k.UID, "key": value(k.UID)})
 		case r.Method == "GET" && strings.HasPrefix(r.URL.Path, "/keys/"):
 			uid := strings.TrimPrefix(r.URL.Path, "/keys/")
 			if _, ok := made[uid]; !ok {
-				http.Error(w, `{"code":"api_key_not_found"}`, 404)
+				http.Error(w, `{"code":"api_key_not_found"}`, http.StatusNotFound)
 				return
 			}
 			_ = json.NewEncoder(w).Encode(map[string]any{"uid": uid, "key": value(uid), "name": made[uid].Name})
