@@ -53,6 +53,11 @@ func searchQuery(c *fiber.Ctx, u *content.User) (search.Query, error) {
 			*dst = n
 		}
 	}
+	// Meilisearch returns nothing past its result window (search.MaxLimit
+	// results), so no page may reach past it, whichever backend runs.
+	if q.Offset+q.Limit > search.MaxLimit {
+		return q, errField(422, "offset", emsg("search.paging"))
+	}
 	return q, nil
 }
 

@@ -61,6 +61,14 @@ func TestSearchAPI(t *testing.T) {
 	}
 	mustStatus(t, e.api("GET", "/api/v1/search?q=x&category=Olahraga", f.tokens["enrolled"], nil), 422, "unknown category")
 	mustStatus(t, e.api("GET", "/api/v1/search?q=x&limit=999", f.tokens["enrolled"], nil), 422, "limit too big")
+	// No page reaches past the 1,000-result window Meilisearch answers in.
+	mustStatus(t, e.api("GET", "/api/v1/search?q=x&offset=980&limit=20", f.tokens["enrolled"], nil), 200, "last page of the window")
+	for _, page := range []string{"offset=990&limit=20", "offset=1000", "offset=999&limit=2"} {
+		er := apiErr(t, e.api("GET", "/api/v1/search?q=x&"+page, f.tokens["enrolled"], nil), 422, page)
+		if fields, _ := er["fields"].(map[string]any); fields["offset"] == nil {
+			t.Errorf("%s: the refusal does not name offset: %v", page, er)
+		}
+	}
 	mustStatus(t, e.api("GET", "/api/v1/search?q="+strings.Repeat("a", 300), f.tokens["enrolled"], nil), 422, "query too long")
 	mustStatus(t, e.api("GET", "/api/v1/search?q=x", "", nil), 401, "anonymous")
 }

@@ -22,7 +22,7 @@ import (
 const (
 	searchPageSize    = 20
 	searchSuggestSize = 8
-	searchMaxOffset   = 1000 // searchQuery refuses more
+	searchMaxOffset   = 1000 // searchQuery refuses a page reaching past it
 )
 
 // resultLesson is a matching lesson under its course on the results page.
@@ -250,7 +250,7 @@ func (a *App) searchPage(c *fiber.Ctx) error {
 	if q.Offset > 0 {
 		v.Prev = searchURL(q.Text, q.Category, max(0, q.Offset-searchPageSize))
 	}
-	if next := q.Offset + searchPageSize; next < res.Total && next <= searchMaxOffset {
+	if next := q.Offset + searchPageSize; next < res.Total && next+searchPageSize <= searchMaxOffset {
 		v.Next = searchURL(q.Text, q.Category, next)
 	}
 	if res.Total == 0 {

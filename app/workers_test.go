@@ -353,6 +353,8 @@ func (m *meiliStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch p := r.URL.Path; {
 	case r.Method == "GET" && p == "/health":
 		_, _ = io.WriteString(w, `{"status":"available"}`)
+	case r.Method == "GET" && p == "/version": // the driver refuses servers older than meili.MinVersion
+		_, _ = io.WriteString(w, `{"commitSha":"x","commitDate":"2025-08-01T00:00:00Z","pkgVersion":"1.16.0"}`)
 	case r.Method == "GET" && strings.HasPrefix(p, "/indexes/"):
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = io.WriteString(w, `{"message":"not found","code":"index_not_found","type":"invalid_request","link":""}`)

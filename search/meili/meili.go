@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -53,7 +54,19 @@ const (
 
 	// maxPolls bounds the polls of one task whatever the deadline.
 	maxPolls = 300
+
+	// window is how deep results can be paged: the index's maxTotalHits,
+	// set explicitly (it is also Meilisearch's default) and equal to
+	// search.MaxLimit. Meilisearch returns no hit past it, so the driver
+	// never asks past it and the API refuses offset+limit beyond it.
+	window = search.MaxLimit
 )
+
+// MinVersion is the oldest Meilisearch the driver works with: the client
+// library always sends typoTolerance.disableOnNumbers with the settings,
+// a field Meilisearch added in v1.15 and older servers refuse as unknown.
+// Open checks the server's version (GET /version) before anything else.
+var MinVersion = [3]int{1, 15, 0}
 
 // Stemmed copies of the text fields: the words of each, folded, stop
 // words dropped, stemmed (indonesian.Analyze). Searchable, never
@@ -83,7 +96,16 @@ var rankingRules = []string{"words", "typo", "proximity", "attribute", "sort", "
 // croppedFields are long enough to need cropping in a snippet.
 var croppedFields = []string{search.FieldSummary, search.FieldBody}
 
-var retrieved = []string{search.FieldID, search.FieldType, search.FieldCourseID, search.FieldLessonID, search.FieldTitle, search.FieldSummary, search.FieldLessonTitle, search.FieldBody}
+// displayed are the fields a search may return (the displayedAttributes
+// setting): the stems and the filter-only fields stay inside.
+var displayed = []string{search.FieldID, search.FieldType, search.FieldCourseID, search.FieldLessonID, search.FieldTitle, search.FieldSummary, search.FieldLessonTitle, search.FieldBody}
+
+// retrieved are the fields a hit carries as stored. The text fields come
+// only in _formatted, highlighted, the long ones cropped: Meilisearch puts
+// in _formatted every attribute it is asked to highlight or crop, whether
+// or not it is retrieved, so asking for summary and body here would ship
+// every matching lesson's whole text for nothing.
+var retrieved = []string{search.FieldID, search.FieldType, search.FieldCourseID, search.FieldLessonID, search.FieldTitle, search.FieldLessonTitle}
 
 // Config says where the server is. Key (the master key or an admin key)
 // must be allowed to manage the index and its documents; SearchKey, when
@@ -167,6 +189,9 @@ func Open(ctx context.Context, cfg Config) (*Index, error) {
 func (i *Index) Fresh() bool { return i.fresh }
 
 func (i *Index) ensure(ctx context.Context) error {
+	if err := i.checkVersion(ctx); err != nil {
+		return err
+	}
 	_, err := i.admin.GetIndex(ctx, i.uid)
 	var merr *meilisearch.Error
 	switch {
@@ -193,12 +218,68 @@ func (i *Index) ensure(ctx context.Context) error {
 	return i.wait(ctx, info, "update settings of "+i.uid)
 }
 
+// checkVersion refuses a server older than MinVersion, naming both
+// versions, before the settings request it would refuse less clearly.
+func (i *Index) checkVersion(ctx context.Context) error {
+	v, err := i.admin.Version(ctx)
+	if err != nil {
+		var merr *meilisearch.Error
+		if errors.As(err, &merr) && (merr.StatusCode == 401 || merr.StatusCode == 403) {
+			return fmt.Errorf("meili: version: the key may not read the server version (give it the %q action): %w", "version", err)
+		}
+		return fmt.Errorf("meili: version: %w", convert(err))
+	}
+	got, ok := parseVersion(v.PkgVersion)
+	if !ok {
+		return fmt.Errorf("meili: the server reports version %q, which is not a version number; Kompeten needs Meilisearch %s or later", v.PkgVersion, versionString(MinVersion))
+	}
+	if compareVersions(got, MinVersion) < 0 {
+		return fmt.Errorf("meili: the server runs Meilisearch %s; Kompeten needs %s or later (its settings include typoTolerance.disableOnNumbers, which older servers refuse): upgrade the server",
+			v.PkgVersion, versionString(MinVersion))
+	}
+	return nil
+}
+
+// parseVersion reads "1.15.2" or "1.16.0-rc.1" (the pre-release counts as
+// its release).
+func parseVersion(s string) ([3]int, bool) {
+	var out [3]int
+	core, _, _ := strings.Cut(strings.TrimPrefix(s, "v"), "-")
+	parts := strings.Split(core, ".")
+	if len(parts) < 2 || len(parts) > 3 {
+		return out, false
+	}
+	for n, p := range parts {
+		v, err := strconv.Atoi(p)
+		if err != nil || v < 0 {
+			return out, false
+		}
+		out[n] = v
+	}
+	return out, true
+}
+
+func compareVersions(a, b [3]int) int {
+	for n := range a {
+		if a[n] != b[n] {
+			if a[n] < b[n] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
+func versionString(v [3]int) string { return fmt.Sprintf("%d.%d.%d", v[0], v[1], v[2]) }
+
 // settings is the whole index configuration in one place.
 func settings() *meilisearch.Settings {
 	return &meilisearch.Settings{
 		SearchableAttributes: searchable,
 		FilterableAttributes: []string{search.FieldType, search.FieldCategory, search.FieldLevel, search.FieldStatus, search.FieldOwners, search.FieldCourseID},
-		DisplayedAttributes:  retrieved,
+		DisplayedAttributes:  displayed,
+		Pagination:           &meilisearch.Pagination{MaxTotalHits: window},
 		RankingRules:         rankingRules,
 		StopWords:            indonesian.StopWords(),
 		TypoTolerance: &meilisearch.TypoTolerance{
@@ -362,6 +443,20 @@ func (i *Index) Search(ctx context.Context, q search.Query) (search.Result, erro
 		return search.Result{}, fmt.Errorf("meili: search: %w", search.ErrUnavailable)
 	}
 	limit, offset := q.Page()
+	if offset >= window {
+		// Meilisearch would answer no hits; the API refuses such a page
+		// before it gets here.
+		return search.Result{Facets: map[string]int{}, Hits: []search.Hit{}}, nil
+	}
+	limit = min(limit, window-offset)
+	// The snippet rules are Meilisearch's documented ones: highlighting
+	// wraps each matched word (for the last word, a prefix match, only
+	// the matched start) in the tags, inserted verbatim; cropping keeps
+	// cropLength words (not characters) around the best group of
+	// matches, or the first cropLength words when the field has none, and
+	// puts cropMarker only where text was cut. So a body matched only
+	// through its stemmed copy is cropped from its start, and markStems
+	// marks the forms that fall in that crop.
 	req := &meilisearch.SearchRequest{
 		Offset:                int64(offset),
 		Limit:                 int64(limit),

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -25,31 +26,84 @@ import (
 var snippetFromTagged = snippet.FromTagged
 
 // TestConformanceLive runs the shared suite against a real server, only
-// when one is configured. Nothing else in this file talks to Meilisearch:
-// the tests below check what the driver sends to a recording fake.
+// when one is configured. Nothing else in this file talks to Meilisearch
+// (but TestLiveSnippetsAndWindow, under the same variables): the tests
+// below check what the driver sends to a recording fake. An operator
+// proves the driver against a real server with one command:
+//
+//	KOMPETEN_TEST_MEILI_URL=http://localhost:7700 KOMPETEN_TEST_MEILI_KEY=MASTER_KEY \
+//	  go test -count=1 -run Live ./search/meili/
 func TestConformanceLive(t *testing.T) {
+	liveURL(t)
+	searchtest.Run(t, func(t *testing.T) search.Index { return openLive(t) })
+}
+
+func liveURL(t *testing.T) string {
 	url := os.Getenv("KOMPETEN_TEST_MEILI_URL")
 	if url == "" {
 		t.Skip("KOMPETEN_TEST_MEILI_URL not set: no live Meilisearch to test against")
 	}
+	return url
+}
+
+// openLive opens a fresh index on the live server (the version check
+// included) and deletes it when the test ends.
+func openLive(t *testing.T) *Index {
+	url := liveURL(t)
 	key := os.Getenv("KOMPETEN_TEST_MEILI_KEY")
-	searchtest.Run(t, func(t *testing.T) search.Index {
-		var b [4]byte
-		_, _ = rand.Read(b[:])
-		base := "kompeten_test_" + hex.EncodeToString(b[:])
-		ctx := context.Background()
-		idx, err := Open(ctx, Config{URL: url, Key: key, Index: base})
-		if err != nil {
-			t.Fatalf("Open: %v", err)
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	base := "kompeten_test_" + hex.EncodeToString(b[:])
+	ctx := context.Background()
+	idx, err := Open(ctx, Config{URL: url, Key: key, Index: base})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() {
+		if info, err := idx.admin.DeleteIndex(ctx, idx.uid); err == nil {
+			_, _ = idx.admin.WaitForTask(ctx, info.TaskUID, pollInterval)
 		}
-		t.Cleanup(func() {
-			if info, err := idx.admin.DeleteIndex(ctx, idx.uid); err == nil {
-				_, _ = idx.admin.WaitForTask(ctx, info.TaskUID, pollInterval)
-			}
-			_ = idx.Close()
-		})
-		return idx
+		_ = idx.Close()
 	})
+	return idx
+}
+
+// TestLiveSnippetsAndWindow checks on a real server what the fake can only
+// assume: a long body is cropped to about cropWords words around the
+// match with the marker where it was cut, the match is marked, and paging
+// up to the window's edge works.
+func TestLiveSnippetsAndWindow(t *testing.T) {
+	idx := openLive(t)
+	ctx := context.Background()
+	words := make([]string, 300)
+	for n := range words {
+		words[n] = "kata" + strconv.Itoa(n)
+	}
+	words[200] = "zebrasilang"
+	doc := search.Doc{ID: "c-long", Type: search.TypeCourse, CourseID: "c-long", Title: "Kursus Panjang",
+		Summary: "Ringkasan", Body: strings.Join(words, " "), Category: "Teknis", Level: "dasar", Status: "published"}
+	if err := idx.Upsert(ctx, doc); err != nil {
+		t.Fatal(err)
+	}
+	res, err := idx.Search(ctx, search.Query{Text: "zebrasilang"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hits) != 1 {
+		t.Fatalf("%d hits, want 1", len(res.Hits))
+	}
+	sn := res.Hits[0].Snippet
+	if !strings.Contains(sn, "<mark>zebrasilang</mark>") || !strings.HasPrefix(sn, snippet.Ellipsis) || !strings.HasSuffix(sn, snippet.Ellipsis) {
+		t.Errorf("snippet %q: want the match marked, cut at both ends", sn)
+	}
+	if n := len(strings.Fields(sn)); n > cropWords+2 || n < cropWords/2 {
+		t.Errorf("snippet has %d words, want about %d: %q", n, cropWords, sn)
+	}
+	for _, q := range []search.Query{{Text: "zebrasilang", Offset: window - 1, Limit: 1}, {Text: "zebrasilang", Offset: 990, Limit: 50}} {
+		if _, err := idx.Search(ctx, q); err != nil {
+			t.Errorf("offset %d limit %d: %v", q.Offset, q.Limit, err)
+		}
+	}
 }
 
 // fake answers like Meilisearch would and records every request.
@@ -64,6 +118,8 @@ type fake struct {
 	failDocs    string           // when set, document tasks fail with this message
 	searchCode  int              // when set, searches answer this status
 	hits        []map[string]any // search hits, _formatted filled from the request's tags
+	version     string           // pkgVersion GET /version answers; "" is a current one
+	versionCode int              // when set, GET /version answers this status
 }
 
 type recorded struct {
@@ -126,6 +182,17 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch p := r.URL.Path; {
 	case r.Method == "GET" && p == "/health":
 		_, _ = io.WriteString(w, `{"status":"available"}`)
+	case r.Method == "GET" && p == "/version":
+		if f.versionCode != 0 {
+			w.WriteHeader(f.versionCode)
+			_, _ = io.WriteString(w, `{"message":"The provided API key is invalid.","code":"invalid_api_key","type":"auth","link":""}`)
+			return
+		}
+		v := f.version
+		if v == "" {
+			v = "1.16.0"
+		}
+		_ = json.NewEncoder(w).Encode(map[string]string{"commitSha": "x", "commitDate": "2025-08-01T00:00:00Z", "pkgVersion": v})
 	case r.Method == "GET" && p == "/indexes/"+uid:
 		if !f.indexExists {
 			w.WriteHeader(http.StatusNotFound)
@@ -224,7 +291,7 @@ func TestOpenCreatesIndexAndAppliesSettings(t *testing.T) {
 		t.Error("index created by Open is not Fresh")
 	}
 	got := summary(f.requests())
-	want := []string{"GET /indexes/kompeten_courses_v2", "POST /indexes", "GET /tasks/1",
+	want := []string{"GET /version", "GET /indexes/kompeten_courses_v2", "POST /indexes", "GET /tasks/1",
 		"PATCH /indexes/kompeten_courses_v2/settings", "GET /tasks/2"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("requests = %v, want %v", got, want)
@@ -253,7 +320,10 @@ func TestOpenCreatesIndexAndAppliesSettings(t *testing.T) {
 	if got, want := strs("filterableAttributes"), []string{"type", "category", "level", "status", "owners", "course_id"}; !slices.Equal(got, want) {
 		t.Errorf("filterableAttributes = %v, want %v", got, want)
 	}
-	if got := strs("displayedAttributes"); !slices.Contains(got, "id") || !slices.Contains(got, "body") ||
+	if got := s["pagination"]; !reflect.DeepEqual(got, map[string]any{"maxTotalHits": float64(1000)}) {
+		t.Errorf("pagination = %v, want maxTotalHits 1000 set explicitly", got)
+	}
+	if got := strs("displayedAttributes"); !slices.Contains(got, "id") || !slices.Contains(got, "body") || !slices.Contains(got, "summary") ||
 		slices.Contains(got, "owners") || slices.Contains(got, "body_stem") {
 		t.Errorf("displayedAttributes = %v", got)
 	}
@@ -461,6 +531,14 @@ func TestSearchSendsWithSearchKey(t *testing.T) {
 	}
 	if got := body["attributesToCrop"]; !equalJSON(got, []string{"summary", "body"}) || body["cropLength"] != float64(cropWords) {
 		t.Errorf("crop = %v, %v", got, body["cropLength"])
+	}
+	if body["cropMarker"] != "…" {
+		t.Errorf("cropMarker = %q", body["cropMarker"])
+	}
+	// Summary and body come highlighted and cropped in _formatted, never
+	// whole: Meilisearch formats them whether or not they are retrieved.
+	if got := body["attributesToRetrieve"]; !equalJSON(got, []string{"id", "type", "course_id", "lesson_id", "title", "lesson_title"}) {
+		t.Errorf("attributesToRetrieve = %v", got)
 	}
 	if body["showRankingScore"] != true {
 		t.Errorf("showRankingScore not asked")
@@ -671,5 +749,65 @@ func TestClosedIsUnavailable(t *testing.T) {
 	}
 	if len(f.requests()) != n {
 		t.Error("a request was sent after Close")
+	}
+}
+
+// TestOpenRefusesOldServer: a server older than MinVersion would refuse
+// the settings (typoTolerance.disableOnNumbers); Open says so, naming the
+// version found and the one needed, before touching the index.
+func TestOpenRefusesOldServer(t *testing.T) {
+	for _, v := range []string{"1.12.3", "1.14.0", "0.30.5", "nightly"} {
+		f, srv := newFake(t)
+		f.version = v
+		_, err := Open(context.Background(), Config{URL: srv.URL})
+		if err == nil {
+			t.Errorf("%s: Open succeeded", v)
+			continue
+		}
+		if !strings.Contains(err.Error(), v) || !strings.Contains(err.Error(), "1.15.0") {
+			t.Errorf("%s: error %q does not name both versions", v, err)
+		}
+		if errors.Is(err, search.ErrUnavailable) {
+			t.Errorf("%s: an old server is not a passing outage: %v", v, err)
+		}
+		if got := summary(f.requests()); !slices.Equal(got, []string{"GET /version"}) {
+			t.Errorf("%s: requests %v, want only the version check", v, got)
+		}
+	}
+	for _, v := range []string{"1.15.0", "1.15.2", "1.16.0", "1.16.0-rc.1", "2.0.0", "v1.20.1"} {
+		f, srv := newFake(t)
+		f.version = v
+		if _, err := Open(context.Background(), Config{URL: srv.URL}); err != nil {
+			t.Errorf("%s: %v", v, err)
+		}
+	}
+	f, srv := newFake(t)
+	f.versionCode = http.StatusForbidden
+	_, err := Open(context.Background(), Config{URL: srv.URL, Key: "no-version-right"})
+	if err == nil || !strings.Contains(err.Error(), `"version" action`) {
+		t.Errorf("a key without the version action: %v", err)
+	}
+}
+
+// TestSearchStaysInWindow: Meilisearch returns nothing past maxTotalHits,
+// so a page reaching past it is cut at it, and one starting past it is
+// not asked for.
+func TestSearchStaysInWindow(t *testing.T) {
+	f, srv := newFake(t)
+	idx := openFake(t, f, srv, Config{})
+	if _, err := idx.Search(context.Background(), search.Query{Text: "a", Limit: 50, Offset: 980}); err != nil {
+		t.Fatal(err)
+	}
+	body := decode[map[string]any](t, f.last("POST", "/indexes/kompeten_courses_v2/search").Body)
+	if body["offset"] != float64(980) || body["limit"] != float64(20) {
+		t.Errorf("offset/limit = %v/%v, want 980/20", body["offset"], body["limit"])
+	}
+	n := len(f.requests())
+	res, err := idx.Search(context.Background(), search.Query{Text: "a", Offset: 1000})
+	if err != nil || len(res.Hits) != 0 {
+		t.Errorf("past the window: %v, %d hits", err, len(res.Hits))
+	}
+	if len(f.requests()) != n {
+		t.Error("a search past the window was sent")
 	}
 }

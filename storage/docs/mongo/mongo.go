@@ -5,11 +5,14 @@ package mongo
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -133,43 +136,219 @@ func (c *Collection) lock() func() {
 	return c.writes.Unlock
 }
 
-// ensureIndexes creates the declared indexes. Non-unique ones end with _id,
-// so sorts and keyset pages (which break ties by _id) are served by the
-// index without an in-memory sort; unique ones cannot, or _id would make
-// every key unique. An index whose definition changed is dropped and built
-// again.
+// ensureIndexes creates the declared indexes without ever leaving one
+// unenforced, since every instance of a rolling deploy runs it at start.
+// Non-unique indexes end with _id, so sorts and keyset pages (which break
+// ties by _id) are served by the index without an in-memory sort; unique
+// ones cannot, or _id would make every key unique.
+//
+// An index is named after its declaration and a hash of its definition
+// (indexName), so a changed definition is a new index beside the old one:
+// it is built first, and only then is the old one dropped. Until then both
+// hold, so a unique constraint is enforced throughout; if the new index
+// cannot be built (existing duplicates), the old one stays and Open fails.
+// An existing index with the same definition is used whatever its name
+// (indexes made before names carried the hash keep theirs). Instances
+// starting together build the same name: one builds, the others find it
+// built or wait for it, and a drop already done by another is no error.
 func (c *Collection) ensureIndexes(ctx context.Context) error {
+	existing, err := c.listIndexes(ctx)
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{"_id_": true}
 	for _, ix := range c.schema.Indexes {
-		keys := bson.D{}
-		for _, f := range ix.Fields {
-			keys = append(keys, bson.E{Key: f.Name, Value: 1})
+		keys := indexKeys(ix)
+		if name, ok := matching(existing, keys, ix.Unique); ok {
+			keep[name] = true
+			continue
 		}
-		if !ix.Unique {
-			keys = append(keys, bson.E{Key: "_id", Value: 1})
-		}
-		model := mongo.IndexModel{Keys: keys, Options: options.Index().SetName(ix.Name)}
+		name := indexName(ix.Name, keys, ix.Unique)
+		model := mongo.IndexModel{Keys: keys, Options: options.Index().SetName(name)}
 		if ix.Unique {
 			model.Options.SetUnique(true)
 		}
-		_, err := c.coll.Indexes().CreateOne(ctx, model)
-		if err != nil && changedIndex(err) {
-			if derr := c.coll.Indexes().DropOne(ctx, ix.Name); derr != nil {
-				return fmt.Errorf("mongo: index %s/%s: drop changed index: %w", c.schema.Name, ix.Name, derr)
+		if _, err := c.coll.Indexes().CreateOne(ctx, model); err != nil {
+			if name, err = c.awaitIndex(ctx, keys, ix.Unique, err); err != nil {
+				return fmt.Errorf("mongo: index %s/%s: %w", c.schema.Name, ix.Name, c.mapErr(err))
 			}
-			_, err = c.coll.Indexes().CreateOne(ctx, model)
 		}
-		if err != nil {
-			return fmt.Errorf("mongo: index %s/%s: %w", c.schema.Name, ix.Name, c.mapErr(err))
+		keep[name] = true
+	}
+	if testHookBeforeDrop != nil {
+		testHookBeforeDrop(c.schema.Name)
+	}
+	// Listed again: another instance may have built or dropped indexes
+	// meanwhile.
+	if existing, err = c.listIndexes(ctx); err != nil {
+		return err
+	}
+	for _, e := range existing {
+		if keep[e.Name] || !c.replaced(e.Name) {
+			continue
+		}
+		if err := c.coll.Indexes().DropOne(ctx, e.Name); err != nil && !indexNotFound(err) {
+			return fmt.Errorf("mongo: index %s/%s: drop replaced index: %w", c.schema.Name, e.Name, err)
 		}
 	}
 	return nil
 }
 
-// changedIndex reports an existing index of that name with another
-// definition: IndexOptionsConflict (85) or IndexKeySpecsConflict (86).
-func changedIndex(err error) bool {
+// testHookBeforeDrop, when set (by tests), runs after the declared indexes
+// of a collection exist and before replaced ones are dropped.
+var testHookBeforeDrop func(collection string)
+
+// indexSpec is an index as the server lists it.
+type indexSpec struct {
+	Name   string `bson:"name"`
+	Key    bson.D `bson:"key"`
+	Unique bool   `bson:"unique"`
+}
+
+func (c *Collection) listIndexes(ctx context.Context) ([]indexSpec, error) {
+	cur, err := c.coll.Indexes().List(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("mongo: list indexes of %s: %w", c.schema.Name, err)
+	}
+	var specs []indexSpec
+	if err := cur.All(ctx, &specs); err != nil {
+		return nil, fmt.Errorf("mongo: list indexes of %s: %w", c.schema.Name, err)
+	}
+	return specs, nil
+}
+
+func indexKeys(ix docs.Index) bson.D {
+	keys := bson.D{}
+	for _, f := range ix.Fields {
+		keys = append(keys, bson.E{Key: f.Name, Value: 1})
+	}
+	if !ix.Unique {
+		keys = append(keys, bson.E{Key: "_id", Value: 1})
+	}
+	return keys
+}
+
+// indexName is the declared name, "_" and 8 hex digits of a hash of the
+// definition: the same declaration always gets the same name, a changed
+// one another.
+func indexName(declared string, keys bson.D, unique bool) string {
+	h := sha256.New()
+	for _, k := range keys {
+		fmt.Fprintf(h, "%s:%v,", k.Key, k.Value)
+	}
+	fmt.Fprintf(h, "unique=%v", unique)
+	return declared + "_" + hex.EncodeToString(h.Sum(nil)[:4])
+}
+
+// matching returns the name of an index with this definition.
+func matching(specs []indexSpec, keys bson.D, unique bool) (string, bool) {
+	for _, s := range specs {
+		if s.Unique == unique && sameKeys(s.Key, keys) {
+			return s.Name, true
+		}
+	}
+	return "", false
+}
+
+func sameKeys(got, want bson.D) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if got[i].Key != want[i].Key {
+			return false
+		}
+		// The server may list 1 as an int32, int64 or double.
+		switch v := got[i].Value.(type) {
+		case int32:
+			if v != 1 {
+				return false
+			}
+		case int64:
+			if v != 1 {
+				return false
+			}
+		case float64:
+			if v != 1 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// replaced reports whether an index name is one this collection's
+// declarations give (the bare declared name, or it with a definition hash),
+// so an index of that name not kept is an older definition. Indexes of
+// other names, made by hand or by a declaration since removed, are left.
+func (c *Collection) replaced(name string) bool {
+	for _, ix := range c.schema.Indexes {
+		if name == ix.Name {
+			return true
+		}
+		if rest, ok := strings.CutPrefix(name, ix.Name+"_"); ok && len(rest) == 8 {
+			if _, err := hex.DecodeString(rest); err == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// awaitIndex handles a failed create: when another instance is building
+// the same index, or an index of this definition exists under another
+// name, the index appears in the list; it is waited for, bounded by ctx
+// and maxIndexWait. Any other failure (a duplicate key in the data among
+// them) is returned as it is.
+func (c *Collection) awaitIndex(ctx context.Context, keys bson.D, unique bool, cause error) (string, error) {
+	if !indexRace(cause) {
+		return "", cause
+	}
+	deadline := time.Now().Add(maxIndexWait)
+	wait := 50 * time.Millisecond
+	for {
+		specs, err := c.listIndexes(ctx)
+		if err != nil {
+			return "", err
+		}
+		if name, ok := matching(specs, keys, unique); ok {
+			return name, nil
+		}
+		if time.Now().After(deadline) {
+			return "", cause
+		}
+		select {
+		case <-ctx.Done():
+			return "", fmt.Errorf("%w (waiting for the index: %w)", cause, ctx.Err())
+		case <-time.After(wait):
+		}
+		wait = min(wait*2, time.Second)
+	}
+}
+
+// maxIndexWait bounds how long a start waits for an index another
+// instance is building.
+const maxIndexWait = 5 * time.Minute
+
+// indexRace reports the errors a concurrent start can cause:
+// IndexAlreadyExists (68), IndexOptionsConflict (85, the definition exists
+// under another name), IndexKeySpecsConflict (86), IndexBuildAborted (276),
+// and a build of the same index in progress, known by its message.
+func indexRace(err error) bool {
 	var se mongo.ServerError
-	return errors.As(err, &se) && (se.HasErrorCode(85) || se.HasErrorCode(86))
+	if !errors.As(err, &se) {
+		return false
+	}
+	return se.HasErrorCode(68) || se.HasErrorCode(85) || se.HasErrorCode(86) || se.HasErrorCode(276) ||
+		se.HasErrorMessage("already in progress") || se.HasErrorMessage("already exists")
+}
+
+// indexNotFound: another instance dropped it first (IndexNotFound, 27).
+func indexNotFound(err error) bool {
+	var se mongo.ServerError
+	return errors.As(err, &se) && (se.HasErrorCode(27) || se.HasErrorMessage("index not found"))
 }
 
 func (c *Collection) mapErr(err error) error {
