@@ -14,10 +14,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kotalama/kompeten/content"
+	"github.com/kotalama/kompeten/storage/docs"
 	"github.com/kotalama/kompeten/storage/docs/sqlite"
 )
 
@@ -211,15 +213,28 @@ func quizStep(b *testing.B, n int) bool {
 }
 
 // seedLearners adds n enrolled learners with API tokens to the server's
-// document store, through the domain service, and returns the tokens.
+// SQLite document store, through the domain service, and returns the
+// tokens.
 func seedLearners(b *testing.B, data, course string, n int) []string {
 	b.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(data, "kompeten.db"), content.Schemas())
+	store, err := sqlite.Open(context.Background(), filepath.Join(data, "kompeten.db"), content.Schemas())
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer store.Close()
+	tokens, _ := seedLearnersIn(b, store, course, n, 0)
+	return tokens
+}
+
+// seedLearnersIn adds n enrolled learners to store, through the domain
+// service beside the running server (as `kompeten user add` does), with
+// one password hash for all, since n argon2 hashes would take minutes and
+// are not what is measured. It returns an API token for each, and a
+// browser session secret (the kompeten_session cookie's value) for the
+// first sessions of them. Eight writers at a time.
+func seedLearnersIn(b *testing.B, store docs.Store, course string, n, sessions int) (tokens, cookies []string) {
+	b.Helper()
+	ctx := context.Background()
 	svc, err := content.New(store, nil, content.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -228,19 +243,47 @@ func seedLearners(b *testing.B, data, course string, n int) []string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tokens := make([]string, n)
-	for i := range n {
-		u := content.User{NIP: benchNIP(i), Name: fmt.Sprintf("Peserta %d", i), Unit: "Dinas Uji", Roles: []string{content.RoleLearner},
-			PasswordHash: hash, Created: time.Now().UTC().Truncate(time.Millisecond)}
-		if err := store.C("users").Insert(ctx, u.NIP, &u); err != nil {
-			b.Fatal(err)
-		}
-		if _, _, err := svc.Enroll(ctx, u, course); err != nil {
-			b.Fatal(err)
-		}
-		if tokens[i], _, err = svc.NewSession(ctx, content.KindToken, u.NIP); err != nil {
-			b.Fatal(err)
-		}
+	tokens, cookies = make([]string, n), make([]string, min(n, sessions))
+	var next atomic.Int64
+	var failed atomic.Pointer[error]
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for failed.Load() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				if err := seedOne(ctx, store, svc, hash, course, i, tokens, cookies); err != nil {
+					failed.CompareAndSwap(nil, &err)
+				}
+			}
+		}()
 	}
-	return tokens
+	wg.Wait()
+	if err := failed.Load(); err != nil {
+		b.Fatal(*err)
+	}
+	return tokens, cookies
+}
+
+func seedOne(ctx context.Context, store docs.Store, svc *content.Service, hash, course string, i int, tokens, cookies []string) error {
+	u := content.User{NIP: benchNIP(i), Name: fmt.Sprintf("Peserta %d", i), Unit: "Dinas Uji", Roles: []string{content.RoleLearner},
+		PasswordHash: hash, Created: time.Now().UTC().Truncate(time.Millisecond)}
+	if err := store.C("users").Insert(ctx, u.NIP, &u); err != nil {
+		return err
+	}
+	if _, _, err := svc.Enroll(ctx, u, course); err != nil {
+		return err
+	}
+	var err error
+	if tokens[i], _, err = svc.NewSession(ctx, content.KindToken, u.NIP); err != nil {
+		return err
+	}
+	if i < len(cookies) {
+		cookies[i], _, err = svc.NewSession(ctx, content.KindSession, u.NIP)
+	}
+	return err
 }

@@ -152,6 +152,13 @@ func freePort(tb testing.TB) int {
 // stopped (SIGTERM) by stop, or at exit.
 func startServer(tb testing.TB, name string, extraEnv ...string) *server {
 	tb.Helper()
+	return startServerWith(tb, name, true, extraEnv...)
+}
+
+// startServerWith is startServer; without addUsers it adds no accounts,
+// for a second instance on a shared document store that has them.
+func startServerWith(tb testing.TB, name string, addUsers bool, extraEnv ...string) *server {
+	tb.Helper()
 	bin := binary(tb)
 	data := filepath.Join(work(tb), name)
 	if err := os.MkdirAll(data, 0o755); err != nil {
@@ -163,6 +170,9 @@ func startServer(tb testing.TB, name string, extraEnv ...string) *server {
 		{trainerNIP, "Bench Pengajar", "trainer"},
 		{learnerNIP, "Bench Peserta", "learner"},
 	} {
+		if !addUsers {
+			break
+		}
 		cmd := exec.Command(bin, "user", "add", "--nip", u.nip, "--name", u.name, "--role", u.role, "--password-stdin")
 		cmd.Env = env
 		cmd.Stdin = strings.NewReader(password + "\n")
