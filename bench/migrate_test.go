@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -114,13 +113,6 @@ func BenchmarkMigrate(b *testing.B) {
 		b.ReportMetric(float64(mib)*(1<<20)/1e6/s, "objects_MBps")
 	}
 	b.ReportMetric(peak, "peak_RSS_MB")
-}
-
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
-		return v
-	}
-	return def
 }
 
 // seedCity writes the embedded stores under dir: one user and one course

@@ -35,12 +35,12 @@ type Enrollment struct {
 
 // LessonProgress is where a learner is in one lesson.
 type LessonProgress struct {
-	Done     bool         `bson:"done" json:"done"`
-	DoneAt   time.Time    `bson:"done_at,omitempty" json:"done_at,omitzero"`
-	Position float64      `bson:"position" json:"position"`
-	Watched  [][2]float64 `bson:"watched,omitempty" json:"watched,omitempty"`
-	Duration float64      `bson:"duration,omitempty" json:"duration,omitempty"`
-	Updated  time.Time    `bson:"updated" json:"updated_at"`
+	Done     bool      `bson:"done" json:"done"`
+	DoneAt   time.Time `bson:"done_at,omitempty" json:"done_at,omitzero"`
+	Position float64   `bson:"position" json:"position"`
+	Watched  Intervals `bson:"watched,omitempty" json:"watched,omitempty"`
+	Duration float64   `bson:"duration,omitempty" json:"duration,omitempty"`
+	Updated  time.Time `bson:"updated" json:"updated_at"`
 	// Opened is when the learner first opened the lesson, by the server's
 	// clock: what may be credited is measured from it.
 	Opened time.Time `bson:"opened,omitempty" json:"opened_at,omitzero"`
