@@ -19,6 +19,9 @@ const (
 	collCertificates = "certificates"
 	collUnits        = "units"
 	collAssetText    = "asset_text"
+	collLeases       = "leases"
+	collOnce         = "once"
+	collCounters     = "counters"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -71,5 +74,8 @@ func Schemas() []docs.Schema {
 			idx("code", true, str("code")),
 			idx("course_issued", false, str("course"), tm("issued")),
 		}},
+		{Name: collLeases},
+		{Name: collOnce},
+		{Name: collCounters},
 	}
 }

@@ -53,10 +53,11 @@ type Service struct {
 	// clock is the time source (tests move it while the server runs, so
 	// it is swapped atomically); nil is the real clock.
 	clock atomic.Pointer[func() time.Time]
-	// pending holds upload parts that arrived ahead of the hash chain.
-	pending *partBuffers
-	// chainWait: see the constant; tests shorten it.
-	chainWait time.Duration
+	// instance is this process's owner id for leases and once-only records.
+	instance string
+	// indexLease is the time to live of the search indexer's lease; tests
+	// shorten it.
+	indexLease time.Duration
 	catalog   *ttlCache[CatalogQuery, CourseList]
 	quizzes   *ttlCache[string, Quiz]
 	// indexing serialises index writes per course (outbox.go).
@@ -82,7 +83,7 @@ func New(d docs.Store, b blobs.Store, opts Options) (*Service, error) {
 	if opts.ReadingWPM <= 0 {
 		opts.ReadingWPM = DefaultReadingWPM
 	}
-	return &Service{docs: d, blobs: b, opts: opts, md: NewMarkdown(), pending: newPartBuffers(), chainWait: chainWait,
+	return &Service{docs: d, blobs: b, opts: opts, md: NewMarkdown(), instance: newID(16), indexLease: indexLeaseTTL,
 		catalog: &ttlCache[CatalogQuery, CourseList]{ttl: catalogTTL}, quizzes: &ttlCache[string, Quiz]{ttl: quizTTL}, dummyHash: dummy,
 		hashSlots: make(chan struct{}, hashConcurrency()), hashWait: hashWait}, nil
 }
