@@ -246,7 +246,7 @@ type onceDoc struct {
 	Expires time.Time `bson:"expires"`
 	Done    time.Time `bson:"done,omitempty"`
 	// Attempts counts the starts, to tell a retried effect from a first.
-	Attempts int `bson:"attempts"`
+	Attempts int    `bson:"attempts"`
 	LastErr  string `bson:"last_err,omitempty"`
 }
 

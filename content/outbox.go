@@ -143,7 +143,7 @@ var errIndexRaced = errors.New("index write overtaken")
 // instance holds it, this one does nothing and returns 0.
 func (s *Service) ProcessOutbox(ctx context.Context, idx search.Index) (int, error) {
 	done := 0
-	err := s.WithLease(ctx, indexLeaseName, s.indexLease, func(ctx context.Context, l *Lease) error {
+	err := s.WithLease(ctx, indexLeaseName, s.leaseSpan, func(ctx context.Context, l *Lease) error {
 		var err error
 		done, err = s.processOutbox(ctx, idx, l)
 		return err
@@ -203,7 +203,11 @@ func (s *Service) indexDue(ctx context.Context, idx search.Index, id string, l *
 		return s.ensureDue(ctx, id)
 	}
 	if err != nil {
-		s.backOff(ctx, &c, version, err)
+		if !errors.Is(context.Cause(ctx), ErrLeaseLost) {
+			// A failure of the backend's, not a hand-over to another
+			// instance (which finds the course still due).
+			s.backOff(ctx, &c, version, err)
+		}
 		return err
 	}
 	if err := l.Held(ctx); err != nil {

@@ -55,9 +55,9 @@ type Service struct {
 	clock atomic.Pointer[func() time.Time]
 	// instance is this process's owner id for leases and once-only records.
 	instance string
-	// indexLease is the time to live of the search indexer's lease; tests
+	// leaseSpan is the time to live of the search indexer's lease; tests
 	// shorten it.
-	indexLease time.Duration
+	leaseSpan time.Duration
 	catalog   *ttlCache[CatalogQuery, CourseList]
 	quizzes   *ttlCache[string, Quiz]
 	// indexing serialises index writes per course (outbox.go).
@@ -83,7 +83,7 @@ func New(d docs.Store, b blobs.Store, opts Options) (*Service, error) {
 	if opts.ReadingWPM <= 0 {
 		opts.ReadingWPM = DefaultReadingWPM
 	}
-	return &Service{docs: d, blobs: b, opts: opts, md: NewMarkdown(), instance: newID(16), indexLease: indexLeaseTTL,
+	return &Service{docs: d, blobs: b, opts: opts, md: NewMarkdown(), instance: newID(16), leaseSpan: indexLeaseTTL,
 		catalog: &ttlCache[CatalogQuery, CourseList]{ttl: catalogTTL}, quizzes: &ttlCache[string, Quiz]{ttl: quizTTL}, dummyHash: dummy,
 		hashSlots: make(chan struct{}, hashConcurrency()), hashWait: hashWait}, nil
 }
