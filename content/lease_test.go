@@ -42,7 +42,7 @@ func twoInstances(t *testing.T, d docs.Store) (*Service, *Service) {
 // movableClock is a clock a test moves forward.
 type movableClock struct{ off atomic.Int64 }
 
-func (c *movableClock) now() time.Time           { return time.Now().Add(time.Duration(c.off.Load())) }
+func (c *movableClock) now() time.Time          { return time.Now().Add(time.Duration(c.off.Load())) }
 func (c *movableClock) advance(d time.Duration) { c.off.Add(int64(d)) }
 
 func TestLeaseTwoInstances(t *testing.T) { testLease(t, nil) }
