@@ -356,61 +356,13 @@ func (s *Service) finishHash(ctx context.Context, up Upload) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("read back %s: %w", up.ID, err)
 		}
-		err = hashAhead(h, rc)
+		_, err = io.CopyBuffer(h, rc, make([]byte, 1<<20))
 		rc.Close()
 		if err != nil {
 			return "", fmt.Errorf("read back %s: %w", up.ID, err)
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// hashAhead hashes r to its end while the next chunks are already being
-// read, so reading back from the object store and hashing overlap instead
-// of taking turns; a few MiB are in flight at most.
-func hashAhead(h hash.Hash, r io.Reader) error {
-	const chunk, depth = 1 << 20, 4
-	type block struct {
-		b   []byte
-		err error
-	}
-	full := make(chan block, depth)
-	empty := make(chan []byte, depth)
-	for range depth {
-		empty <- make([]byte, chunk)
-	}
-	stop := make(chan struct{})
-	defer close(stop)
-	go func() {
-		defer close(full)
-		for {
-			var b []byte
-			select {
-			case b = <-empty:
-			case <-stop:
-				return
-			}
-			n, err := io.ReadFull(r, b)
-			if n > 0 {
-				full <- block{b: b[:n]}
-			}
-			if err == io.EOF || err == io.ErrUnexpectedEOF {
-				return
-			}
-			if err != nil {
-				full <- block{err: err}
-				return
-			}
-		}
-	}()
-	for blk := range full {
-		if blk.err != nil {
-			return blk.err
-		}
-		h.Write(blk.b)
-		empty <- blk.b[:cap(blk.b)]
-	}
-	return nil
 }
 
 // AbortUpload discards an upload and its parts.
