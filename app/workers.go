@@ -46,7 +46,9 @@ type job struct {
 // and, when the search index is owed one, fills it. Each job has its own
 // loop and each run its own deadline, so a search backend that stops
 // answering never holds up closing quiz attempts or removing expired
-// sessions. Every instance may run them: each step is idempotent.
+// sessions. Across instances, the search outbox and the fill run under
+// leases (one instance at a time), and a sweep runs once per period on
+// whichever instance claims it first.
 func (a *App) runWorkers(ctx context.Context) {
 	var wg sync.WaitGroup
 	for _, j := range []job{
@@ -99,7 +101,24 @@ func (a *App) drainOutbox(ctx context.Context) {
 	}
 }
 
+// sweepLease names the lease that makes a sweep run once per period
+// across the fleet: the instance that takes it sweeps, and keeps it for
+// the period, so the others skip until it lapses.
+const sweepLease = "sweep"
+
 func (a *App) sweep(ctx context.Context) {
+	// Held a little short of the period, so the holder's next tick finds
+	// it free whatever the jitter of its ticker.
+	mine, err := a.svc.ClaimPeriod(ctx, sweepLease, a.jobs.sweepEvery*9/10)
+	if err != nil {
+		if ctx.Err() == nil {
+			a.log.Warn("sweep", "err", err)
+		}
+		return
+	}
+	if !mine {
+		return
+	}
 	if n, err := a.svc.Sweep(ctx); err != nil && ctx.Err() == nil {
 		a.log.Warn("sweep", "err", err)
 	} else if n > 0 {
@@ -131,7 +150,11 @@ func (a *App) fillSearch(ctx context.Context) {
 			return
 		}
 		fresh = false // the debt is recorded; a retry only reads it
-		a.log.Warn("search reindex failed; trying again", "err", err, "in", a.jobs.fillRetry)
+		if errors.Is(err, errFillElsewhere) {
+			a.log.Info("search reindex", "state", "running on another instance", "check_again_in", a.jobs.fillRetry)
+		} else {
+			a.log.Warn("search reindex failed; trying again", "err", err, "in", a.jobs.fillRetry)
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -140,11 +163,28 @@ func (a *App) fillSearch(ctx context.Context) {
 	}
 }
 
+// fillLease names the lease under which one instance fills the index;
+// the others wait and find the fill done.
+const fillLease = "search-fill"
+
 func (a *App) fillOnce(ctx context.Context, fresh bool) error {
 	token, owed, err := a.svc.SearchFillOwed(ctx, fresh)
 	if err != nil || !owed {
 		return err
 	}
+	err = a.svc.WithLease(ctx, fillLease, time.Minute, func(ctx context.Context, _ *content.Lease) error {
+		return a.fillLeased(ctx, token, fresh)
+	})
+	if errors.Is(err, content.ErrLeaseHeld) {
+		return errFillElsewhere
+	}
+	return err
+}
+
+// errFillElsewhere: another instance is filling the index.
+var errFillElsewhere = errors.New("another instance is filling the search index")
+
+func (a *App) fillLeased(ctx context.Context, token int64, fresh bool) error {
 	a.fill.done.Store(0)
 	a.fill.total.Store(0)
 	a.fill.running.Store(true)
@@ -152,7 +192,7 @@ func (a *App) fillOnce(ctx context.Context, fresh bool) error {
 	start := time.Now()
 	a.log.Info("search reindex", "state", "started", "fresh_index", fresh)
 	lastLog, lastDone := start, 0
-	err = a.svc.Reindex(ctx, a.stores.Search, func(done, total int) {
+	err := a.svc.Reindex(ctx, a.stores.Search, func(done, total int) {
 		a.fill.done.Store(int64(done))
 		a.fill.total.Store(int64(total))
 		if time.Since(lastLog) >= a.jobs.fillLogEvery || done-lastDone >= fillLogCourses {

@@ -27,6 +27,19 @@ import (
 // written for it, the course version they came from (a newer version in
 // the index is never overwritten by an older one), and failures for
 // back-off.
+//
+// Across instances: one instance at a time works the queue, under the
+// lease "search-index" (lease.go), renewed while it works. The lease alone
+// cannot stop a holder that stalled past its expiry from finishing an
+// index write after the next holder wrote a newer state, and the search
+// backend has no conditional write. So every index write is fenced after
+// the fact: a writer stamps the course's record before it writes and
+// checks after the write that no other writer stamped or recorded a newer
+// version meanwhile; if one did, or the lease was lost, or the course moved
+// before it could be parked, it queues the course again (ensureDue). The
+// next round then writes the newest state after every write that might have
+// overtaken it, so the index ends with the latest state whatever the order
+// in which two instances' writes landed.
 
 // outboxEntry is what versions before index_due queued. Nothing is queued
 // there any more; leftover entries are still drained, so an upgrade loses
@@ -59,7 +72,9 @@ func (s *Service) PendingIndex(ctx context.Context) (int64, error) {
 type indexedIDs struct {
 	IDs []string `bson:"ids"`
 	// Version is the course version the entries were written from.
-	Version  int64  `bson:"version,omitempty"`
+	Version int64 `bson:"version,omitempty"`
+	// Writer is the stamp of the write in progress (see writeEntries).
+	Writer   string `bson:"writer,omitempty"`
 	Attempts int    `bson:"attempts,omitempty"`
 	LastErr  string `bson:"last_err,omitempty"`
 }
@@ -112,12 +127,38 @@ func (s *Service) SearchDocs(ctx context.Context, c *Course) ([]search.Doc, erro
 	return out, nil
 }
 
+// The indexer's lease: one instance works the search queue at a time.
+// The time to live covers a few missed renewals (every third of it); a
+// holder that died is replaced within it.
+const (
+	indexLeaseName = "search-index"
+	indexLeaseTTL  = 30 * time.Second
+)
+
+// errIndexRaced: another writer wrote the course's entries while this one
+// did, so which landed last is unknown; the course is queued again.
+var errIndexRaced = errors.New("index write overtaken")
+
 // ProcessOutbox brings the search entries of due courses up to date,
 // oldest first, and returns how many courses it handled: fewer than
 // OutboxBatch means nothing more is due. A course that fails is put back
 // with a growing delay and the error returned, so a backend that is down
-// is not hammered.
+// is not hammered. It works under the indexer's lease: while another
+// instance holds it, this one does nothing and returns 0.
 func (s *Service) ProcessOutbox(ctx context.Context, idx search.Index) (int, error) {
+	done := 0
+	err := s.WithLease(ctx, indexLeaseName, s.leaseSpan, func(ctx context.Context, l *Lease) error {
+		var err error
+		done, err = s.processOutbox(ctx, idx, l)
+		return err
+	})
+	if errors.Is(err, ErrLeaseHeld) {
+		return 0, nil
+	}
+	return done, err
+}
+
+func (s *Service) processOutbox(ctx context.Context, idx search.Index, l *Lease) (int, error) {
 	done, err := s.processLegacyOutbox(ctx, idx)
 	if err != nil || done >= OutboxBatch {
 		return done, err
@@ -128,7 +169,7 @@ func (s *Service) ProcessOutbox(ctx context.Context, idx search.Index) (int, err
 		return done, mapErr(err, "courses due for search")
 	}
 	for _, d := range p.Docs {
-		if err := s.indexDue(ctx, idx, d.ID); err != nil {
+		if err := s.indexDue(ctx, idx, d.ID, l); err != nil {
 			return done, fmt.Errorf("index %s: %w", d.ID, err)
 		}
 		done++
@@ -137,8 +178,9 @@ func (s *Service) ProcessOutbox(ctx context.Context, idx search.Index) (int, err
 }
 
 // indexDue indexes one due course as it is now and parks it, or deletes
-// a tombstone once its entries are gone.
-func (s *Service) indexDue(ctx context.Context, idx search.Index, id string) error {
+// a tombstone once its entries are gone. Before parking it checks that it
+// still holds the lease l.
+func (s *Service) indexDue(ctx context.Context, idx search.Index, id string, l *Lease) error {
 	unlock, err := s.indexing.lock(ctx, id)
 	if err != nil {
 		return err
@@ -160,21 +202,66 @@ func (s *Service) indexDue(ctx context.Context, idx search.Index, id string) err
 	if gone {
 		cur = nil
 	}
-	if err := s.writeEntries(ctx, idx, id, cur, version); err != nil {
-		s.backOff(ctx, &c, version, err)
+	err = s.writeEntries(ctx, idx, id, cur, version)
+	if errors.Is(err, errIndexRaced) {
+		return s.ensureDue(ctx, id)
+	}
+	if err != nil {
+		if !errors.Is(context.Cause(ctx), ErrLeaseLost) {
+			// A failure of the backend's, not a hand-over to another
+			// instance (which finds the course still due).
+			s.backOff(ctx, &c, version, err)
+		}
 		return err
 	}
+	if err := l.Held(ctx); err != nil {
+		// Another instance may have written this course since; which
+		// write landed last is unknown.
+		return errors.Join(err, s.ensureDue(ctx, id))
+	}
 	if gone {
-		// Only this worker writes a tombstone, so there is no version to guard.
+		// Only the indexer writes a tombstone, so there is no version to guard.
 		return mapErr(ignoreNotFound(coll.Delete(ctx, id)), "course "+id)
 	}
 	c.IndexDue = indexIdle
 	_, err = coll.Replace(ctx, id, version, &c)
 	if errors.Is(err, docs.ErrConflict) || errors.Is(err, docs.ErrNotFound) {
-		return nil // changed meanwhile: still due, indexed again next round
+		// Changed meanwhile: an edit left it due; but if another indexer
+		// parked it, the entries just written may be older than its.
+		return s.ensureDue(ctx, id)
 	}
 	return mapErr(err, "course "+id)
 }
+
+// ensureDue queues a course for indexing again unless it already is. A
+// course no longer stored gets a tombstone, so entries written for it
+// after its tombstone went are removed too. It runs even when ctx has
+// ended (a write that may have landed must be followed by another).
+func (s *Service) ensureDue(ctx context.Context, id string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	now := s.now().UTC().Truncate(time.Millisecond)
+	_, err := docs.Update(ctx, s.docs.C(collCourses), id, func(c *Course) error {
+		if c.IndexDue.Before(indexIdle) {
+			return errNoChange
+		}
+		c.IndexDue = now
+		return nil
+	})
+	switch {
+	case errors.Is(err, errNoChange):
+		return nil
+	case errors.Is(err, docs.ErrNotFound):
+		t := Course{CourseCard: CourseCard{ID: id, Slug: "~" + id, Status: statusDeleted, Updated: now}, IndexDue: now}
+		if err := s.docs.C(collCourses).Insert(ctx, id, &t); err != nil && !errors.Is(err, docs.ErrDuplicate) {
+			return mapErr(err, "course "+id)
+		}
+		return nil
+	}
+	return mapErr(err, "course "+id)
+}
+
+var errNoChange = errors.New("no change")
 
 // backOff records a failure and moves the course's due time later, more
 // so each time, unless the course changed meanwhile (then it stays due).
@@ -235,21 +322,29 @@ func (s *Service) reindexCourse(ctx context.Context, idx search.Index, id string
 	version, err := s.docs.C(collCourses).Get(ctx, id, &c)
 	switch {
 	case errors.Is(err, docs.ErrNotFound) || (err == nil && c.Status == statusDeleted):
-		return s.writeEntries(ctx, idx, id, nil, version)
+		err = s.writeEntries(ctx, idx, id, nil, version)
 	case err != nil:
 		return mapErr(err, "course "+id)
+	default:
+		err = s.writeEntries(ctx, idx, id, &c, version)
 	}
-	return s.writeEntries(ctx, idx, id, &c, version)
+	if errors.Is(err, errIndexRaced) {
+		return s.ensureDue(ctx, id)
+	}
+	return err
 }
 
 // writeEntries makes the index hold exactly c's entries (none when c is
 // nil: the course is gone) and removes stale ones. version is the course
 // version c was read at: entries from a newer version are never replaced
-// by older ones.
+// by older ones. It returns errIndexRaced when another writer stamped the
+// record or recorded a newer version while this one wrote: the entries in
+// the index may then be either's, and the caller queues the course again.
 func (s *Service) writeEntries(ctx context.Context, idx search.Index, courseID string, c *Course, version int64) error {
 	key := "indexed:" + courseID
+	rec := s.docs.C(collSettings)
 	var known indexedIDs
-	if _, err := s.docs.C(collSettings).Get(ctx, key, &known); err != nil && !errors.Is(err, docs.ErrNotFound) {
+	if _, err := rec.Get(ctx, key, &known); err != nil && !errors.Is(err, docs.ErrNotFound) {
 		return mapErr(err, "indexed ids")
 	}
 	if c != nil && known.Version > version {
@@ -272,10 +367,15 @@ func (s *Service) writeEntries(ctx context.Context, idx search.Index, courseID s
 			stale = append(stale, id)
 		}
 	}
-	// Remember the new ids first: if indexing fails half way, the next
-	// round still knows every id that may be in the index.
-	all := append(slices.Clone(ids), stale...)
-	if _, err := upsert(ctx, s.docs.C(collSettings), key, func(x *indexedIDs) error { x.IDs = all; return nil }); err != nil {
+	// Remember the new ids first, added to whatever the record holds: if
+	// indexing fails half way, or another writer races this one, the next
+	// round still knows every id that may be in the index. The stamp
+	// tells, after the write, whether another writer began meanwhile.
+	stamp := newID(16)
+	if _, err := upsert(ctx, rec, key, func(x *indexedIDs) error {
+		x.IDs, x.Writer = union(x.IDs, ids), stamp
+		return nil
+	}); err != nil {
 		return mapErr(err, "indexed ids")
 	}
 	if len(current) > 0 {
@@ -288,14 +388,71 @@ func (s *Service) writeEntries(ctx context.Context, idx search.Index, courseID s
 			return err
 		}
 	}
-	if len(ids) == 0 {
-		return mapErr(ignoreNotFound(s.docs.C(collSettings).Delete(ctx, key)), "indexed ids")
-	}
-	_, err := upsert(ctx, s.docs.C(collSettings), key, func(x *indexedIDs) error {
-		*x = indexedIDs{IDs: ids, Version: version}
+	return s.recordEntries(ctx, key, stamp, ids, version)
+}
+
+// recordEntries records, after a write, the ids and version now in the
+// index, guarded by the record's version: only if no other writer stamped
+// the record or recorded a newer version since this write's stamp.
+// Otherwise it keeps this write's ids in the record (so a later round
+// removes any that are stale) and returns errIndexRaced.
+func (s *Service) recordEntries(ctx context.Context, key, stamp string, ids []string, version int64) error {
+	rec := s.docs.C(collSettings)
+	for attempt := 0; attempt < docs.MaxUpdateAttempts; attempt++ {
+		var x indexedIDs
+		v, err := rec.Get(ctx, key, &x)
+		if errors.Is(err, docs.ErrNotFound) {
+			// A tombstone's round removed the record meanwhile.
+			err := rec.Insert(ctx, key, &indexedIDs{IDs: ids})
+			if errors.Is(err, docs.ErrDuplicate) {
+				continue
+			}
+			if err != nil {
+				return mapErr(err, "indexed ids")
+			}
+			return errIndexRaced
+		}
+		if err != nil {
+			return mapErr(err, "indexed ids")
+		}
+		raced := x.Writer != stamp || x.Version > version
+		switch {
+		case raced:
+			x.IDs = union(x.IDs, ids)
+		case len(ids) == 0:
+			return mapErr(ignoreNotFound(rec.Delete(ctx, key)), "indexed ids")
+		default:
+			x = indexedIDs{IDs: ids, Version: version}
+		}
+		_, err = rec.Replace(ctx, key, v, &x)
+		if errors.Is(err, docs.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return mapErr(err, "indexed ids")
+		}
+		if raced {
+			return errIndexRaced
+		}
 		return nil
-	})
-	return mapErr(err, "indexed ids")
+	}
+	return fmt.Errorf("indexed ids %s: %w", key, docs.ErrConflict)
+}
+
+// union is a with the ids of b it lacks.
+func union(a, b []string) []string {
+	out := slices.Clone(a)
+	have := make(map[string]bool, len(a))
+	for _, id := range a {
+		have[id] = true
+	}
+	for _, id := range b {
+		if !have[id] {
+			have[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func ignoreNotFound(err error) error {

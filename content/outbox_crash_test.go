@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kotalama/kompeten/search"
 	"github.com/kotalama/kompeten/search/bleve"
@@ -113,13 +114,16 @@ func newCrashEnv(t *testing.T) *crashEnv {
 	return e
 }
 
-// restart is a new process over the same stores, nothing armed.
+// restart is a new process over the same stores, nothing armed. A lease
+// the dead process held lapses within its time to live: the new one's
+// clock is that far on.
 func (e *crashEnv) restart() *Service {
 	e.t.Helper()
 	s, err := New(e.store, nil, Options{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	s.SetClock(func() time.Time { return time.Now().Add(indexLeaseTTL) })
 	return s
 }
 
@@ -246,8 +250,9 @@ func TestIndexerCrashBeforeParking(t *testing.T) {
 	if _, err := e.svc.CreateCourse(ctx, trainer, CourseInput{Title: &title, Category: &cat, JP: &jp}); err != nil {
 		t.Fatal(err)
 	}
-	// Allow the index record's two writes, not the park.
-	e.crash.arm(2)
+	// Allow the lease's claim and the index record's two writes, not the
+	// park.
+	e.crash.arm(3)
 	if _, err := e.svc.ProcessOutbox(ctx, e.idx); err == nil {
 		t.Fatal("ProcessOutbox reported success though parking failed")
 	}

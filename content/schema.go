@@ -20,6 +20,9 @@ const (
 	collUnits        = "units"
 	collAssetText    = "asset_text"
 	collLessonBodies = "lesson_bodies"
+	collLeases       = "leases"
+	collOnce         = "once"
+	collCounters     = "counters"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -75,5 +78,8 @@ func Schemas() []docs.Schema {
 			idx("code", true, str("code")),
 			idx("course_issued", false, str("course"), tm("issued")),
 		}},
+		{Name: collLeases},
+		{Name: collOnce},
+		{Name: collCounters},
 	}
 }

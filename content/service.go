@@ -42,6 +42,10 @@ type Options struct {
 	// wrapping pdftext.ErrUnreadable are recorded against the file; others
 	// are retried. Nil extracts in process.
 	PDFText func(ctx context.Context, pdf io.Reader) (string, error)
+	// IndexLease is the time to live of the search indexer's lease: how
+	// long the queue waits when the instance working it dies. Zero is
+	// 30 s.
+	IndexLease time.Duration
 }
 
 // Service holds the domain rules over the stores.
@@ -53,10 +57,11 @@ type Service struct {
 	// clock is the time source (tests move it while the server runs, so
 	// it is swapped atomically); nil is the real clock.
 	clock atomic.Pointer[func() time.Time]
-	// pending holds upload parts that arrived ahead of the hash chain.
-	pending *partBuffers
-	// chainWait: see the constant; tests shorten it.
-	chainWait time.Duration
+	// instance is this process's owner id for leases and once-only records.
+	instance string
+	// leaseSpan is the time to live of the search indexer's lease; tests
+	// shorten it.
+	leaseSpan time.Duration
 	catalog   *ttlCache[CatalogQuery, CourseList]
 	quizzes   *ttlCache[string, Quiz]
 	// courses holds course metadata for the learner's paths (courseTTL).
@@ -84,7 +89,10 @@ func New(d docs.Store, b blobs.Store, opts Options) (*Service, error) {
 	if opts.ReadingWPM <= 0 {
 		opts.ReadingWPM = DefaultReadingWPM
 	}
-	return &Service{docs: d, blobs: b, opts: opts, md: NewMarkdown(), pending: newPartBuffers(), chainWait: chainWait,
+	if opts.IndexLease <= 0 {
+		opts.IndexLease = indexLeaseTTL
+	}
+	return &Service{docs: d, blobs: b, opts: opts, md: NewMarkdown(), instance: newID(16), leaseSpan: opts.IndexLease,
 		catalog: &ttlCache[CatalogQuery, CourseList]{ttl: catalogTTL}, quizzes: &ttlCache[string, Quiz]{ttl: quizTTL}, dummyHash: dummy,
 		hashSlots: make(chan struct{}, hashConcurrency()), hashWait: hashWait}, nil
 }

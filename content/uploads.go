@@ -3,9 +3,12 @@ package content
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"path"
 	"slices"
@@ -65,8 +68,11 @@ type Upload struct {
 	ContentType string         `bson:"content_type,omitempty" json:"content_type,omitempty"`
 	Received    []ReceivedPart `bson:"received" json:"-"`
 	// The SHA-256 runs along the parts in order: HashState is the
-	// marshalled hash after HashedParts parts. Parts that arrive ahead of
-	// the chain are hashed at completion by reading them back.
+	// marshalled hash after HashedParts parts, advanced by a versioned
+	// write by whichever instance receives the next part. Parts that
+	// arrive ahead of the chain are hashed at completion by reading them
+	// back, so no instance holds a part after its request ends, and parts
+	// and completion may each reach any instance.
 	HashState   []byte    `bson:"hash_state,omitempty" json:"-"`
 	HashedParts int       `bson:"hashed_parts" json:"-"`
 	Created     time.Time `bson:"created" json:"created_at"`
@@ -200,6 +206,7 @@ var ErrUnsupportedType = newError("unsupported_type", "unsupported file type")
 // PutPart streams part n of an upload into the object store. length is the
 // request's declared body length and must be the part's exact size. The
 // part is hashed on the way through when it is next in the SHA-256 chain.
+// Nothing of it stays in this instance once it returns.
 func (s *Service) PutPart(ctx context.Context, u User, id string, n int, length int64, body io.Reader) (ReceivedPart, error) {
 	up, err := s.GetUpload(ctx, u, id)
 	if err != nil {
@@ -224,38 +231,18 @@ func (s *Service) PutPart(ctx context.Context, u User, id string, n int, length 
 		up.ContentType = ct
 		r = io.MultiReader(bytes.NewReader(head), body)
 	}
-	var sink partSink
-	reserved := false
-	if up.HashedParts != n-1 {
-		if reserved = s.pending.reserve(id, length, s.now()); reserved {
-			if b, err := s.pending.buffer(int(length)); err == nil {
-				sink.buf = &heldBuffer{b: b}
-			} else {
-				s.pending.release(id, length)
-				reserved = false
-			}
-		}
-		if !reserved {
-			// Neither next in the chain nor room to hold it: let the
-			// chain catch up first. The client's connection just stalls
-			// a moment, and nothing has to be read back at completion.
-			up = s.waitForChain(ctx, up, n-1)
-		}
-	}
-	switch {
-	case up.HashedParts == n-1:
-		if h, err := restoreHash(up.HashState); err == nil {
-			sink.h = h
+	// The part is hashed on the way through only when the chain stands
+	// right before it. A part ahead of the chain is not held anywhere:
+	// completion reads it back from the object store.
+	var h hash.Hash
+	if up.HashedParts == n-1 {
+		if h, err = restoreHash(up.HashState); err == nil {
 			r = io.TeeReader(r, h)
+		} else {
+			h = nil
 		}
-	case reserved:
-		r = io.TeeReader(r, sink.buf)
 	}
 	p, err := s.blobs.PutPart(ctx, up.Key, up.BackendID, n, r, length)
-	if err != nil && reserved {
-		s.pending.release(id, length)
-		s.pending.recycle(sink.buf.b)
-	}
 	if errors.Is(err, blobs.ErrSizeMismatch) {
 		return ReceivedPart{}, invalid("size", msg("upload.part_size", n, length))
 	}
@@ -264,8 +251,8 @@ func (s *Service) PutPart(ctx context.Context, u User, id string, n int, length 
 	}
 	rp := ReceivedPart{N: n, Size: p.Size, ETag: p.ETag}
 	var state []byte
-	if sink.h != nil {
-		state = hashState(sink.h)
+	if h != nil {
+		state = hashState(h)
 	}
 	_, err = docs.Update(ctx, s.docs.C(collUploads), id, func(d *Upload) error {
 		d.Received = slices.DeleteFunc(d.Received, func(x ReceivedPart) bool { return x.N == n })
@@ -273,25 +260,21 @@ func (s *Service) PutPart(ctx context.Context, u User, id string, n int, length 
 		if n == 1 {
 			d.ContentType = up.ContentType
 		}
-		if state != nil && d.HashedParts == n-1 {
+		switch {
+		case state != nil && d.HashedParts == n-1:
 			d.HashState, d.HashedParts = state, n
+		case n <= d.HashedParts:
+			// A part the chain already passed came again, and its bytes
+			// may differ: the chain starts over, and completion reads
+			// the whole object back.
+			d.HashState, d.HashedParts = nil, 0
 		}
 		return nil
 	})
 	if err != nil {
-		if reserved {
-			s.pending.release(id, length)
-			s.pending.recycle(sink.buf.b)
-		}
 		return ReceivedPart{}, mapErr(err, "upload "+id)
 	}
-	if state != nil {
-		s.pending.wake(id)
-	}
-	if reserved {
-		s.pending.put(id, n, sink.buf.b, s.now())
-	}
-	return rp, s.advanceHash(ctx, id)
+	return rp, nil
 }
 
 // CompleteUpload joins the parts into the object and records the asset.
@@ -325,17 +308,10 @@ func (s *Service) CompleteUpload(ctx context.Context, u User, id string) (Asset,
 	if err != nil {
 		return Asset{}, fmt.Errorf("complete %s: %w", id, err)
 	}
-	if err := s.advanceHash(ctx, up.ID); err != nil {
-		return Asset{}, err
-	}
-	if up, err = s.GetUpload(ctx, u, id); err != nil {
-		return Asset{}, err
-	}
 	sum, err := s.finishHash(ctx, up)
 	if err != nil {
 		return Asset{}, err
 	}
-	s.pending.drop(up.ID)
 	a := Asset{ID: up.ID, Key: up.Key, ContentType: up.ContentType, Size: info.Size, SHA256: sum, Name: up.Filename,
 		Course: up.Course, Uploader: up.Owner, Created: s.now().UTC().Truncate(time.Millisecond),
 		ModTime: info.ModTime.UTC().Truncate(time.Second), ETag: info.ETag}
@@ -351,41 +327,21 @@ func (s *Service) CompleteUpload(ctx context.Context, u User, id string) (Asset,
 	return a, nil
 }
 
-// chainWait bounds how long a part waits for the hash chain; past it the
-// part goes in unhashed and is read back at completion. Long enough for
-// the part before it to finish on a fair link, short enough that a client
-// resending an earlier part is not held up long.
-const chainWait = 10 * time.Second
-
-// chainPoll is how often a waiting part looks for a chain advanced by
-// another instance.
-const chainPoll = 250 * time.Millisecond
-
-// waitForChain waits until the upload's hash chain has reached part k
-// (or passed it), and returns the upload as it then is.
-func (s *Service) waitForChain(ctx context.Context, up Upload, k int) Upload {
-	deadline := time.NewTimer(s.chainWait)
-	defer deadline.Stop()
-	for {
-		// Woken by this instance's chain; another instance's is polled.
-		advanced := s.pending.advanced(up.ID)
-		var d Upload
-		if _, err := s.docs.C(collUploads).Get(ctx, up.ID, &d); err != nil {
-			return up
-		}
-		up.HashedParts, up.HashState = d.HashedParts, d.HashState
-		if up.HashedParts >= k {
-			return up
-		}
-		select {
-		case <-advanced:
-		case <-time.After(chainPoll):
-		case <-deadline.C:
-			return up
-		case <-ctx.Done():
-			return up
+// restoreHash resumes a SHA-256 from its marshalled state (empty: a new one).
+func restoreHash(state []byte) (hash.Hash, error) {
+	h := sha256.New()
+	if len(state) > 0 {
+		if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(state); err != nil {
+			return nil, fmt.Errorf("hash state: %w", err)
 		}
 	}
+	return h, nil
+}
+
+// hashState marshals a running SHA-256.
+func hashState(h hash.Hash) []byte {
+	b, _ := h.(encoding.BinaryMarshaler).MarshalBinary()
+	return b
 }
 
 // finishHash continues the SHA-256 chain over the parts it did not see
@@ -400,7 +356,7 @@ func (s *Service) finishHash(ctx context.Context, up Upload) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("read back %s: %w", up.ID, err)
 		}
-		_, err = io.Copy(h, rc)
+		_, err = io.CopyBuffer(h, rc, make([]byte, 1<<20))
 		rc.Close()
 		if err != nil {
 			return "", fmt.Errorf("read back %s: %w", up.ID, err)
@@ -419,7 +375,6 @@ func (s *Service) AbortUpload(ctx context.Context, u User, id string) error {
 }
 
 func (s *Service) dropUpload(ctx context.Context, up Upload) error {
-	s.pending.drop(up.ID)
 	if err := s.blobs.AbortMultipart(ctx, up.Key, up.BackendID); err != nil && !errors.Is(err, blobs.ErrNotFound) {
 		return fmt.Errorf("abort %s: %w", up.ID, err)
 	}

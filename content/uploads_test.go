@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/kotalama/kompeten/storage/blobs/fs"
 	"github.com/kotalama/kompeten/storage/docs/sqlite"
@@ -34,9 +33,10 @@ func newTestService(t *testing.T) *Service {
 	return s
 }
 
-// TestHashChainWithParallelParts: parts arriving together and out of order
-// are hashed by the time the last one lands, so completion reads nothing
-// back, and the digest is the file's.
+// TestHashChainWithParallelParts: parts sent in order are hashed on the
+// way through, so completion reads nothing back; parts sent together and
+// out of order are not held anywhere, and completion reads back what the
+// chain did not see. Either way the digest is the file's.
 func TestHashChainWithParallelParts(t *testing.T) {
 	s := newTestService(t)
 	ctx := context.Background()
@@ -49,30 +49,21 @@ func TestHashChainWithParallelParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := make([]byte, 5*PartSize+999) // 6 parts
-	copy(data, "\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2")
-	for i := 24; i < len(data); i++ {
-		data[i] = byte(i * 31 / 7)
-	}
+	data := testVideo(5*PartSize + 999) // 6 parts
 	sum := sha256.Sum256(data)
 	part := func(n int) []byte { return data[(n-1)*PartSize : min(n*PartSize, len(data))] }
-	upload := func(order ...[]int) (Upload, Asset) {
+	upload := func(order ...[]int) Upload {
 		up, err := s.CreateUpload(ctx, trainer, NewUpload{Filename: "v.mp4", Size: int64(len(data)), CourseID: c.ID})
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Each group is sent at once, like the browser's parallel parts;
-		// a negative number is that part sent 200 ms after the others.
+		// Each group is sent at once, like the browser's parallel parts.
 		for _, group := range order {
 			var wg sync.WaitGroup
 			for _, n := range group {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					if n < 0 {
-						n = -n
-						time.Sleep(200 * time.Millisecond)
-					}
 					if _, err := s.PutPart(ctx, trainer, up.ID, n, int64(len(part(n))), bytes.NewReader(part(n))); err != nil {
 						t.Error(err)
 					}
@@ -91,27 +82,25 @@ func TestHashChainWithParallelParts(t *testing.T) {
 		if a.SHA256 != hex.EncodeToString(sum[:]) || a.Size != int64(len(data)) {
 			t.Fatalf("asset %s %d, want %x %d", a.SHA256, a.Size, sum, len(data))
 		}
-		return got, a
+		return got
 	}
-	// Parts ahead of the chain are held: all hashed by the time the last
-	// part lands.
-	got, _ := upload([]int{2, 3}, []int{1}, []int{5, 6}, []int{4})
-	if got.HashedParts != 6 {
-		t.Fatalf("hash chain reached part %d of 6 before completion", got.HashedParts)
+	if got := upload([]int{1}, []int{2}, []int{3}, []int{4}, []int{5}, []int{6}); got.HashedParts != 6 {
+		t.Fatalf("parts sent in order: chain reached part %d of 6 before completion", got.HashedParts)
 	}
-	if s.pending.bytes != 0 || len(s.pending.reserved) != 0 {
-		t.Errorf("%d bytes, %v reservations left", s.pending.bytes, s.pending.reserved)
+	upload([]int{2, 3}, []int{1}, []int{5, 6}, []int{4})
+	upload([]int{6, 5, 4, 3, 2}, []int{1})
+	// A part the chain passed is sent again: the chain starts over.
+	if got := upload([]int{1}, []int{2}, []int{1}, []int{3, 4, 5, 6}); got.HashedParts != 0 {
+		t.Fatalf("part 1 sent again: chain at part %d, want started over", got.HashedParts)
 	}
-	// Five parts ahead and room for four: one waits for the chain, which
-	// wakes it when part 1 lands, and it is hashed on the way through.
-	if got, _ := upload([]int{2, 3, 4, 5, 6, -1}); got.HashedParts != 6 {
-		t.Fatalf("hash chain reached part %d of 6 with a part waiting", got.HashedParts)
+}
+
+// testVideo is n bytes that sniff as MP4.
+func testVideo(n int) []byte {
+	data := make([]byte, n)
+	copy(data, "\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2")
+	for i := 24; i < len(data); i++ {
+		data[i] = byte(i * 31 / 7)
 	}
-	// The same, but part 1 comes only after the wait ran out: that part
-	// goes in unhashed, the chain stops before it, and completion reads
-	// the rest back; the digest is still the file's.
-	s.chainWait = 200 * time.Millisecond
-	if got, _ := upload([]int{6, 5, 4, 3, 2}, []int{1}); got.HashedParts == 6 {
-		t.Fatalf("all 6 parts hashed, though only %d can be held", maxPendingParts)
-	}
+	return data
 }
