@@ -29,7 +29,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -46,8 +45,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/FerretDB/FerretDB/ferretdb"
 
 	"github.com/kotalama/kompeten/storage/blobs/s3/s3test"
 )
@@ -95,6 +92,9 @@ type Fleet struct {
 	Instances []*Instance // each instance directly, to force a request to one
 	Search    *SearchStandIn
 	Admin     User
+	// FerretDB is set when the document store is FerretDB rather than a
+	// MongoDB server (KOMPETEN_TEST_MONGODB_URI).
+	FerretDB bool
 
 	t        *testing.T
 	bin      string
@@ -152,8 +152,12 @@ func Start(t *testing.T) *Fleet {
 	s3 := s3test.Start(t) // skips (or fails under CI=true) without MinIO
 	dir := t.TempDir()
 	f := &Fleet{t: t, Search: startSearchStandIn(t), hc: newHTTPClient()}
-	f.bin = buildKompeten(t, dir)
-	mongoURI := startFerretDB(t, dir)
+	t0 := time.Now()
+	var ferretd string
+	f.bin, ferretd = build(t, dir)
+	t.Logf("built kompeten and ferretd in %v", time.Since(t0).Round(time.Millisecond))
+	mongoURI, ferret := startDocs(t, dir, ferretd)
+	f.FerretDB = ferret
 
 	f.proxy = &roundRobin{}
 	psrv := httptest.NewServer(f.proxy)
@@ -178,7 +182,7 @@ func Start(t *testing.T) *Fleet {
 		t.Fatalf("kompeten user add (admin): %v\n%s", err, out)
 	}
 
-	for i, name := range []string{"a", "b"} {
+	for _, name := range []string{"a", "b"} {
 		in := &Instance{Name: name, Key: "instance-" + name, dir: filepath.Join(dir, "instance-"+name), f: f}
 		if err := os.MkdirAll(in.dir, 0o755); err != nil {
 			t.Fatal(err)
@@ -189,11 +193,15 @@ func Start(t *testing.T) *Fleet {
 		f.proxy.add(in.Base)
 		// One after the other: both creating the collections' indexes at
 		// the same moment is the rolling-deploy question, not this one.
+		t0 := time.Now()
 		in.start(t)
-		_ = i
+		t.Logf("instance %s ready in %v", name, time.Since(t0).Round(time.Millisecond))
 	}
 	t.Cleanup(func() {
 		for _, in := range f.Instances {
+			if t.Failed() {
+				t.Logf("instance %s log (end):\n%s", in.Name, in.LogTail())
+			}
 			in.stop()
 		}
 	})
@@ -208,10 +216,10 @@ func newHTTPClient() *http.Client {
 	}}
 }
 
-// buildKompeten builds cmd/kompeten once into dir, without the race
+// build builds cmd/kompeten and fleet/ferretd into dir, without the race
 // detector: the servers are subjects here, the test process is the one
 // checked for races.
-func buildKompeten(t *testing.T, dir string) string {
+func build(t *testing.T, dir string) (kompeten, ferretd string) {
 	t.Helper()
 	goTool := os.Getenv("GO")
 	if goTool == "" {
@@ -221,44 +229,72 @@ func buildKompeten(t *testing.T, dir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(dir, "kompeten")
-	cmd := exec.Command(goTool, "build", "-o", bin, "./cmd/kompeten")
+	cmd := exec.Command(goTool, "build", "-o", dir+string(filepath.Separator), "./cmd/kompeten", "./fleet/ferretd")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/kompeten: %v\n%s", err, out)
+		t.Fatalf("go build ./cmd/kompeten ./fleet/ferretd: %v\n%s", err, out)
 	}
-	return bin
+	return filepath.Join(dir, "kompeten"), filepath.Join(dir, "ferretd")
 }
 
-// startFerretDB runs FerretDB (SQLite handler) in this process on a free
-// loopback port, for both instances, and returns a URI naming a fresh
-// database.
-func startFerretDB(t *testing.T, dir string) string {
+// startDocs returns the URI of a fresh database for both instances: on
+// the MongoDB server KOMPETEN_TEST_MONGODB_URI names, else on FerretDB
+// (SQLite handler) run from ferretd on a free loopback port. ferretd is
+// built without the race detector, like kompeten: inside a -race test
+// binary FerretDB would be the slowest part of the fleet by far.
+func startDocs(t *testing.T, dir, ferretd string) (uri string, ferret bool) {
 	t.Helper()
+	if raw := os.Getenv("KOMPETEN_TEST_MONGODB_URI"); raw != "" {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatalf("KOMPETEN_TEST_MONGODB_URI: %v", err)
+		}
+		u.Path = fmt.Sprintf("/kompeten_fleet_%d", time.Now().UnixNano())
+		return u.String(), false
+	}
 	fdir := filepath.Join(dir, "ferretdb")
 	if err := os.MkdirAll(fdir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	fdb, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
-		Handler:   "sqlite",
-		SQLiteURL: "file:" + fdir + "/",
-		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
-	})
-	if err != nil {
-		t.Fatalf("FerretDB: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { fdb.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	u, err := url.Parse(fdb.MongoDBURI())
+	addr := freeAddr(t)
+	cmd := exec.Command(ferretd, "-addr", addr, "-dir", fdir)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.Path = "/kompeten_fleet"
-	return u.String()
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+	ready := make(chan struct{})
+	go func() {
+		b := make([]byte, 16)
+		if n, _ := io.ReadAtLeast(out, b, 5); n >= 5 && string(b[:5]) == "ready" {
+			close(ready)
+		}
+		io.Copy(io.Discard, out)
+	}()
+	select {
+	case <-ready:
+	case <-exited:
+		t.Fatal("ferretd exited during start-up")
+	case <-time.After(60 * time.Second):
+		t.Fatal("ferretd not ready after 60 s")
+	}
+	return "mongodb://" + addr + "/kompeten_fleet", true
 }
 
 func freeAddr(t *testing.T) string {

@@ -1,0 +1,56 @@
+// Command ferretd runs FerretDB (SQLite handler) on a loopback address
+// for the fleet test (package fleet), which builds it without the race
+// detector: inside a -race test binary FerretDB would be the slowest
+// part of the fleet by far. It is a test helper, not part of Kompeten.
+//
+//	ferretd -addr 127.0.0.1:27017 -dir /tmp/ferret
+//
+// It prints "ready" once it accepts connections and runs until killed.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:27017", "address to listen on")
+	dir := flag.String("dir", "", "directory of the SQLite databases")
+	flag.Parse()
+	if *dir == "" {
+		fmt.Fprintln(os.Stderr, "ferretd: -dir is required")
+		os.Exit(2)
+	}
+	f, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: *addr},
+		Handler:   "sqlite",
+		SQLiteURL: "file:" + *dir + "/",
+		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ferretd:", err)
+		os.Exit(1)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		for ctx.Err() == nil {
+			if c, err := net.DialTimeout("tcp", *addr, time.Second); err == nil {
+				c.Close()
+				fmt.Println("ready")
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	f.Run(ctx)
+}
