@@ -258,7 +258,7 @@ func startDocs(t *testing.T, dir, ferretd string) (uri string, ferret bool) {
 		t.Fatal(err)
 	}
 	addr := freeAddr(t)
-	cmd := exec.Command(ferretd, "-addr", addr, "-dir", fdir)
+	cmd := exec.Command(ferretd, "-addr", addr, "-dir", fdir, "-pprof", os.Getenv("KOMPETEN_FLEET_FERRETD_PPROF"))
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {

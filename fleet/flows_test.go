@@ -5,6 +5,7 @@ package fleet
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -119,11 +120,11 @@ func certificateOf(t testing.TB, f *Fleet, u User, course string) string {
 const quizLearners = 200
 
 // answerOf is learner i's answer to question j: right ("a") unless
-// (i+j) % 3 == 0, so results vary and some fail.
+// (i+j) % 4 == 0, so results vary and some fail.
 func answerOf(i int, q string) string {
 	j := 0
 	fmt.Sscanf(q, "q%d", &j)
-	if (i+j)%3 == 0 {
+	if (i+j)%4 == 0 {
 		return "b"
 	}
 	return "a"
@@ -141,7 +142,7 @@ func expectedScore(i, n int) int {
 }
 
 var _ = Flow("quiz with 200 concurrent learners", func(t *testing.T, f *Fleet) {
-	const questions, passMark = 5, 70.0
+	const questions, passMark = 3, 70.0
 	tr := f.NewUser(t, "trainer")
 	course, module := f.Course(t, tr, "Ujian Serentak Armada")
 	quiz := f.Quiz(t, tr, course, module, questions, passMark)
@@ -191,7 +192,7 @@ var _ = Flow("quiz with 200 concurrent learners", func(t *testing.T, f *Fleet) {
 				return
 			}
 			score := expectedScore(i, questions)
-			pct := float64(score) * 100 / questions
+			pct := math.Round(float64(score)/questions*10000) / 100 // as the server rounds
 			if r["score"] != float64(score) || r["max_score"] != float64(questions) || r["percent"] != pct || r["passed"] != (pct >= passMark) {
 				errs.add("learner %d: result %v, want score %d of %d (%v%%)", i, r, score, questions, pct)
 			}

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -25,6 +27,7 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:27017", "address to listen on")
 	dir := flag.String("dir", "", "directory of the SQLite databases")
+	pprof := flag.String("pprof", "", "serve /debug/pprof on this address; off when empty")
 	flag.Parse()
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "ferretd: -dir is required")
@@ -33,12 +36,17 @@ func main() {
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: *addr},
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + *dir + "/",
+		// No fsync per commit: the data dies with the test anyway, and on
+		// a shared disk the syncs, not FerretDB, set the pace.
+		SQLiteURL: "file:" + *dir + "/?_pragma=synchronous(off)",
 		Logger:    slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ferretd:", err)
 		os.Exit(1)
+	}
+	if *pprof != "" {
+		go func() { fmt.Fprintln(os.Stderr, "ferretd: pprof:", http.ListenAndServe(*pprof, nil)) }()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
