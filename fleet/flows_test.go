@@ -279,17 +279,20 @@ var _ = Flow("certificates", func(t *testing.T, f *Fleet) {
 // Two trainers' worth of edits race on the same courses from both sides:
 // one goroutine through instance a, one through instance b, per course.
 // The search index must end with each course as it finally is. With the
-// scale mechanisms in, instance a's index writes are also made slow (the
-// issue's reproduction: a slow instance's stale write landing last).
+// scale mechanisms in, instance a's index writes are also held back 8 s
+// at the stand-in: the reproduction. Instance a reads a course
+// while the edits still run, and its write lands after instance b has
+// indexed the final version and parked the course, so before the scale
+// branch the index kept the older title for good.
 var _ = Flow("course edits racing from both sides", func(t *testing.T, f *Fleet) {
-	const courses, edits = 6, 12
+	const courses, edits = 6, 16
 	tr := f.NewUser(t, "trainer")
 	ids := make([]string, courses)
 	for i := range ids {
 		ids[i], _ = f.Course(t, tr, fmt.Sprintf("Balapan Suntingan %d", i+1))
 	}
 	if scaleOn() {
-		f.Search.Slow(f.Instances[0].Key, 1500*time.Millisecond)
+		f.Search.Slow(f.Instances[0].Key, 8*time.Second)
 		defer f.Search.Slow(f.Instances[0].Key, 0)
 	}
 	var errs errList

@@ -37,6 +37,7 @@ type SearchStandIn struct {
 	writes  []Write
 	odd     []string                 // requests it did not understand
 	slow    map[string]time.Duration // per key: delay before a document write is accepted
+	held    int                      // document writes being held back by slow
 }
 
 type standInIndex struct {
@@ -77,6 +78,13 @@ func (s *SearchStandIn) Slow(key string, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.slow[key] = d
+}
+
+// Held is how many document writes Slow is holding back now.
+func (s *SearchStandIn) Held() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
 }
 
 // Writes returns every document write so far, in the order applied.
@@ -128,9 +136,13 @@ func (s *SearchStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if isDocWrite(route) {
 		s.mu.Lock()
 		d := s.slow[key]
+		if d > 0 {
+			s.held++
+		}
 		s.mu.Unlock()
 		if d > 0 {
 			time.Sleep(d)
+			defer func() { s.mu.Lock(); s.held--; s.mu.Unlock() }()
 		}
 	}
 	s.mu.Lock()

@@ -34,8 +34,8 @@ func main() {
 		os.Exit(2)
 	}
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: *addr},
-		Handler:   "sqlite",
+		Listener: ferretdb.ListenerConfig{TCP: *addr},
+		Handler:  "sqlite",
 		// No fsync per commit: the data dies with the test anyway, and on
 		// a shared disk the syncs, not FerretDB, set the pace.
 		SQLiteURL: "file:" + *dir + "/?_pragma=synchronous(off)",
