@@ -10,7 +10,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -229,5 +228,3 @@ func (e *errList) check(t testing.TB) {
 		t.Fatalf("%d errors, the first %d:\n%s", len(e.errs), min(len(e.errs), 10), strings.Join(e.errs[:min(len(e.errs), 10)], "\n"))
 	}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

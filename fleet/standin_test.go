@@ -334,9 +334,7 @@ func (s *SearchStandIn) record(key, op, id, title string) {
 }
 
 func (s *SearchStandIn) deleteDoc(ix *standInIndex, key, id string) {
-	if _, ok := ix.docs[id]; ok {
-		delete(ix.docs, id)
-	}
+	delete(ix.docs, id)
 	s.record(key, "delete", id, "")
 }
 
