@@ -24,7 +24,7 @@ VULNDB      := $(CACHE)/vulndb-$(VULNDB_VERSION)
 export KOMPETEN_TEST_MINIO_BIN := $(MINIO)
 export KOMPETEN_TEST_AXE := $(AXE)
 
-.PHONY: run build test unit vet lint bench tools minio chromium axe fuzz clean
+.PHONY: run build test unit vet lint bench fleet tools minio chromium axe fuzz clean
 
 run:
 	$(GO) run ./cmd/kompeten
@@ -36,6 +36,10 @@ build:
 # real servers (SQLite, FerretDB in-process, MinIO, Bleve), browser tests.
 test: tools vet
 	$(GO) test -race -count=1 -timeout 30m ./...
+
+# The two-instance test alone (fleet/README.md); `test` runs it too.
+fleet: minio
+	$(GO) test -race -count=1 -timeout 15m -v ./fleet/
 
 unit:
 	$(GO) test -count=1 ./...
