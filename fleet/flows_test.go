@@ -57,10 +57,6 @@ var _ = Flow("learning loop", func(t *testing.T, f *Fleet) {
 		}
 	}
 	t.Run("watched intervals merge across instances", func(t *testing.T) {
-		if f.FerretDB {
-			t.Skip("FerretDB 1.x stores no nested arrays, and a video's watched intervals are [][2]float64 " +
-				"(content.LessonProgress.Watched): the write fails with 500. Run with KOMPETEN_TEST_MONGODB_URI for this part.")
-		}
 		for i, w := range [][2]float64{{0, 1}, {1, 2}, {2, 3}, {3, 4}} {
 			p := f.Proxy.Must(t, 200, "POST", "/api/v1/lessons/"+video+"/progress", learner,
 				map[string]any{"position": w[1], "watched": [][2]float64{w}})
@@ -291,10 +287,8 @@ var _ = Flow("course edits racing from both sides", func(t *testing.T, f *Fleet)
 	for i := range ids {
 		ids[i], _ = f.Course(t, tr, fmt.Sprintf("Balapan Suntingan %d", i+1))
 	}
-	if scaleOn() {
-		f.Search.Slow(f.Instances[0].Key, 8*time.Second)
-		defer f.Search.Slow(f.Instances[0].Key, 0)
-	}
+	f.Search.Slow(f.Instances[0].Key, 8*time.Second)
+	defer f.Search.Slow(f.Instances[0].Key, 0)
 	var errs errList
 	var wg sync.WaitGroup
 	titles := make([][]string, courses)

@@ -187,7 +187,6 @@ func (s *stallingReader) Read(p []byte) (int, error) {
 // instance's memory held up, and the held parts stayed stranded for 15
 // minutes. After it, no part waits on another instance.
 var _ = Flow("upload parts out of order across instances", func(t *testing.T, f *Fleet) {
-	needsScale(t, "uploads without instance-local memory (issue 12 item 1); before it, parts 10 and 11 here stall 10 s each waiting for a hash chain held in the other instance's memory")
 	tr := f.NewUser(t, "trainer")
 	course, _ := f.Course(t, tr, "Unggahan Acak Armada")
 	up := f.CreateUpload(t, tr, course, "acak.mp4", mp4(10*8<<20+777, 4))
