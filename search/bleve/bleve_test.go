@@ -125,7 +125,9 @@ func TestMappingIgnoresUnmappedAndUsesKeywordFields(t *testing.T) {
 func TestCompactsWhenWritesPause(t *testing.T) {
 	idx := openTemp(t)
 	var calls atomic.Int32
-	idx.compactAfter = 300 * time.Millisecond
+	// A pause far longer than the gaps between writes: on a loaded
+	// machine a write itself can take a few hundred milliseconds.
+	idx.compactAfter = 2 * time.Second
 	idx.onPause = func() { calls.Add(1) }
 	ctx := context.Background()
 	for n := range 5 {
