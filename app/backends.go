@@ -101,15 +101,25 @@ func OpenStores(ctx context.Context, cfg Config) (s Stores, err error) {
 	if err != nil {
 		return s, err
 	}
+	// Each backend's Open returns a typed nil on failure: it must not
+	// reach s.Search, whose Close the deferred clean-up would call.
+	var idx search.Index
 	switch st.Kind {
 	case "meili":
-		s.Search, err = meili.Open(ctx, meili.Config{URL: st.URL, Key: st.Key, SearchKey: st.SearchKey})
+		var m *meili.Index
+		if m, err = meili.Open(ctx, meili.Config{URL: st.URL, Key: st.Key, SearchKey: st.SearchKey}); err == nil {
+			idx = m
+		}
 	default:
-		s.Search, err = bleve.Open(st.Path)
+		var b *bleve.Index
+		if b, err = bleve.Open(st.Path); err == nil {
+			idx = b
+		}
 	}
 	if err != nil {
 		return s, fmt.Errorf("search index: %w", err)
 	}
+	s.Search = idx
 	return s, nil
 }
 

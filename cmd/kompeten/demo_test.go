@@ -5,9 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -36,40 +33,17 @@ func TestDemoLearnerReachesCertificate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stores, err := app.OpenStores(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stores.Close()
-	a, err := app.New(ctx, cfg, stores, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, closeApp := openApp(t, ctx, cfg)
+	defer closeApp()
 	call := func(method, path, tok string, body any) (int, map[string]any, []byte) {
 		t.Helper()
-		var rd io.Reader
-		if body != nil {
-			b, _ := json.Marshal(body)
-			rd = bytes.NewReader(b)
-		}
-		req := httptest.NewRequest(method, path, rd)
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		if tok != "" {
-			req.Header.Set("Authorization", "Bearer "+tok)
-		}
-		res, err := a.Handler().Test(req, -1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, _ := io.ReadAll(res.Body)
+		code, ct, raw := apiCall(t, a, method, path, tok, body)
 		var m map[string]any
 		_ = json.Unmarshal(raw, &m)
-		if ct := res.Header.Get("Content-Type"); strings.HasPrefix(ct, "text/vtt") {
+		if strings.HasPrefix(ct, "text/vtt") {
 			m = map[string]any{"content_type": ct}
 		}
-		return res.StatusCode, m, raw
+		return code, m, raw
 	}
 	_, tk, _ := call("POST", "/api/v1/auth/token", "", map[string]string{"nip": demoLearnerNIP, "password": pass[1]})
 	tok, _ := tk["token"].(string)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -236,35 +235,12 @@ func seed(t *testing.T, ctx context.Context, env func(string) string) {
 
 func checkTargetApp(t *testing.T, ctx context.Context, cfg app.Config, password, dir string) {
 	t.Helper()
-	stores, err := app.OpenStores(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stores.Close()
-	a, err := app.New(ctx, cfg, stores, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, closeApp := openApp(t, ctx, cfg)
+	defer closeApp()
 	call := func(method, path, tok string, body any) (int, []byte) {
 		t.Helper()
-		var rd io.Reader
-		if body != nil {
-			b, _ := json.Marshal(body)
-			rd = bytes.NewReader(b)
-		}
-		req := httptest.NewRequest(method, path, rd)
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		if tok != "" {
-			req.Header.Set("Authorization", "Bearer "+tok)
-		}
-		res, err := a.Handler().Test(req, -1)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw, _ := io.ReadAll(res.Body)
-		return res.StatusCode, raw
+		code, _, raw := apiCall(t, a, method, path, tok, body)
+		return code, raw
 	}
 	_, raw := call("POST", "/api/v1/auth/token", "", map[string]string{"nip": demoLearnerNIP, "password": password})
 	var tk struct{ Token string }

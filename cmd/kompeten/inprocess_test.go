@@ -1,0 +1,53 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/kotalama/kompeten/app"
+)
+
+// openApp wires the app over the stores cfg names, to be asked in process;
+// close closes the stores.
+func openApp(t *testing.T, ctx context.Context, cfg app.Config) (a *app.App, close func()) {
+	t.Helper()
+	stores, err := app.OpenStores(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err = app.New(ctx, cfg, stores, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		stores.Close()
+		t.Fatal(err)
+	}
+	return a, func() { stores.Close() }
+}
+
+// apiCall sends one request to a, with body as JSON and tok as its bearer
+// token when given, and returns the status, the content type and the body.
+func apiCall(t *testing.T, a *app.App, method, path, tok string, body any) (int, string, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req := httptest.NewRequest(method, path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	res, err := a.Handler().Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header.Get("Content-Type"), raw
+}
