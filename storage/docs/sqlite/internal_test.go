@@ -219,3 +219,39 @@ func TestTwoProcesses(t *testing.T) {
 		t.Errorf("counter = %d, %v; want %d", it.Counter, err, 2*each)
 	}
 }
+
+// TestPrepareRetriedConcurrently: a collection's first calls race, half
+// with a cancelled context. A failed preparation is left for the next
+// caller to retry, with no data race (the statements' once-guard used to be
+// reset while other callers read it), and the collection then works.
+func TestPrepareRetriedConcurrently(t *testing.T) {
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "d.db"), docstest.Schemas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c := s.C(docstest.Schemas[0].Name)
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	done := make(chan error, 32)
+	for i := range 32 {
+		ctx := context.Background()
+		if i%2 == 0 {
+			ctx = cancelled
+		}
+		go func() {
+			var v map[string]any
+			_, err := c.Get(ctx, "nobody", &v)
+			done <- err
+		}()
+	}
+	for range 32 {
+		if err := <-done; err != nil && !errors.Is(err, docs.ErrNotFound) && !errors.Is(err, context.Canceled) {
+			t.Errorf("Get: %v", err)
+		}
+	}
+	var v map[string]any
+	if _, err := c.Get(context.Background(), "nobody", &v); !errors.Is(err, docs.ErrNotFound) {
+		t.Fatalf("after the race: %v, want ErrNotFound", err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -129,29 +130,42 @@ type Collection struct {
 
 	// The statements of the hot paths, prepared once: SQLite compiles a
 	// statement on every call otherwise.
-	prep     sync.Once
-	prepErr  error
+	// prepared is set once the statements below are; prepMu guards
+	// preparing them, which a failure (a cancelled context, say) lets the
+	// next caller try again.
+	prepared atomic.Bool
+	prepMu   sync.Mutex
 	getStmt  *sql.Stmt
 	insStmt  *sql.Stmt
 	replStmt *sql.Stmt
 }
 
 func (c *Collection) prepare(ctx context.Context) error {
-	c.prep.Do(func() {
-		if c.getStmt, c.prepErr = c.s.reader.PrepareContext(ctx, `SELECT version, doc FROM `+c.table+` WHERE id = ?`); c.prepErr != nil {
-			return
-		}
-		if c.insStmt, c.prepErr = c.s.writer.PrepareContext(ctx, `INSERT INTO `+c.table+` (id, version, doc`+c.cols+`) VALUES (?, 1, ?`+c.marks+`)`); c.prepErr != nil {
-			return
-		}
-		c.replStmt, c.prepErr = c.s.writer.PrepareContext(ctx, `UPDATE `+c.table+` SET version = ?, doc = ?`+c.sets+` WHERE id = ? AND version = ?`)
-	})
-	if c.prepErr != nil {
-		// A failed preparation (a cancelled context, say) may be retried.
-		err := c.prepErr
-		c.prep, c.prepErr = sync.Once{}, nil
+	if c.prepared.Load() {
+		return nil
+	}
+	c.prepMu.Lock()
+	defer c.prepMu.Unlock()
+	if c.prepared.Load() {
+		return nil
+	}
+	get, err := c.s.reader.PrepareContext(ctx, `SELECT version, doc FROM `+c.table+` WHERE id = ?`)
+	if err != nil {
 		return err
 	}
+	ins, err := c.s.writer.PrepareContext(ctx, `INSERT INTO `+c.table+` (id, version, doc`+c.cols+`) VALUES (?, 1, ?`+c.marks+`)`)
+	if err != nil {
+		get.Close()
+		return err
+	}
+	repl, err := c.s.writer.PrepareContext(ctx, `UPDATE `+c.table+` SET version = ?, doc = ?`+c.sets+` WHERE id = ? AND version = ?`)
+	if err != nil {
+		get.Close()
+		ins.Close()
+		return err
+	}
+	c.getStmt, c.insStmt, c.replStmt = get, ins, repl
+	c.prepared.Store(true)
 	return nil
 }
 
