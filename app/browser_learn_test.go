@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -50,24 +49,11 @@ func poll(expr string) chromedp.Action[chromedp.Void] {
 // seedVideoAsset uploads the fixture into a course through the domain.
 func seedVideoAsset(t *testing.T, e *testEnv, owner content.User, courseID string) content.Asset {
 	t.Helper()
-	ctx := context.Background()
-	svc := e.app.Service()
 	b, err := os.ReadFile(videoFixture)
 	if err != nil {
 		t.Fatal(err)
 	}
-	up, err := svc.CreateUpload(ctx, owner, content.NewUpload{Filename: "video.mp4", Size: int64(len(b)), CourseID: courseID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.PutPart(ctx, owner, up.ID, 1, int64(len(b)), bytes.NewReader(b)); err != nil {
-		t.Fatal(err)
-	}
-	a, err := svc.CompleteUpload(ctx, owner, up.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return seedFile(t, e, owner, courseID, "video.mp4", b)
 }
 
 func TestBrowserTrainerUploadsVideo(t *testing.T) {

@@ -33,18 +33,6 @@ func seedFile(t *testing.T, e *testEnv, owner content.User, courseID, name strin
 	return a
 }
 
-// screenshotDir is where the visual test leaves its screenshots:
-// KOMPETEN_SCREENSHOTS when set (to look at them), else a temporary dir.
-func screenshotDir(t *testing.T) string {
-	if d := os.Getenv("KOMPETEN_SCREENSHOTS"); d != "" {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
-	return t.TempDir()
-}
-
 // TestBrowserVisualSystem opens the catalog, home, course and lesson pages
 // on a desktop and a phone and checks what item 22 asks of them: cards
 // with a cover, trainer, length and progress; SVG icons, no glyph or emoji
@@ -90,7 +78,7 @@ func TestBrowserVisualSystem(t *testing.T) {
 	base := e.serve(t)
 	ctx := newMediaBrowser(t)
 	chromeLogin(t, ctx, base, learnerNIP)
-	dir := screenshotDir(t)
+	dir := shotDir(t)
 	shot := func(name string) {
 		t.Helper()
 		b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))

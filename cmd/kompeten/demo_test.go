@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -20,14 +18,7 @@ import (
 func TestDemoLearnerReachesCertificate(t *testing.T) {
 	dir := t.TempDir()
 	env := envOf(map[string]string{"KOMPETEN_DATA": dir})
-	var out, errb bytes.Buffer
-	if code := run([]string{"demo"}, nil, &out, &errb, env); code != 0 {
-		t.Fatalf("demo: exit %d\n%s", code, errb.String())
-	}
-	pass := regexp.MustCompile(`peserta\s+NIP \d+\s+kata sandi (\S+)`).FindStringSubmatch(out.String())
-	if pass == nil {
-		t.Fatalf("no learner password in:\n%s", out.String())
-	}
+	password := runDemo(t, env)
 	ctx := context.Background()
 	cfg, err := app.ParseConfig(flag.NewFlagSet("t", flag.ContinueOnError), nil, env)
 	if err != nil {
@@ -45,7 +36,7 @@ func TestDemoLearnerReachesCertificate(t *testing.T) {
 		}
 		return code, m, raw
 	}
-	_, tk, _ := call("POST", "/api/v1/auth/token", "", map[string]string{"nip": demoLearnerNIP, "password": pass[1]})
+	_, tk, _ := call("POST", "/api/v1/auth/token", "", map[string]string{"nip": demoLearnerNIP, "password": password})
 	tok, _ := tk["token"].(string)
 	if tok == "" {
 		t.Fatalf("login: %v", tk)

@@ -7,10 +7,26 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"regexp"
 	"testing"
 
 	"github.com/kotalama/kompeten/app"
 )
+
+// runDemo loads the demo into the stores env names and returns the demo
+// learner's password, as the command prints it.
+func runDemo(t *testing.T, env func(string) string) string {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := run([]string{"demo"}, nil, &out, &errb, env); code != 0 {
+		t.Fatalf("demo: exit %d\n%s", code, errb.String())
+	}
+	pass := regexp.MustCompile(`peserta\s+NIP \d+\s+kata sandi (\S+)`).FindStringSubmatch(out.String())
+	if pass == nil {
+		t.Fatalf("no learner password in:\n%s", out.String())
+	}
+	return pass[1]
+}
 
 // openApp wires the app over the stores cfg names, to be asked in process;
 // close closes the stores.

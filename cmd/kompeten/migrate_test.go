@@ -68,14 +68,7 @@ func TestMigrate(t *testing.T) {
 
 	// The source city: the demo, then more users and draft courses.
 	env := envOf(map[string]string{"KOMPETEN_DATA": dir})
-	var out, errb bytes.Buffer
-	if code := run([]string{"demo"}, nil, &out, &errb, env); code != 0 {
-		t.Fatalf("demo: exit %d\n%s", code, errb.String())
-	}
-	pass := regexp.MustCompile(`peserta\s+NIP \d+\s+kata sandi (\S+)`).FindStringSubmatch(out.String())
-	if pass == nil {
-		t.Fatalf("no learner password in:\n%s", out.String())
-	}
+	password := runDemo(t, env)
 	ctx := context.Background()
 	seed(t, ctx, env)
 
@@ -146,7 +139,7 @@ func TestMigrate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkTargetApp(t, ctx, tcfg, pass[1], dir)
+	checkTargetApp(t, ctx, tcfg, password, dir)
 
 	// A damaged object in the target is caught.
 	tb, err := app.OpenBlobs(ctx, tcfg)
