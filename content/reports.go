@@ -86,36 +86,32 @@ func (s *Service) jpFor(ctx context.Context, nip string, year int, titleOf func(
 	return out, nil
 }
 
-// unitDoc records that a unit kerja has members, so units can be listed.
-type unitDoc struct {
-	Name string `bson:"name"`
-}
-
-func (s *Service) noteUnit(ctx context.Context, unit string) error {
-	if unit == "" {
+// noteUnit makes sure a unit named on an account exists, so units can be
+// listed; an admin names it and places it in the tree later.
+func (s *Service) noteUnit(ctx context.Context, code string) error {
+	if code == "" {
 		return nil
 	}
-	_, err := upsert(ctx, s.docs.C(collUnits), unit, func(u *unitDoc) error { u.Name = unit; return nil })
+	_, err := upsert(ctx, s.docs.C(collUnits), code, func(u *Unit) error {
+		if u.Code == "" {
+			u.Code, u.Name = code, code
+		}
+		return nil
+	})
 	return mapErr(err, "unit")
 }
 
-// Units lists every unit kerja that has members, by name.
+// Units lists the codes of every unit.
 func (s *Service) Units(ctx context.Context) ([]string, error) {
-	var out []string
-	q := docs.Query{Limit: 500}
-	for {
-		us, next, err := docs.FindAll[unitDoc](ctx, s.docs.C(collUnits), q)
-		if err != nil {
-			return nil, mapErr(err, "units")
-		}
-		for _, u := range us {
-			out = append(out, u.Name)
-		}
-		if next == "" {
-			return out, nil
-		}
-		q.After = next
+	us, err := s.AllUnits(ctx)
+	if err != nil {
+		return nil, err
 	}
+	out := make([]string, len(us))
+	for i, u := range us {
+		out[i] = u.Code
+	}
+	return out, nil
 }
 
 // UnitJPRow is one ASN in the yearly JP report.

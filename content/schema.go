@@ -4,25 +4,28 @@ import "github.com/kotalama/kompeten/storage/docs"
 
 // Collection names.
 const (
-	collUsers        = "users"
-	collSessions     = "sessions"
-	collTokens       = "tokens"
-	collThrottle     = "throttle"
-	collSettings     = "settings"
-	collCourses      = "courses"
-	collAssets       = "assets"
-	collUploads      = "uploads"
-	collEnrollments  = "enrollments"
-	collOutbox       = "search_outbox"
-	collQuizzes      = "quizzes"
-	collAttempts     = "attempts"
-	collCertificates = "certificates"
-	collUnits        = "units"
-	collAssetText    = "asset_text"
-	collLessonBodies = "lesson_bodies"
-	collLeases       = "leases"
-	collOnce         = "once"
-	collCounters     = "counters"
+	collUsers         = "users"
+	collSessions      = "sessions"
+	collTokens        = "tokens"
+	collThrottle      = "throttle"
+	collSettings      = "settings"
+	collCourses       = "courses"
+	collAssets        = "assets"
+	collUploads       = "uploads"
+	collEnrollments   = "enrollments"
+	collOutbox        = "search_outbox"
+	collQuizzes       = "quizzes"
+	collAttempts      = "attempts"
+	collCertificates  = "certificates"
+	collUnits         = "units"
+	collAssetText     = "asset_text"
+	collLessonBodies  = "lesson_bodies"
+	collLeases        = "leases"
+	collOnce          = "once"
+	collCounters      = "counters"
+	collAudit         = "audit"
+	collActivations   = "activations"
+	collNotifications = "notifications"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -40,8 +43,14 @@ func Schemas() []docs.Schema {
 		{Name: collUsers, Indexes: []docs.Index{
 			idx("unit_name", false, str("unit"), str("name")),
 			idx("is_admin", false, docs.Field{Name: "is_admin", Kind: docs.Bool}),
+			idx("supervisor_name", false, str("supervisor_nip"), str("name")),
+			idx("position_name", false, str("position"), str("name")),
+			idx("name", false, str("name")),
 		}},
-		{Name: collSessions, Indexes: []docs.Index{idx("expires", false, tm("expires"))}},
+		{Name: collSessions, Indexes: []docs.Index{
+			idx("expires", false, tm("expires")),
+			idx("user", false, str("user"), tm("created")),
+		}},
 		{Name: collTokens, Indexes: []docs.Index{
 			idx("user", false, str("user"), tm("created")),
 			idx("expires", false, tm("expires")),
@@ -49,6 +58,9 @@ func Schemas() []docs.Schema {
 		{Name: collThrottle, Indexes: []docs.Index{idx("updated", false, tm("updated"))}},
 		{Name: collSettings},
 		{Name: collUnits},
+		{Name: collAudit, Indexes: []docs.Index{idx("at", false, tm("at"))}},
+		{Name: collActivations, Indexes: []docs.Index{idx("expires", false, tm("expires"))}},
+		{Name: collNotifications, Indexes: []docs.Index{idx("user_created", false, str("user"), tm("created"))}},
 		{Name: collAssetText},
 		{Name: collCourses, Indexes: []docs.Index{
 			idx("slug", true, str("slug")),

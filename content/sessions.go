@@ -161,3 +161,38 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	}
 	return removed, nil
 }
+
+// EndUserSessions ends every session and token of a user but the one whose
+// secret is keep (empty keeps none): after a password change, a reset or a
+// "sign out elsewhere".
+func (s *Service) EndUserSessions(ctx context.Context, nip, keep string) (int, error) {
+	keepID := ""
+	if keep != "" {
+		keepID = Hash(keep)
+	}
+	ended := 0
+	for _, coll := range []string{collSessions, collTokens} {
+		c := s.docs.C(coll)
+		q := docs.Query{Where: []docs.Eq{{Field: "user", Value: nip}}, Sort: "created", Limit: 500}
+		for {
+			p, err := c.Find(ctx, q)
+			if err != nil {
+				return ended, mapErr(err, "end sessions")
+			}
+			for _, d := range p.Docs {
+				if d.ID == keepID {
+					continue
+				}
+				if err := c.Delete(ctx, d.ID); err != nil && !errors.Is(err, docs.ErrNotFound) {
+					return ended, mapErr(err, "end sessions")
+				}
+				ended++
+			}
+			if p.Next == "" {
+				break
+			}
+			q.After = p.Next
+		}
+	}
+	return ended, nil
+}

@@ -27,15 +27,20 @@ const MinPasswordLen = 12
 
 // User is an ASN account, keyed by NIP.
 type User struct {
-	NIP          string    `bson:"nip" json:"nip"`
-	Name         string    `bson:"name" json:"name"`
-	Email        string    `bson:"email,omitempty" json:"email,omitempty"`
-	Unit         string    `bson:"unit" json:"unit"`
-	Position     string    `bson:"position,omitempty" json:"position,omitempty"`
-	Roles        []string  `bson:"roles" json:"roles"`
-	PasswordHash string    `bson:"password_hash" json:"-"`
-	Created      time.Time `bson:"created" json:"created_at"`
-	Disabled     time.Time `bson:"disabled,omitempty" json:"-"`
+	NIP   string `bson:"nip" json:"nip"`
+	Name  string `bson:"name" json:"name"`
+	Email string `bson:"email,omitempty" json:"email,omitempty"`
+	Phone string `bson:"phone,omitempty" json:"phone,omitempty"`
+	// Unit is the code of the user's unit kerja.
+	Unit     string `bson:"unit" json:"unit"`
+	Position string `bson:"position,omitempty" json:"position,omitempty"`
+	// SupervisorNIP names the user's atasan, who sees and assigns to the
+	// team of everyone naming them.
+	SupervisorNIP string    `bson:"supervisor_nip,omitempty" json:"supervisor_nip,omitempty"`
+	Roles         []string  `bson:"roles" json:"roles"`
+	PasswordHash  string    `bson:"password_hash" json:"-"`
+	Created       time.Time `bson:"created" json:"created_at"`
+	Disabled      time.Time `bson:"disabled,omitempty" json:"-"`
 	// IsAdmin mirrors Roles so "is there an admin" is an indexed query.
 	IsAdmin bool `bson:"is_admin" json:"-"`
 }
