@@ -26,6 +26,8 @@ const (
 	collAudit         = "audit"
 	collActivations   = "activations"
 	collNotifications = "notifications"
+	collAssignments   = "assignments"
+	collAssignees     = "assignees"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -60,6 +62,13 @@ func Schemas() []docs.Schema {
 		{Name: collUnits},
 		{Name: collAudit, Indexes: []docs.Index{idx("at", false, tm("at"))}},
 		{Name: collActivations, Indexes: []docs.Index{idx("expires", false, tm("expires"))}},
+		{Name: collAssignments, Indexes: []docs.Index{idx("created", false, tm("created"))}},
+		{Name: collAssignees, Indexes: []docs.Index{
+			idx("user_due", false, str("user"), tm("due")),
+			idx("assignment_user", false, str("assignment"), str("user")),
+			idx("open_due", false, docs.Field{Name: "open", Kind: docs.Bool}, tm("due")),
+			idx("unit_due", false, str("unit"), tm("due")),
+		}},
 		{Name: collNotifications, Indexes: []docs.Index{idx("user_created", false, str("user"), tm("created"))}},
 		{Name: collAssetText},
 		{Name: collCourses, Indexes: []docs.Index{

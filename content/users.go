@@ -269,3 +269,10 @@ func (s *Service) releaseAttempt(ctx context.Context, key string, at time.Time) 
 		return nil
 	})
 }
+
+// userChanged runs after an account is created or its unit, position or
+// status changes, so rules that follow people (assignments reach those who
+// join a unit later) follow them. before is the zero User for a new account.
+func (s *Service) userChanged(ctx context.Context, before, after User) error {
+	return nil
+}
