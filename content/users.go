@@ -137,7 +137,10 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
 	if err := s.docs.C(collUsers).Insert(ctx, u.NIP, &u); err != nil {
 		return User{}, mapErr(err, "user "+u.NIP)
 	}
-	return u, s.noteUnit(ctx, u.Unit)
+	if err := s.noteUnit(ctx, u.Unit); err != nil {
+		return u, err
+	}
+	return u, s.userChanged(ctx, User{}, u)
 }
 
 // User returns the account with that NIP.
