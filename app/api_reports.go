@@ -128,7 +128,7 @@ func (a *App) quizStats(c *fiber.Ctx) error {
 		qs = append(qs, questionStatsView{q.ID, q.Prompt, q.Answered, round3(q.Facility), round3(q.Discrimination)})
 	}
 	return c.JSON(fiber.Map{"quiz_id": st.Quiz.ID, "attempts": st.Attempts, "learners": st.Learners, "mean_score": st.MeanScore,
-		"pass_rate": round3(st.PassRate), "histogram": st.Histogram, "questions": qs})
+		"pass_rate": round3(st.PassRate), "histogram": st.Histogram, "questions": qs, "submitted": st.Submitted})
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
@@ -136,17 +136,18 @@ func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 // quizResultsCSV: GET /api/v1/quizzes/{id}/results.csv (owners): every
 // submitted attempt with its per-question scores.
 func (a *App) quizResultsCSV(c *fiber.Ctx) error {
-	st, err := a.svc.QuizStatistics(c.UserContext(), *currentUser(c), param(c, "id"))
+	u := *currentUser(c)
+	q, _, err := a.svc.OwnedQuiz(c.UserContext(), u, param(c, "id"))
 	if err != nil {
 		return err
 	}
 	head := []string{"NIP", "Nama", "Percobaan", "Dikumpulkan", "Skor", "Skor maksimum", "Persen", "Lulus"}
-	for _, q := range st.Quiz.Questions {
+	for _, q := range q.Questions {
 		head = append(head, q.ID)
 	}
 	out := [][]string{head}
 	names := map[string]string{}
-	for _, r := range st.Rows {
+	_, err = a.svc.QuizAttempts(c.UserContext(), u, q.ID, func(r content.Attempt) error {
 		if _, ok := names[r.User]; !ok {
 			if u, err := a.svc.User(c.UserContext(), r.User); err == nil {
 				names[r.User] = u.Name
@@ -158,7 +159,7 @@ func (a *App) quizResultsCSV(c *fiber.Ctx) error {
 		}
 		row := []string{r.User, names[r.User], strconv.Itoa(r.N), r.Submitted.Format("2006-01-02 15:04:05Z07:00"),
 			fmtNum(r.Score), fmtNum(r.MaxScore), fmtNum(r.Percent), passed}
-		for _, q := range st.Quiz.Questions {
+		for _, q := range q.Questions {
 			cell := ""
 			for _, res := range r.Results {
 				if res.ID == q.ID {
@@ -168,8 +169,12 @@ func (a *App) quizResultsCSV(c *fiber.Ctx) error {
 			row = append(row, cell)
 		}
 		out = append(out, row)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	return sendCSV(c, "hasil-"+st.Quiz.ID+".csv", out)
+	return sendCSV(c, "hasil-"+q.ID+".csv", out)
 }
 
 func fmtNum(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -27,7 +28,15 @@ func TestQuizStatistics(t *testing.T) {
 		mustStatus(t, e.api("PUT", "/api/v1/attempts/"+at["id"].(string)+"/answers", tok, map[string]any{"answers": answers}), 200, "save")
 		mustStatus(t, e.api("POST", "/api/v1/attempts/"+at["id"].(string)+"/submit", tok, nil), 200, "submit")
 	}
+	// Until the background job counts them, the statistics say so.
 	st := mustStatus(t, e.api("GET", "/api/v1/quizzes/"+quiz+"/stats", f.tokens["owner"], nil), 200, "stats")
+	if st["attempts"] != float64(0) || st["submitted"] != float64(4) {
+		t.Fatalf("stats before counting: %v", st)
+	}
+	if n, err := e.app.Service().FoldQuizStats(context.Background()); err != nil || n != 4 {
+		t.Fatalf("fold: %d, %v", n, err)
+	}
+	st = mustStatus(t, e.api("GET", "/api/v1/quizzes/"+quiz+"/stats", f.tokens["owner"], nil), 200, "stats")
 	// Scores: 100, 100, 16.67, 16.67.
 	if st["attempts"] != float64(4) || st["pass_rate"] != 0.5 || st["mean_score"] != 58.3 {
 		t.Fatalf("stats %v", st)

@@ -356,6 +356,15 @@ func TestQuizPagesRefuseOthers(t *testing.T) {
 	owner := signedIn(t, e, trainerNIP)
 	r := owner.get(base + "/stats")
 	mustStatusPage(t, r, 200, "stats")
+	mustContain(t, "stats before counting", r.body, `data-testid="stats-catching-up"`, `<progress max="1" value="0"`)
+	if _, err := svc.FoldQuizStats(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	r = owner.get(base + "/stats")
+	mustStatusPage(t, r, 200, "stats")
+	if strings.Contains(string(r.body), "stats-catching-up") {
+		t.Error("stats still catching up after the job ran")
+	}
 	mustContain(t, "stats", r.body, `data-testid="stats-attempts">1<`, `data-testid="stats-learners">1<`,
 		`data-testid="stats-mean">33,3%<`, `data-testid="stats-pass-rate">0%<`, `<svg class="histogram"`,
 		"Asas pelayanan publik yang utama?", `data-qid="q2"`, "sulit", "Kemudahan", "Daya beda", base+"/results.csv")

@@ -37,6 +37,8 @@ type quizStatsView struct {
 	PassRate  int
 	Histogram template.HTML
 	Questions []questionStatRow
+	// Submitted is above Attempts while the background job catches up.
+	Submitted int
 }
 
 // quizStatsPage: GET /teach/quizzes/:id/stats (owners and admins).
@@ -51,7 +53,7 @@ func (a *App) quizStatsPage(c *fiber.Ctx) error {
 		return err
 	}
 	v := quizStatsView{Quiz: st.Quiz, Course: course, Attempts: st.Attempts, Learners: st.Learners, MeanScore: st.MeanScore,
-		PassRate: int(math.Round(st.PassRate * 100)), Histogram: histogramSVG(st.Histogram)}
+		PassRate: int(math.Round(st.PassRate * 100)), Histogram: histogramSVG(st.Histogram), Submitted: st.Submitted}
 	lang := langOf(c)
 	for i, q := range st.Questions {
 		row := questionStatRow{N: i + 1, ID: q.ID, Prompt: q.Prompt, Answered: q.Answered,

@@ -54,6 +54,7 @@ func (a *App) runWorkers(ctx context.Context) {
 	for _, j := range []job{
 		{"search outbox", a.jobs.outboxEvery, a.jobs.outboxTimeout, a.drainOutbox},
 		{"sweep", a.jobs.sweepEvery, a.jobs.sweepTimeout, a.sweep},
+		{"quiz statistics", a.jobs.outboxEvery, a.jobs.outboxTimeout, a.foldQuizStats},
 	} {
 		wg.Add(1)
 		go func() {
@@ -98,6 +99,14 @@ func (a *App) drainOutbox(ctx context.Context) {
 		if err != nil || n < content.OutboxBatch {
 			return
 		}
+	}
+}
+
+// foldQuizStats counts newly submitted attempts into their quizzes'
+// statistics (one instance at a time, under a lease).
+func (a *App) foldQuizStats(ctx context.Context) {
+	if _, err := a.svc.FoldQuizStats(ctx); err != nil && ctx.Err() == nil {
+		a.log.Warn("quiz statistics", "err", err)
 	}
 }
 

@@ -46,6 +46,9 @@ type Attempt struct {
 	Percent   float64           `bson:"percent" json:"-"`
 	Passed    bool              `bson:"passed" json:"-"`
 	Results   []QuestionResult  `bson:"results,omitempty" json:"-"`
+	// Fold tracks counting the attempt into its quiz's statistics (see
+	// quizstats.go): 0 before submission, then waiting, then counted.
+	Fold int `bson:"fold,omitempty" json:"-"`
 }
 
 // ServedQuestion is a question as this attempt shows it: which one, and
@@ -310,6 +313,7 @@ func (s *Service) finishAttempt(ctx context.Context, id string, q Quiz) (Attempt
 		}
 		grade(a, &q)
 		a.Open = false
+		a.Fold = foldWaiting
 		a.Submitted = now
 		if !a.Deadline.IsZero() && now.After(a.Deadline) {
 			a.Submitted = a.Deadline

@@ -3,7 +3,6 @@ package content
 import (
 	"context"
 	"errors"
-	"math"
 	"slices"
 	"sort"
 	"time"
@@ -161,7 +160,9 @@ type QuizStats struct {
 	// Histogram counts attempts by percent in tenths: [0,10), …, [90,100].
 	Histogram [10]int
 	Questions []QuestionStats
-	Rows      []Attempt
+	// Submitted counts the quiz's submitted attempts; Attempts, those the
+	// statistics include so far (the rest wait for the background job).
+	Submitted int
 }
 
 // QuestionStats are the item statistics of one question.
@@ -176,93 +177,6 @@ type QuestionStats struct {
 	// score) minus that of the lower 27%: near 0 or below means the
 	// question does not tell stronger from weaker learners.
 	Discrimination float64
-}
-
-// QuizStatistics computes the statistics of a quiz for its owners.
-func (s *Service) QuizStatistics(ctx context.Context, u User, quizID string) (QuizStats, error) {
-	q, _, err := s.OwnedQuiz(ctx, u, quizID)
-	if err != nil {
-		return QuizStats{}, err
-	}
-	st := QuizStats{Quiz: q}
-	query := docs.Query{Where: []docs.Eq{{Field: "quiz", Value: q.ID}},
-		Range: &docs.Range{Field: "submitted", Gt: time.Unix(1, 0)}, Sort: "submitted", Limit: 1000}
-	for {
-		as, next, err := docs.FindAll[Attempt](ctx, s.docs.C(collAttempts), query)
-		if err != nil {
-			return QuizStats{}, mapErr(err, "quiz attempts")
-		}
-		st.Rows = append(st.Rows, as...)
-		if next == "" {
-			break
-		}
-		query.After = next
-	}
-	learners := map[string]bool{}
-	passed, sum := 0, 0.0
-	for _, a := range st.Rows {
-		learners[a.User] = true
-		sum += a.Percent
-		if a.Passed {
-			passed++
-		}
-		st.Histogram[min(int(a.Percent/10), 9)]++
-	}
-	st.Attempts, st.Learners = len(st.Rows), len(learners)
-	if st.Attempts > 0 {
-		st.MeanScore = math.Round(sum/float64(st.Attempts)*10) / 10
-		st.PassRate = float64(passed) / float64(st.Attempts)
-	}
-	ranked := slices.Clone(st.Rows)
-	sort.SliceStable(ranked, func(i, j int) bool { return ranked[i].Percent > ranked[j].Percent })
-	k := int(math.Round(0.27 * float64(len(ranked))))
-	upper, lower := ranked[:k], ranked[len(ranked)-k:]
-	for _, qq := range q.Questions {
-		qs := QuestionStats{ID: qq.ID, Prompt: qq.Prompt}
-		var all float64
-		for _, a := range st.Rows {
-			if sh, ok := shareOf(a, qq.ID); ok {
-				qs.Answered++
-				all += sh
-			}
-		}
-		if qs.Answered > 0 {
-			qs.Facility = all / float64(qs.Answered)
-		}
-		if k > 0 {
-			qs.Discrimination = meanShare(upper, qq.ID) - meanShare(lower, qq.ID)
-		}
-		st.Questions = append(st.Questions, qs)
-	}
-	return st, nil
-}
-
-// shareOf is the share of a question's points an attempt earned, if it
-// was served the question.
-func shareOf(a Attempt, qid string) (float64, bool) {
-	for _, r := range a.Results {
-		if r.ID == qid {
-			if r.Points == 0 {
-				return 0, true
-			}
-			return r.Score / r.Points, true
-		}
-	}
-	return 0, false
-}
-
-func meanShare(as []Attempt, qid string) float64 {
-	n, sum := 0, 0.0
-	for _, a := range as {
-		if sh, ok := shareOf(a, qid); ok {
-			n++
-			sum += sh
-		}
-	}
-	if n == 0 {
-		return 0
-	}
-	return sum / float64(n)
 }
 
 // CourseQuizzes lists a course's quizzes for its owners.

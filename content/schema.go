@@ -28,6 +28,7 @@ const (
 	collNotifications = "notifications"
 	collAssignments   = "assignments"
 	collAssignees     = "assignees"
+	collQuizStats     = "quiz_stats"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -91,7 +92,9 @@ func Schemas() []docs.Schema {
 			idx("quiz_user_n", true, str("quiz"), str("user"), num("n")),
 			idx("quiz_submitted", false, str("quiz"), tm("submitted")),
 			idx("open_deadline", false, docs.Field{Name: "open", Kind: docs.Bool}, tm("deadline")),
+			idx("fold_quiz", false, num("fold"), str("quiz")),
 		}},
+		{Name: collQuizStats, Indexes: []docs.Index{idx("scan", false, docs.Field{Name: "scan", Kind: docs.Bool})}},
 		{Name: collLessonBodies, Indexes: []docs.Index{
 			idx("course_lesson_touched", false, str("course"), str("lesson"), tm("touched")),
 		}},
