@@ -67,6 +67,11 @@ func (a *App) runWorkers(ctx context.Context) {
 		defer wg.Done()
 		a.fillSearch(ctx)
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.moveLessonBodies(ctx)
+	}()
 	wg.Wait()
 }
 
@@ -99,6 +104,18 @@ func (a *App) drainOutbox(ctx context.Context) {
 		if err != nil || n < content.OutboxBatch {
 			return
 		}
+	}
+}
+
+// moveLessonBodies moves the lesson bodies of courses the previous version
+// wrote out of the course documents, once across the fleet, at start.
+func (a *App) moveLessonBodies(ctx context.Context) {
+	ran, n, err := a.svc.MigrateLessonBodiesOnce(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		a.log.Warn("moving lesson bodies; the next start tries again", "err", err)
+	case ran:
+		a.log.Info("lesson bodies moved out of course documents", "courses", n)
 	}
 }
 

@@ -357,3 +357,23 @@ func (s *Service) MigrateLessonBodies(ctx context.Context) (int, error) {
 		after = next
 	}
 }
+
+// bodiesMigrationKey names the once-only record of moving every course's
+// bodies out at the start of this version. The version that stops reading
+// embedded bodies runs the migration again under a new key first.
+const bodiesMigrationKey = "migrate/lesson-bodies/v1"
+
+// MigrateLessonBodiesOnce runs MigrateLessonBodies once across the fleet,
+// on whichever instance starts first. Courses an old instance writes
+// later, during the rolling deploy, are moved by this version's next
+// write to them.
+func (s *Service) MigrateLessonBodiesOnce(ctx context.Context) (ran bool, moved int, err error) {
+	ran, err = s.Once(ctx, bodiesMigrationKey, 30*time.Minute, func(ctx context.Context) error {
+		moved, err = s.MigrateLessonBodies(ctx)
+		return err
+	})
+	if errors.Is(err, ErrOnceBusy) {
+		return false, 0, nil
+	}
+	return ran, moved, err
+}

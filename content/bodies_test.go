@@ -555,3 +555,51 @@ func TestUnitReportReadsEachCourseOnce(t *testing.T) {
 }
 
 func asValidation(err error, ve **ValidationError) bool { return errors.As(err, ve) }
+
+// TestLessonBodiesMovedOnceAtStart: the start-up migration moves a course
+// the previous version wrote, once across two instances.
+func TestLessonBodiesMovedOnceAtStart(t *testing.T) {
+	f := newFleet(t, 2)
+	s, ctx := f.svcs[0], context.Background()
+	_, _, c, _ := learningCourse(t, s)
+	coll := s.docs.C(collCourses)
+	if _, err := docs.Update(ctx, coll, c.ID, func(x *oldCourse) error {
+		x.Modules[0].Lessons[0].Body = "Ditulis oleh versi lama."
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	runs, moved := 0, 0
+	for _, svc := range f.svcs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ran, n, err := svc.MigrateLessonBodiesOnce(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if ran {
+				runs++
+				moved += n
+			}
+		}()
+	}
+	wg.Wait()
+	if runs != 1 || moved != 1 {
+		t.Fatalf("%d runs moved %d courses, want 1 run moving 1", runs, moved)
+	}
+	var now Course
+	if _, err := coll.Get(ctx, c.ID, &now); err != nil || now.BodiesV != bodiesV {
+		t.Fatalf("bodies_v %d (%v)", now.BodiesV, err)
+	}
+	if b, err := s.LessonBody(ctx, &now, now.Lessons()[0].ID); err != nil || b != "Ditulis oleh versi lama." {
+		t.Fatalf("moved body %q (%v)", b, err)
+	}
+	if ran, _, err := s.MigrateLessonBodiesOnce(ctx); ran || err != nil {
+		t.Fatalf("ran again: %v %v", ran, err)
+	}
+}
