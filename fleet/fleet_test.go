@@ -46,6 +46,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kotalama/kompeten/internal/wireserial"
 	"github.com/kotalama/kompeten/storage/blobs/s3/s3test"
 )
 
@@ -240,7 +241,8 @@ func build(t *testing.T, dir string) (kompeten, ferretd string) {
 
 // startDocs returns the URI of a fresh database for both instances: on
 // the MongoDB server KOMPETEN_TEST_MONGODB_URI names, else on FerretDB
-// (SQLite handler) run from ferretd on a free loopback port. ferretd is
+// (SQLite handler) run from ferretd on a free loopback port, behind a
+// proxy that lets one request through at a time (internal/wireserial). ferretd is
 // built without the race detector, like kompeten: inside a -race test
 // binary FerretDB would be the slowest part of the fleet by far.
 func startDocs(t *testing.T, dir, ferretd string) (uri string, ferret bool) {
@@ -294,7 +296,16 @@ func startDocs(t *testing.T, dir, ferretd string) (uri string, ferret bool) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("ferretd not ready after 60 s")
 	}
-	return "mongodb://" + addr + "/kompeten_fleet", true
+	// FerretDB 1.24 does not make a version-guarded replace atomic across
+	// connections; one request at a time through wireserial does, as
+	// MongoDB is atomic, so the fleet's leases and once-only records hold
+	// between the two processes.
+	serial, err := wireserial.Start(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { serial.Close() })
+	return "mongodb://" + serial.Addr() + "/kompeten_fleet", true
 }
 
 func freeAddr(t *testing.T) string {
