@@ -180,4 +180,3 @@ func NoExhaust(msg []byte) (noReply bool) {
 	}
 	return flags&flagMoreToCome != 0
 }
-
