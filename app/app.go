@@ -172,6 +172,17 @@ func (a *App) routes() {
 	api.Get("/settings/certificate", requireRole(content.RoleAdmin), a.getCertificateSettings)
 	api.Patch("/settings/certificate", requireRole(content.RoleAdmin), a.patchCertificateSettings)
 	api.Put("/settings/certificate/logo", requireRole(content.RoleAdmin), a.putCertificateLogo)
+	// Learning paths (api_paths.go) and assignments (api_assignments.go).
+	api.Get("/paths", requireUser, a.listPaths)
+	api.Post("/paths", trainer, a.createPath)
+	api.Get("/paths/:id", requireUser, a.getPath)
+	api.Put("/paths/:id", trainer, a.updatePath)
+	api.Post("/paths/:id/enroll", requireUser, a.enrollPath)
+	api.Post("/assignments", requireUser, a.createAssignment)
+	api.Get("/assignments", requireUser, a.listAssignments)
+	api.Get("/assignments/:id", requireUser, a.getAssignment)
+	api.Get("/assignments/:id/report.csv", requireUser, a.assignmentCSV)
+	api.Get("/me/assignments", requireUser, a.myAssignments)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
