@@ -258,6 +258,20 @@ func (a *App) routes() {
 	pages.Post("/admin/settings", requireRole(content.RoleAdmin), a.settingsSubmit)
 	pages.Post("/admin/settings/logo", requireRole(content.RoleAdmin), a.logoSubmit)
 
+	// Learning paths (pages_paths.go) and assignments (pages_assignments.go);
+	// the assignment pages serve admins and, for their team, an atasan.
+	pages.Get("/paths", requireUser, a.pathsPage)
+	pages.Get("/paths/new", trainer, a.newPathPage)
+	pages.Post("/paths/new", trainer, a.pathSubmit)
+	pages.Get("/paths/:id", requireUser, a.pathPage)
+	pages.Post("/paths/:id/enroll", requireUser, a.enrollPathSubmit)
+	pages.Get("/paths/:id/edit", trainer, a.editPathPage)
+	pages.Post("/paths/:id/edit", trainer, a.pathSubmit)
+	pages.Get("/admin/assignments", requireUser, a.assignmentsPage)
+	pages.Post("/admin/assignments", requireUser, a.assignSubmit)
+	pages.Get("/admin/assignments/:id", requireUser, a.assignmentPage)
+	pages.Get("/admin/assignments/:id/report.csv", requireUser, a.assignmentCSV)
+
 	// Search (pages_search.go): the results page, and the header box's
 	// suggestions as JSON.
 	pages.Get("/search", requireUser, a.searchPage)
