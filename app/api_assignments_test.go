@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/csv"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -212,4 +213,51 @@ func TestPathsAPI(t *testing.T) {
 	if s := myStatus(t, e, learner, b["id"].(string)); s != "done" {
 		t.Fatalf("already completed: %q", s)
 	}
+}
+
+// TestAssignmentAndPathPages: "Tim saya" links to the form with ?nips=
+// filled in; an atasan reaches the form for their team and a learner is
+// refused; a trainer makes a path with the form, a wrong choice is shown
+// back with its message.
+func TestAssignmentAndPathPages(t *testing.T) {
+	e := newEnv(t, nil)
+	c := seedPageCourse(t, e, "Etika Pelayanan", "Teknis", "Etika.", false)
+	adm := signedIn(t, e, adminNIP)
+	r := adm.get("/admin/assignments?nips=" + learnerNIP + "," + learner2NIP)
+	mustContain(t, "prefilled form", r.body, learnerNIP+"\n"+learner2NIP, `name="units"`)
+	if r := signedIn(t, e, learnerNIP).get("/admin/assignments"); r.StatusCode != 403 {
+		t.Fatalf("learner: %d", r.StatusCode)
+	}
+	e.setSupervisor(t, learner2NIP, trainer2NIP)
+	boss := signedIn(t, e, trainer2NIP)
+	r = boss.get("/admin/assignments?nips=" + learner2NIP)
+	if r.StatusCode != 200 {
+		t.Fatalf("atasan: %d", r.StatusCode)
+	}
+	mustNotContain(t, "atasan's form", r.body, `name="units"`)
+	tok := boss.csrf("/admin/assignments")
+	r = boss.post("/admin/assignments", url.Values{"_csrf": {tok}, "course_id": {c.Course.ID}, "nips": {learner2NIP},
+		"due": {time.Now().Add(96 * time.Hour).In(wib).Format("2006-01-02")}})
+	if r.StatusCode != 303 || !strings.HasPrefix(r.Header.Get("Location"), "/admin/assignments/a") {
+		t.Fatalf("atasan assigns: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+	r = boss.post("/admin/assignments", url.Values{"_csrf": {tok}, "course_id": {c.Course.ID}, "nips": {learner2NIP}, "due": {"2001-01-01"}})
+	if r.StatusCode != 422 {
+		t.Fatalf("past due through the form: %d", r.StatusCode)
+	}
+	mustContain(t, "past due", r.body, "masa depan", `aria-invalid="true"`)
+
+	tr := signedIn(t, e, trainerNIP)
+	tok = tr.csrf("/paths/new")
+	r = tr.post("/paths/new", url.Values{"_csrf": {tok}, "title": {"Orientasi"}, "course_1": {c.Course.ID}, "course_2": {c.Course.ID}})
+	if r.StatusCode != 422 {
+		t.Fatalf("a course twice: %d", r.StatusCode)
+	}
+	mustContain(t, "path form", r.body, "dua kali")
+	r = tr.post("/paths/new", url.Values{"_csrf": {tok}, "title": {"Orientasi"}, "course_1": {c.Course.ID}})
+	if r.StatusCode != 303 {
+		t.Fatalf("path form: %d %s", r.StatusCode, r.body)
+	}
+	r = signedIn(t, e, learnerNIP).get(r.Header.Get("Location"))
+	mustContain(t, "path page", r.body, "Orientasi", c.Course.Title, `action="/paths/`)
 }
