@@ -172,6 +172,17 @@ func (a *App) routes() {
 	api.Get("/settings/certificate", requireRole(content.RoleAdmin), a.getCertificateSettings)
 	api.Patch("/settings/certificate", requireRole(content.RoleAdmin), a.patchCertificateSettings)
 	api.Put("/settings/certificate/logo", requireRole(content.RoleAdmin), a.putCertificateLogo)
+	// Learning paths (api_paths.go) and assignments (api_assignments.go).
+	api.Get("/paths", requireUser, a.listPaths)
+	api.Post("/paths", trainer, a.createPath)
+	api.Get("/paths/:id", requireUser, a.getPath)
+	api.Put("/paths/:id", trainer, a.updatePath)
+	api.Post("/paths/:id/enroll", requireUser, a.enrollPath)
+	api.Post("/assignments", requireUser, a.createAssignment)
+	api.Get("/assignments", requireUser, a.listAssignments)
+	api.Get("/assignments/:id", requireUser, a.getAssignment)
+	api.Get("/assignments/:id/report.csv", requireUser, a.assignmentCSV)
+	api.Get("/me/assignments", requireUser, a.myAssignments)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -246,6 +257,20 @@ func (a *App) routes() {
 	pages.Get("/admin/settings", requireRole(content.RoleAdmin), a.settingsPage)
 	pages.Post("/admin/settings", requireRole(content.RoleAdmin), a.settingsSubmit)
 	pages.Post("/admin/settings/logo", requireRole(content.RoleAdmin), a.logoSubmit)
+
+	// Learning paths (pages_paths.go) and assignments (pages_assignments.go);
+	// the assignment pages serve admins and, for their team, an atasan.
+	pages.Get("/paths", requireUser, a.pathsPage)
+	pages.Get("/paths/new", trainer, a.newPathPage)
+	pages.Post("/paths/new", trainer, a.pathSubmit)
+	pages.Get("/paths/:id", requireUser, a.pathPage)
+	pages.Post("/paths/:id/enroll", requireUser, a.enrollPathSubmit)
+	pages.Get("/paths/:id/edit", trainer, a.editPathPage)
+	pages.Post("/paths/:id/edit", trainer, a.pathSubmit)
+	pages.Get("/admin/assignments", requireUser, a.assignmentsPage)
+	pages.Post("/admin/assignments", requireUser, a.assignSubmit)
+	pages.Get("/admin/assignments/:id", requireUser, a.assignmentPage)
+	pages.Get("/admin/assignments/:id/report.csv", requireUser, a.assignmentCSV)
 
 	// Search (pages_search.go): the results page, and the header box's
 	// suggestions as JSON.

@@ -139,6 +139,8 @@ type a11yFixture struct {
 	resultID   string
 	certCode   string
 	trainerDel string // a module's delete confirmation page
+	pathID     string // a learning path of two courses
+	assignID   string // an assignment of the course to the learner
 }
 
 func newA11yFixture(t *testing.T, e *testEnv) a11yFixture {
@@ -177,6 +179,18 @@ func newA11yFixture(t *testing.T, e *testEnv) a11yFixture {
 	}
 	f.attemptID = open.ID
 	f.trainerDel = "/teach/" + f.course.ID + "/modules/" + f.course.Module.ID + "/delete"
+	p, err := svc.CreatePath(ctx, mustUser(t, e, trainerNIP), content.PathInput{Title: "Orientasi ASN Baru", Summary: "Untuk CPNS",
+		Courses: []string{f.course.ID, f.passed.Course.ID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.pathID = p.ID
+	as, _, err := svc.Assign(ctx, mustUser(t, e, adminNIP), content.AssignmentInput{CourseID: f.course.ID, NIPs: []string{learnerNIP},
+		Due: time.Now().Add(72 * time.Hour).Format(time.RFC3339), Reason: "Wajib"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.assignID = as.ID
 	return f
 }
 
@@ -210,6 +224,8 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"verify", "/verify/" + f.certCode},
 			{"error-404", "/courses/tidak-ada"},
 			{"error-403", "/teach"},
+			{"paths", "/paths"},
+			{"path", "/paths/" + f.pathID},
 		}},
 		{trainerNIP, "trainer", []pg{
 			{"teach", "/teach"},
@@ -217,8 +233,10 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"teach-lesson-edit", "/teach/lessons/" + f.course.Text.ID + "/edit"},
 			{"teach-new-course", "/teach/new"},
 			{"teach-delete-module", f.trainerDel},
+			{"path-new", "/paths/new"},
 		}},
-		{adminNIP, "admin", []pg{{"admin-jp", "/admin/jp"}, {"admin-settings", "/admin/settings"}}},
+		{adminNIP, "admin", []pg{{"admin-jp", "/admin/jp"}, {"admin-settings", "/admin/settings"},
+			{"admin-assignments", "/admin/assignments"}, {"admin-assignment", "/admin/assignments/" + f.assignID}}},
 	}
 	for _, r := range roles {
 		for _, vp := range viewports {

@@ -105,6 +105,8 @@ type homeView struct {
 	Credits      []content.JPCredit
 	Certificates []certificateRow
 	Cards        []cardView // my courses as cards
+	// Wajib are the learner's assignments, shown before everything else.
+	Wajib []wajibItem
 }
 
 type certificateRow struct {
@@ -141,9 +143,16 @@ func (a *App) home(c *fiber.Ctx) error {
 		Remaining: max(content.JPTarget-jp, 0), Continue: cont, ContinueLesson: lesson, Courses: mine,
 	}
 	v.Credits = year.Credits
+	wajib, covered, err := a.wajib(c, mine)
+	if err != nil {
+		return err
+	}
+	v.Wajib = wajib
 	list := make([]content.CourseCard, 0, len(mine))
 	for _, ec := range mine {
-		list = append(list, ec.Course.CourseCard)
+		if !covered[ec.Course.ID] {
+			list = append(list, ec.Course.CourseCard)
+		}
 	}
 	if v.Cards, err = a.courseCards(c.UserContext(), langOf(c), list, mine); err != nil {
 		return err

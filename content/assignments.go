@@ -1,6 +1,18 @@
 package content
 
-import "time"
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kotalama/kompeten/storage/docs"
+)
 
 // Assignment (penugasan) makes a course or a learning path mandatory for
 // people chosen by NIP, by unit (with its sub-units) and by position, with
@@ -42,3 +54,440 @@ type Assignee struct {
 }
 
 func assigneeID(assignment, nip string) string { return assignment + "~" + nip }
+
+// Bounds of one assignment: what a form or a script can name, and how
+// many people one request may reach (a whole city is about 20,000).
+const (
+	MaxAssignNIPs      = 2000
+	MaxAssignUnits     = 100
+	MaxAssignPositions = 50
+	MaxAssignReason    = 500
+	MaxAssignees       = 30000
+	// MaxDueAhead keeps a typo in the year from making a deadline that
+	// never comes.
+	MaxDueAhead = 3 * 366 * 24 * time.Hour
+	// assignWorkers is how many people are written at once: the document
+	// store takes one write at a time, so a few in flight keep it busy
+	// while the others encode.
+	assignWorkers = 8
+)
+
+// AssignmentInput is an assignment as a form or the API states it. Due is
+// a date (YYYY-MM-DD, the end of that day in WIB) or an RFC 3339 time.
+type AssignmentInput struct {
+	CourseID  string   `json:"course_id"`
+	PathID    string   `json:"path_id"`
+	NIPs      []string `json:"nips"`
+	Units     []string `json:"units"`
+	Positions []string `json:"positions"`
+	Due       string   `json:"due"`
+	Reason    string   `json:"reason"`
+}
+
+// ParseDue reads a due date: a calendar day means the end of that day in
+// Kotalama (WIB).
+func ParseDue(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if t, err := time.ParseInLocation("2006-01-02", s, jakarta); err == nil {
+		return t.Add(24*time.Hour - time.Second).UTC(), true
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.UTC().Truncate(time.Millisecond), true
+	}
+	return time.Time{}, false
+}
+
+// cleanList trims, drops empty entries and duplicates, keeping order.
+func cleanList(in []string) []string {
+	out := make([]string, 0, len(in))
+	seen := map[string]bool{}
+	for _, s := range in {
+		s = strings.TrimSpace(s)
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (in *AssignmentInput) validate(now time.Time) (time.Time, error) {
+	f := fieldErrors{}
+	in.CourseID, in.PathID = strings.TrimSpace(in.CourseID), strings.TrimSpace(in.PathID)
+	in.Reason = strings.TrimSpace(in.Reason)
+	switch {
+	case in.CourseID == "" && in.PathID == "":
+		f["course_id"] = msg("assign.what")
+	case in.CourseID != "" && in.PathID != "":
+		f["path_id"] = msg("assign.one_of")
+	}
+	if len(in.NIPs) > MaxAssignNIPs {
+		f["nips"] = msg("assign.too_many", MaxAssignNIPs)
+	}
+	if len(in.Units) > MaxAssignUnits {
+		f["units"] = msg("assign.too_many", MaxAssignUnits)
+	}
+	if len(in.Positions) > MaxAssignPositions {
+		f["positions"] = msg("assign.too_many", MaxAssignPositions)
+	}
+	if len(f) > 0 {
+		return time.Time{}, f.err()
+	}
+	in.NIPs, in.Units, in.Positions = cleanList(in.NIPs), cleanList(in.Units), cleanList(in.Positions)
+	for _, nip := range in.NIPs {
+		if err := ValidateNIP(nip, now); err != nil {
+			m, _ := messageOf(err)
+			f["nips"] = msg("assign.bad_nip", nip, m)
+			break
+		}
+	}
+	for _, u := range in.Units {
+		if m := ValidUnitCode(u); m != nil {
+			f["units"] = *m
+			break
+		}
+	}
+	for _, p := range in.Positions {
+		if utf8.RuneCountInString(p) > 200 {
+			f["positions"] = msg("too_long", 200)
+			break
+		}
+	}
+	if len(in.NIPs)+len(in.Units)+len(in.Positions) == 0 {
+		f["nips"] = msg("assign.who")
+	}
+	due, ok := ParseDue(in.Due)
+	switch {
+	case strings.TrimSpace(in.Due) == "":
+		f["due"] = msg("required")
+	case !ok:
+		f["due"] = msg("assign.due_format")
+	case !due.After(now):
+		f["due"] = msg("assign.due_past")
+	case due.Sub(now) > MaxDueAhead:
+		f["due"] = msg("assign.due_far")
+	}
+	if utf8.RuneCountInString(in.Reason) > MaxAssignReason {
+		f["reason"] = msg("too_long", MaxAssignReason)
+	}
+	return due, f.err()
+}
+
+// assignTarget records that an assignment reaches everyone in a unit (or
+// below it) or with a position, so a person who joins later is found by
+// one indexed query per unit above them, not by reading every assignment.
+type assignTarget struct {
+	Key        string    `bson:"key"` // "unit:<code>" or "pos:<position>"
+	Assignment string    `bson:"assignment"`
+	Due        time.Time `bson:"due"`
+}
+
+// Team returns the NIPs of the people whose atasan is nip.
+func (s *Service) Team(ctx context.Context, nip string) ([]User, error) {
+	var out []User
+	q := docs.Query{Where: []docs.Eq{{Field: "supervisor_nip", Value: nip}}, Sort: "name", Limit: 500}
+	for {
+		us, next, err := docs.FindAll[User](ctx, s.docs.C(collUsers), q)
+		if err != nil {
+			return nil, mapErr(err, "team")
+		}
+		out = append(out, us...)
+		if next == "" || len(out) >= 5000 {
+			return out, nil
+		}
+		q.After = next
+	}
+}
+
+// CanAssign reports whether u may assign at all: admins anywhere, an
+// atasan to their team.
+func (s *Service) CanAssign(ctx context.Context, u User) (bool, error) {
+	if u.Has(RoleAdmin) {
+		return true, nil
+	}
+	n, err := s.docs.C(collUsers).Count(ctx, docs.Query{Where: []docs.Eq{{Field: "supervisor_nip", Value: u.NIP}}})
+	return n > 0, mapErr(err, "team")
+}
+
+// assignedWhat is the course or path an assignment makes mandatory: its
+// title and the published courses a person is enrolled in.
+func (s *Service) assignedWhat(ctx context.Context, courseID, pathID string) (title string, courses []string, err error) {
+	if courseID != "" {
+		c, err := s.Course(ctx, courseID)
+		if errors.Is(err, ErrNotFound) {
+			return "", nil, invalid("course_id", msg("assign.course_unknown"))
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		if c.Status != StatusPublished {
+			return "", nil, invalid("course_id", msg("course.not_published"))
+		}
+		return c.Title, []string{c.ID}, nil
+	}
+	p, err := s.Path(ctx, pathID)
+	if errors.Is(err, ErrNotFound) {
+		return "", nil, invalid("path_id", msg("assign.path_unknown"))
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	for _, id := range p.Courses {
+		c, err := s.Course(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return "", nil, err
+		}
+		if c.Status == StatusPublished {
+			courses = append(courses, c.ID)
+		}
+	}
+	if len(courses) == 0 {
+		return "", nil, invalid("path_id", msg("assign.path_empty"))
+	}
+	return p.Title, courses, nil
+}
+
+// Assign makes a course or a path mandatory, by a due date, for the union
+// of the people named, everyone in the units named or below them, and
+// everyone holding the positions named. Admins may assign to anyone; an
+// atasan only to their own team, by NIP. Each person is enrolled, gets an
+// Assignee record (done at once if they already completed it) and one
+// notification. People who join a unit or take a position later get it
+// too (userChanged).
+func (s *Service) Assign(ctx context.Context, actor User, in AssignmentInput) (Assignment, int, error) {
+	now := s.now().UTC().Truncate(time.Millisecond)
+	due, err := in.validate(now)
+	if err != nil {
+		return Assignment{}, 0, err
+	}
+	admin := actor.Has(RoleAdmin)
+	if !admin {
+		if len(in.Units) > 0 || len(in.Positions) > 0 {
+			// Units and positions reach beyond a team, now or later.
+			return Assignment{}, 0, ErrForbidden
+		}
+		ok, err := s.CanAssign(ctx, actor)
+		if err != nil {
+			return Assignment{}, 0, err
+		}
+		if !ok {
+			return Assignment{}, 0, ErrForbidden
+		}
+	}
+	title, courses, err := s.assignedWhat(ctx, in.CourseID, in.PathID)
+	if err != nil {
+		return Assignment{}, 0, err
+	}
+	people, err := s.assignees(ctx, in)
+	if err != nil {
+		return Assignment{}, 0, err
+	}
+	if !admin {
+		for _, u := range people {
+			if u.SupervisorNIP != actor.NIP {
+				return Assignment{}, 0, ErrForbidden
+			}
+		}
+	}
+	if len(people) == 0 {
+		return Assignment{}, 0, invalid("nips", msg("assign.nobody"))
+	}
+	a := Assignment{ID: "a" + newID(10), Course: in.CourseID, Path: in.PathID, Title: title, NIPs: in.NIPs,
+		Units: in.Units, Positions: in.Positions, Due: due, Reason: in.Reason, By: actor.NIP, Created: now, Active: true}
+	if in.CourseID != "" {
+		a.Course = courses[0]
+	}
+	if err := s.docs.C(collAssignments).Insert(ctx, a.ID, &a); err != nil {
+		return Assignment{}, 0, mapErr(err, "assignment")
+	}
+	// The fan-out finishes even if the caller goes away: a person left out
+	// half-way would never be reached again.
+	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
+	defer cancel()
+	for _, key := range targetKeys(a) {
+		t := assignTarget{Key: key, Assignment: a.ID, Due: a.Due}
+		if err := s.docs.C(collAssignTargets).Insert(work, key+"~"+a.ID, &t); err != nil && !errors.Is(err, docs.ErrDuplicate) {
+			return a, 0, mapErr(err, "assignment target")
+		}
+	}
+	n, err := s.fanOut(work, a, courses, people)
+	if err != nil {
+		return a, n, err
+	}
+	s.Audit(ctx, actor, "assignment.create", a.ID, nil, a)
+	return a, n, nil
+}
+
+func targetKeys(a Assignment) []string {
+	var keys []string
+	for _, u := range a.Units {
+		keys = append(keys, "unit:"+u)
+	}
+	for _, p := range a.Positions {
+		keys = append(keys, "pos:"+p)
+	}
+	return keys
+}
+
+// assignees resolves the people an assignment names: the union of NIPs,
+// units with everything below them, and positions, without duplicates
+// and without disabled accounts.
+func (s *Service) assignees(ctx context.Context, in AssignmentInput) ([]User, error) {
+	byNIP := map[string]User{}
+	var order []string
+	add := func(u User) error {
+		if !u.Active() {
+			return nil
+		}
+		if _, ok := byNIP[u.NIP]; !ok {
+			if len(order) >= MaxAssignees {
+				return invalid("units", msg("assign.too_many_people", MaxAssignees))
+			}
+			byNIP[u.NIP] = u
+			order = append(order, u.NIP)
+		}
+		return nil
+	}
+	for _, nip := range in.NIPs {
+		u, err := s.User(ctx, nip)
+		if errors.Is(err, ErrNotFound) {
+			return nil, invalid("nips", msg("assign.nip_unknown", nip))
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := add(u); err != nil {
+			return nil, err
+		}
+	}
+	query := func(field, value string) error {
+		q := docs.Query{Where: []docs.Eq{{Field: field, Value: value}}, Limit: 1000}
+		for {
+			us, next, err := docs.FindAll[User](ctx, s.docs.C(collUsers), q)
+			if err != nil {
+				return mapErr(err, "assignees")
+			}
+			for _, u := range us {
+				if err := add(u); err != nil {
+					return err
+				}
+			}
+			if next == "" {
+				return nil
+			}
+			q.After = next
+		}
+	}
+	if len(in.Units) > 0 {
+		all, err := s.AllUnits(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, code := range in.Units {
+			if !slices.ContainsFunc(all, func(u Unit) bool { return u.Code == code }) {
+				return nil, invalid("units", msg("unit.unknown", code))
+			}
+			for _, c := range Below(all, code) {
+				if err := query("unit", c); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	for _, p := range in.Positions {
+		if err := query("position", p); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]User, len(order))
+	for i, nip := range order {
+		out[i] = byNIP[nip]
+	}
+	return out, nil
+}
+
+// fanOut gives each person their share of an assignment, a few at a time,
+// and returns how many it newly reached.
+func (s *Service) fanOut(ctx context.Context, a Assignment, courses []string, people []User) (int, error) {
+	var (
+		next, added atomic.Int64
+		firstErr    error
+		mu          sync.Mutex
+		wg          sync.WaitGroup
+	)
+	for range min(assignWorkers, len(people)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(people) {
+					return
+				}
+				isNew, err := s.assignOne(ctx, a, courses, people[i])
+				if err != nil {
+					mu.Lock()
+					firstErr = cmp.Or(firstErr, err)
+					mu.Unlock()
+					next.Store(int64(len(people))) // stop the others
+					return
+				}
+				if isNew {
+					added.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return int(added.Load()), firstErr
+}
+
+// assignOne enrols one person in the assignment's courses, stores their
+// Assignee record (done already if they completed every course) and, the
+// first time, tells them. Repeating it changes nothing.
+func (s *Service) assignOne(ctx context.Context, a Assignment, courses []string, u User) (bool, error) {
+	var done time.Time
+	all := true
+	for _, cid := range courses {
+		e, _, err := s.enrollNIP(ctx, u.NIP, cid)
+		if err != nil {
+			return false, err
+		}
+		if e.Completed.IsZero() {
+			all = false
+		} else if e.Completed.After(done) {
+			done = e.Completed
+		}
+	}
+	if !all {
+		done = time.Time{}
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	as := Assignee{Assignment: a.ID, User: u.NIP, Unit: u.Unit, Course: a.Course, Path: a.Path, Title: a.Title,
+		Due: a.Due, Assigned: now, Done: done, Open: done.IsZero()}
+	err := s.docs.C(collAssignees).Insert(ctx, assigneeID(a.ID, u.NIP), &as)
+	if errors.Is(err, docs.ErrDuplicate) {
+		return false, nil
+	}
+	if err != nil {
+		return false, mapErr(err, "assignee")
+	}
+	if as.Open {
+		if _, err := s.Notify(ctx, NewNotification{Key: "assign/" + a.ID + "/" + u.NIP + "/new", User: u.NIP, Kind: "assigned",
+			Text: msg("notify.assigned", a.Title, a.Due.In(jakarta).Format("2006-01-02")), URL: assignmentURL(a)}); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
+}
+
+// assignmentURL is where a person starts on what was assigned to them.
+func assignmentURL(a Assignment) string {
+	if a.Path != "" {
+		return "/paths/" + a.Path
+	}
+	return "/courses/" + a.Course
+}

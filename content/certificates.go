@@ -103,6 +103,11 @@ func (s *Service) ensureCertificate(ctx context.Context, e Enrollment, c Course)
 	if e.Certificate == cert.Code {
 		return nil
 	}
+	// First time here for this completion: close the assignments it
+	// satisfies before recording the code, so a failure is retried.
+	if err := s.courseCompleted(ctx, e.User, c.ID); err != nil {
+		return err
+	}
 	_, err = docs.Update(ctx, s.docs.C(collEnrollments), enrollmentID(e.User, c.ID), func(e *Enrollment) error {
 		e.Certificate = cert.Code
 		return nil

@@ -29,6 +29,8 @@ const (
 	collAssignments   = "assignments"
 	collAssignees     = "assignees"
 	collQuizStats     = "quiz_stats"
+	collPaths         = "paths"
+	collAssignTargets = "assign_targets"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -69,6 +71,8 @@ func Schemas() []docs.Schema {
 			idx("assignment_user", false, str("assignment"), str("user")),
 			idx("open_due", false, docs.Field{Name: "open", Kind: docs.Bool}, tm("due")),
 			idx("unit_due", false, str("unit"), tm("due")),
+			idx("assignment_open", false, str("assignment"), docs.Field{Name: "open", Kind: docs.Bool}),
+			idx("assignment_unit_open", false, str("assignment"), str("unit"), docs.Field{Name: "open", Kind: docs.Bool}),
 		}},
 		{Name: collNotifications, Indexes: []docs.Index{idx("user_created", false, str("user"), tm("created"))}},
 		{Name: collAssetText},
@@ -105,5 +109,7 @@ func Schemas() []docs.Schema {
 		{Name: collLeases},
 		{Name: collOnce},
 		{Name: collCounters},
+		{Name: collPaths, Indexes: []docs.Index{idx("updated", false, tm("updated"))}},
+		{Name: collAssignTargets, Indexes: []docs.Index{idx("key_due", false, str("key"), tm("due"))}},
 	}
 }

@@ -277,5 +277,5 @@ func (s *Service) releaseAttempt(ctx context.Context, key string, at time.Time) 
 // status changes, so rules that follow people (assignments reach those who
 // join a unit later) follow them. before is the zero User for a new account.
 func (s *Service) userChanged(ctx context.Context, before, after User) error {
-	return nil
+	return s.followAssignments(ctx, before, after)
 }
