@@ -66,6 +66,11 @@ func (a *App) runWorkers(ctx context.Context) {
 		defer wg.Done()
 		a.fillSearch(ctx)
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.migrateLedger(ctx)
+	}()
 	wg.Wait()
 }
 
@@ -210,4 +215,52 @@ func (a *App) fillLeased(ctx context.Context, token int64, fresh bool) error {
 	a.log.Info("search reindex", "state", "finished", "done", done, "total", total,
 		"took", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// ledgerLease names the lease under which one instance migrates old
+// completions into the JP ledger.
+const ledgerLease = "jp-ledger-migration"
+
+// migrateLedger writes the completions from before the JP ledger into it,
+// once across the fleet: the first instance to start does it under a
+// lease (resuming where an earlier run stopped), the others find it done
+// or under way and check again later. Running it again writes nothing.
+func (a *App) migrateLedger(ctx context.Context) {
+	for {
+		err := a.migrateLedgerOnce(ctx)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		if errors.Is(err, content.ErrOnceBusy) || errors.Is(err, content.ErrLeaseHeld) {
+			a.log.Info("jp ledger migration", "state", "running on another instance", "check_again_in", a.jobs.fillRetry)
+		} else {
+			a.log.Warn("jp ledger migration failed; trying again", "err", err, "in", a.jobs.fillRetry)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(a.jobs.fillRetry):
+		}
+	}
+}
+
+func (a *App) migrateLedgerOnce(ctx context.Context) error {
+	if done, err := a.svc.OnceDone(ctx, content.JPLedgerMigration); err != nil || done {
+		return err
+	}
+	// The once-record's expiry only decides when a stalled run may be
+	// taken over; the lease (renewed while the run lives) keeps two
+	// instances from migrating side by side.
+	_, err := a.svc.Once(ctx, content.JPLedgerMigration, 10*time.Minute, func(ctx context.Context) error {
+		return a.svc.WithLease(ctx, ledgerLease, time.Minute, func(ctx context.Context, l *content.Lease) error {
+			start := time.Now()
+			n, err := a.svc.MigrateJPLedger(ctx, l)
+			if err != nil {
+				return err
+			}
+			a.log.Info("jp ledger migration", "state", "finished", "written", n, "took", time.Since(start).Round(time.Millisecond))
+			return nil
+		})
+	})
+	return err
 }

@@ -28,6 +28,7 @@ const (
 	collNotifications = "notifications"
 	collAssignments   = "assignments"
 	collAssignees     = "assignees"
+	collJPLedger      = "jp_ledger"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -84,6 +85,7 @@ func Schemas() []docs.Schema {
 			idx("user_year", false, str("user"), num("jp_year")),
 			idx("user_last", false, str("user"), tm("last_at")),
 			idx("course_created", false, str("course"), tm("created")),
+			idx("completed", false, tm("completed")),
 		}},
 		{Name: collOutbox, Indexes: []docs.Index{idx("queued", false, tm("queued"))}},
 		{Name: collQuizzes, Indexes: []docs.Index{idx("course", false, str("course"), tm("created"))}},
@@ -102,5 +104,10 @@ func Schemas() []docs.Schema {
 		{Name: collLeases},
 		{Name: collOnce},
 		{Name: collCounters},
+		{Name: collJPLedger, Indexes: []docs.Index{
+			idx("user_year_at", false, str("user"), num("year"), tm("at")),
+			idx("unit_year_at", false, str("unit"), num("year"), tm("at")),
+			idx("year_at", false, num("year"), tm("at")),
+		}},
 	}
 }
