@@ -232,17 +232,20 @@ const JPLedgerMigration = "jp-ledger-migration-v1"
 const ledgerCheckpointKey = "jp-ledger-migration"
 
 type ledgerCheckpoint struct {
-	After   string `bson:"after"`
-	Written int    `bson:"written"`
-	Seen    int    `bson:"seen"`
+	After string `bson:"after"`
+	// Seen counts the completions read up to After, for a person who
+	// looks at how far it got.
+	Seen int `bson:"seen"`
 }
 
-// migrateBatch is how many enrolments one step of the migration reads.
-const migrateBatch = 500
+// migrateBatch is how many enrolments one step of the migration reads
+// (tests make it small).
+var migrateBatch = 500
 
 // MigrateJPLedger writes the ledger entries of every completed enrolment,
-// in pages, saving its place after each. An entry already there is left
-// alone, so running it again writes nothing new. l, when given, fences the
+// in pages, saving its place after each so a run that stopped resumes
+// there. An entry already there is left alone, so running it again
+// writes nothing new. l, when given, fences the
 // checkpoint: a holder that lost its lease stops rather than move the
 // place back. It returns how many entries it wrote.
 func (s *Service) MigrateJPLedger(ctx context.Context, l *Lease) (int, error) {
@@ -292,14 +295,20 @@ func (s *Service) MigrateJPLedger(ctx context.Context, l *Lease) (int, error) {
 			}
 		}
 		if next == "" {
-			break
+			// Done: the place is forgotten, so a run forced again reads
+			// everything (and, finding every entry there, writes nothing).
+			err := s.docs.C(collSettings).Delete(ctx, ledgerCheckpointKey)
+			if err != nil && !errors.Is(err, docs.ErrNotFound) {
+				return written, mapErr(err, "jp ledger migration")
+			}
+			return written, nil
 		}
 		if l != nil {
 			if err := l.Held(ctx); err != nil {
 				return written, err
 			}
 		}
-		cp.After, cp.Seen, cp.Written = next, cp.Seen+len(es), cp.Written+written
+		cp.After, cp.Seen = next, cp.Seen+len(es)
 		if _, err := upsert(ctx, s.docs.C(collSettings), ledgerCheckpointKey, func(d *ledgerCheckpoint) error {
 			*d = cp
 			return nil
@@ -308,7 +317,6 @@ func (s *Service) MigrateJPLedger(ctx context.Context, l *Lease) (int, error) {
 		}
 		q.After = next
 	}
-	return written, nil
 }
 
 // jpYear reads a person's year from the ledger.
