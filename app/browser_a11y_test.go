@@ -188,6 +188,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	axe := axeSource(t)
 	e := newEnv(t, nil)
 	f := newA11yFixture(t, e)
+	seedA11yTeam(t, e)
 	base := e.serve(t)
 	type pg struct{ name, path string }
 	roles := []struct {
@@ -217,6 +218,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"teach-lesson-edit", "/teach/lessons/" + f.course.Text.ID + "/edit"},
 			{"teach-new-course", "/teach/new"},
 			{"teach-delete-module", f.trainerDel},
+			{"team", "/team"},
 		}},
 		{adminNIP, "admin", []pg{{"admin-jp", "/admin/jp"}, {"admin-settings", "/admin/settings"}}},
 	}
