@@ -248,11 +248,12 @@ func (a *App) migrateLedgerOnce(ctx context.Context) error {
 	if done, err := a.svc.OnceDone(ctx, content.JPLedgerMigration); err != nil || done {
 		return err
 	}
-	// The once-record's expiry only decides when a stalled run may be
-	// taken over; the lease (renewed while the run lives) keeps two
-	// instances from migrating side by side.
-	_, err := a.svc.Once(ctx, content.JPLedgerMigration, 10*time.Minute, func(ctx context.Context) error {
-		return a.svc.WithLease(ctx, ledgerLease, time.Minute, func(ctx context.Context, l *content.Lease) error {
+	// The lease (renewed while the run lives) keeps a second instance
+	// out for as long as the first works, however long that is; the
+	// once-record says it is done, and its expiry is how long after a
+	// crash mid-run another instance waits to resume it.
+	err := a.svc.WithLease(ctx, ledgerLease, time.Minute, func(ctx context.Context, l *content.Lease) error {
+		_, err := a.svc.Once(ctx, content.JPLedgerMigration, 10*time.Minute, func(ctx context.Context) error {
 			start := time.Now()
 			n, err := a.svc.MigrateJPLedger(ctx, l)
 			if err != nil {
@@ -261,6 +262,7 @@ func (a *App) migrateLedgerOnce(ctx context.Context) error {
 			a.log.Info("jp ledger migration", "state", "finished", "written", n, "took", time.Since(start).Round(time.Millisecond))
 			return nil
 		})
+		return err
 	})
 	return err
 }

@@ -337,4 +337,3 @@ func (s *Service) jpYear(ctx context.Context, nip string, year int) (JPYear, err
 	}
 	return out, nil
 }
-
