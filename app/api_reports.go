@@ -95,7 +95,7 @@ func (a *App) jpReportCSV(c *fiber.Ctx) error {
 		if r.Reached {
 			reached = "ya"
 		}
-		out = append(out, []string{r.NIP, r.Name, r.Position, unit, strconv.Itoa(year), strconv.Itoa(r.JP), strconv.Itoa(content.JPTarget), reached})
+		out = append(out, []string{r.NIP, r.Name, r.Position, r.Unit, strconv.Itoa(year), strconv.Itoa(r.JP), strconv.Itoa(content.JPTarget), reached})
 	}
 	return sendCSV(c, fmt.Sprintf("jp-%d-%s.csv", year, slugish(unit)), out)
 }

@@ -183,6 +183,9 @@ func (a *App) routes() {
 	api.Get("/assignments/:id", requireUser, a.getAssignment)
 	api.Get("/assignments/:id/report.csv", requireUser, a.assignmentCSV)
 	api.Get("/me/assignments", requireUser, a.myAssignments)
+	api.Get("/me/jp", requireUser, a.myJP)
+	api.Get("/reports/jp-ledger.csv", requireRole(content.RoleAdmin), a.jpLedgerCSV)
+	api.Get("/team", requireUser, a.team)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -276,6 +279,10 @@ func (a *App) routes() {
 	// suggestions as JSON.
 	pages.Get("/search", requireUser, a.searchPage)
 	pages.Get("/search/suggest", requireUser, a.searchSuggest)
+
+	// The JP ledger's export (api_jp.go) and "Tim saya" (pages_team.go).
+	pages.Get("/admin/jp-ledger.csv", requireRole(content.RoleAdmin), a.jpLedgerCSV)
+	pages.Get("/team", requireUser, a.teamPage)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

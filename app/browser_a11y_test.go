@@ -202,6 +202,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	axe := axeSource(t)
 	e := newEnv(t, nil)
 	f := newA11yFixture(t, e)
+	seedA11yTeam(t, e)
 	base := e.serve(t)
 	type pg struct{ name, path string }
 	roles := []struct {
@@ -234,6 +235,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"teach-new-course", "/teach/new"},
 			{"teach-delete-module", f.trainerDel},
 			{"path-new", "/paths/new"},
+			{"team", "/team"},
 		}},
 		{adminNIP, "admin", []pg{{"admin-jp", "/admin/jp"}, {"admin-settings", "/admin/settings"},
 			{"admin-assignments", "/admin/assignments"}, {"admin-assignment", "/admin/assignments/" + f.assignID}}},

@@ -13,6 +13,7 @@ import (
 // page renders a template with the common view fields.
 func (a *App) page(c *fiber.Ctx, name string, data any) error {
 	v := view{Lang: langOf(c), User: currentUser(c), CSRF: a.csrfToken(c), Path: safeNext(c.OriginalURL()), Data: data}
+	v.Team = a.hasTeam(c)
 	if f := c.Query("msg"); f != "" {
 		if msg := a.cat.T(v.Lang, "login."+f); msg != "login."+f {
 			v.Flash = msg
@@ -103,6 +104,7 @@ type homeView struct {
 	// Credits are the courses behind this year's JP; Certificates the
 	// completed courses with their certificate codes.
 	Credits      []content.JPCredit
+	Entries      []content.JPEntry
 	Certificates []certificateRow
 	Cards        []cardView // my courses as cards
 	// Wajib are the learner's assignments, shown before everything else.
@@ -148,6 +150,7 @@ func (a *App) home(c *fiber.Ctx) error {
 		return err
 	}
 	v.Wajib = wajib
+	v.Entries = year.Entries
 	list := make([]content.CourseCard, 0, len(mine))
 	for _, ec := range mine {
 		if !covered[ec.Course.ID] {

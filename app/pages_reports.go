@@ -78,6 +78,12 @@ type jpReportView struct {
 	NotReached int
 	Target     int
 	CSV        string
+	// Totals roll the rows up per unit (the last line is the whole);
+	// LedgerCSV is the SIASN export of the unit's credits, LedgerAllCSV
+	// of every unit's.
+	Totals       []content.UnitJPTotal
+	LedgerCSV    string
+	LedgerAllCSV string
 }
 
 // jpReportPage: GET /admin/jp?year=&unit= (admins).
@@ -112,6 +118,11 @@ func (a *App) jpReportPage(c *fiber.Ctx) error {
 			}
 		}
 		v.CSV = "/admin/jp.csv?" + url.Values{"unit": {v.Unit}, "year": {strconv.Itoa(year)}}.Encode()
+		v.LedgerCSV = "/admin/jp-ledger.csv?" + url.Values{"unit": {v.Unit}, "year": {strconv.Itoa(year)}}.Encode()
+		if v.Totals = content.RollUp(rows); len(v.Totals) <= 2 {
+			v.Totals = nil // one unit: its line says what the counts above say
+		}
 	}
+	v.LedgerAllCSV = "/admin/jp-ledger.csv?" + url.Values{"year": {strconv.Itoa(year)}}.Encode()
 	return a.page(c, "admin_jp", v)
 }

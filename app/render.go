@@ -107,6 +107,8 @@ type view struct {
 	Path  string
 	Flash string
 	Data  any
+	// Team: the user is someone's atasan ("Tim saya" in the menu).
+	Team bool
 }
 
 // renderer holds one parsed template set per language and page, each with

@@ -71,6 +71,7 @@ func (a *App) runWorkers(ctx context.Context) {
 	go func() {
 		defer wg.Done()
 		a.moveLessonBodies(ctx)
+		a.migrateLedger(ctx)
 	}()
 	wg.Wait()
 }
@@ -236,4 +237,54 @@ func (a *App) fillLeased(ctx context.Context, token int64, fresh bool) error {
 	a.log.Info("search reindex", "state", "finished", "done", done, "total", total,
 		"took", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// ledgerLease names the lease under which one instance migrates old
+// completions into the JP ledger.
+const ledgerLease = "jp-ledger-migration"
+
+// migrateLedger writes the completions from before the JP ledger into it,
+// once across the fleet: the first instance to start does it under a
+// lease (resuming where an earlier run stopped), the others find it done
+// or under way and check again later. Running it again writes nothing.
+func (a *App) migrateLedger(ctx context.Context) {
+	for {
+		err := a.migrateLedgerOnce(ctx)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		if errors.Is(err, content.ErrOnceBusy) || errors.Is(err, content.ErrLeaseHeld) {
+			a.log.Info("jp ledger migration", "state", "running on another instance", "check_again_in", a.jobs.fillRetry)
+		} else {
+			a.log.Warn("jp ledger migration failed; trying again", "err", err, "in", a.jobs.fillRetry)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(a.jobs.fillRetry):
+		}
+	}
+}
+
+func (a *App) migrateLedgerOnce(ctx context.Context) error {
+	if done, err := a.svc.OnceDone(ctx, content.JPLedgerMigration); err != nil || done {
+		return err
+	}
+	// The lease (renewed while the run lives) keeps a second instance
+	// out for as long as the first works, however long that is; the
+	// once-record says it is done, and its expiry is how long after a
+	// crash mid-run another instance waits to resume it.
+	err := a.svc.WithLease(ctx, ledgerLease, time.Minute, func(ctx context.Context, l *content.Lease) error {
+		_, err := a.svc.Once(ctx, content.JPLedgerMigration, 10*time.Minute, func(ctx context.Context) error {
+			start := time.Now()
+			n, err := a.svc.MigrateJPLedger(ctx, l)
+			if err != nil {
+				return err
+			}
+			a.log.Info("jp ledger migration", "state", "finished", "written", n, "took", time.Since(start).Round(time.Millisecond))
+			return nil
+		})
+		return err
+	})
+	return err
 }

@@ -69,20 +69,22 @@ func NormalizeCode(s string) string {
 
 func certificateID(nip, course string) string { return nip + "/" + course }
 
-// ensureCertificate issues the certificate of a completed enrolment once
-// and records its code in the enrolment.
+// ensureCertificate issues the certificate of a completed enrolment once,
+// credits its JP to the ledger, and records the code in the enrolment.
 func (s *Service) ensureCertificate(ctx context.Context, e Enrollment, c Course) error {
 	if e.Completed.IsZero() {
 		return nil
 	}
 	id := certificateID(e.User, c.ID)
 	var cert Certificate
+	var holder *User
 	_, err := s.docs.C(collCertificates).Get(ctx, id, &cert)
 	if errors.Is(err, docs.ErrNotFound) {
 		u, err := s.User(ctx, e.User)
 		if err != nil {
 			return err
 		}
+		holder = &u
 		set, err := s.CertificateSettings(ctx)
 		if err != nil {
 			return err
@@ -103,8 +105,12 @@ func (s *Service) ensureCertificate(ctx context.Context, e Enrollment, c Course)
 	if e.Certificate == cert.Code {
 		return nil
 	}
-	// First time here for this completion: close the assignments it
-	// satisfies before recording the code, so a failure is retried.
+	// First time here for this completion: credit the JP and close the
+	// assignments it satisfies before recording the code, so a failure is
+	// retried (both are idempotent).
+	if err := s.creditCourse(ctx, e, c, cert, holder); err != nil {
+		return err
+	}
 	if err := s.courseCompleted(ctx, e.User, c.ID); err != nil {
 		return err
 	}

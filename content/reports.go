@@ -3,8 +3,6 @@ package content
 import (
 	"context"
 	"errors"
-	"slices"
-	"sort"
 	"time"
 
 	"github.com/kotalama/kompeten/storage/docs"
@@ -18,12 +16,14 @@ type JPCredit struct {
 	Completed time.Time `json:"completed_at"`
 }
 
-// JPYear is a learner's JP in one calendar year with the courses behind it.
+// JPYear is a learner's JP in one calendar year with the credits behind
+// it: every ledger entry, and the courses among them.
 type JPYear struct {
 	Year    int        `json:"year"`
 	Total   int        `json:"total"`
 	Target  int        `json:"target"`
 	Credits []JPCredit `json:"courses"`
+	Entries []JPEntry  `json:"entries"`
 }
 
 // Reached reports whether the year's target is met.
@@ -32,9 +32,9 @@ func (j JPYear) Reached() bool { return j.Total >= j.Target }
 // CurrentYear is the calendar year in Kotalama (WIB).
 func (s *Service) CurrentYear() int { return s.now().In(jakarta).Year() }
 
-// JPFor lists the JP credited to a user in a year, with the courses.
+// JPFor sums a user's JP in a year from the ledger.
 func (s *Service) JPFor(ctx context.Context, nip string, year int) (JPYear, error) {
-	return s.jpFor(ctx, nip, year, s.courseTitles())
+	return s.jpYear(ctx, nip, year)
 }
 
 // courseTitles looks up course titles, each course once per call of the
@@ -58,31 +58,6 @@ func (s *Service) courseTitles() func(context.Context, string) (string, error) {
 		memo[id] = t
 		return t, nil
 	}
-}
-
-func (s *Service) jpFor(ctx context.Context, nip string, year int, titleOf func(context.Context, string) (string, error)) (JPYear, error) {
-	out := JPYear{Year: year, Target: JPTarget, Credits: []JPCredit{}}
-	q := docs.Query{Where: []docs.Eq{{Field: "user", Value: nip}, {Field: "jp_year", Value: year}}, Limit: 200}
-	for {
-		es, next, err := docs.FindAll[Enrollment](ctx, s.docs.C(collEnrollments), q)
-		if err != nil {
-			return out, mapErr(err, "jp")
-		}
-		for _, e := range es {
-			title, err := titleOf(ctx, e.Course)
-			if err != nil {
-				return out, err
-			}
-			out.Total += e.JP
-			out.Credits = append(out.Credits, JPCredit{CourseID: e.Course, Title: title, JP: e.JP, Completed: e.Completed})
-		}
-		if next == "" {
-			break
-		}
-		q.After = next
-	}
-	sort.Slice(out.Credits, func(i, j int) bool { return out.Credits[i].Completed.Before(out.Credits[j].Completed) })
-	return out, nil
 }
 
 // noteUnit makes sure a unit named on an account exists, so units can be
@@ -118,36 +93,103 @@ type UnitJPRow struct {
 	NIP      string `json:"nip"`
 	Name     string `json:"name"`
 	Position string `json:"position"`
-	JP       int    `json:"jp"`
-	Reached  bool   `json:"reached"`
+	// Unit is the member's unit; for someone who has left the units of
+	// the report, the unit where they earned the credits shown.
+	Unit    string `json:"unit"`
+	JP      int    `json:"jp"`
+	Reached bool   `json:"reached"`
+	// Member is false for someone who earned JP in these units in the
+	// year and has moved elsewhere since.
+	Member bool `json:"member"`
 }
 
-// UnitJP reports, for one unit kerja, each member's JP in the year. Only
-// admins may see it.
+// UnitJP reports, for a unit kerja and every unit below it, each member's
+// JP in the year, from the ledger read by unit and year: a credit counts
+// for the unit the person was in when they earned it. People who earned
+// JP here and have moved on are listed too, so the units' totals add up.
+// Only admins may see it.
 func (s *Service) UnitJP(ctx context.Context, u User, unit string, year int) ([]UnitJPRow, error) {
-	if !slices.Contains(u.Roles, RoleAdmin) {
+	if !u.Has(RoleAdmin) {
 		return nil, ErrForbidden
 	}
-	var rows []UnitJPRow
-	titleOf := s.courseTitles()
-	q := docs.Query{Where: []docs.Eq{{Field: "unit", Value: unit}}, Sort: "name", Limit: 500}
-	for {
-		us, next, err := docs.FindAll[User](ctx, s.docs.C(collUsers), q)
-		if err != nil {
-			return nil, mapErr(err, "unit members")
-		}
-		for _, m := range us {
-			jp, err := s.jpFor(ctx, m.NIP, year, titleOf)
-			if err != nil {
-				return nil, err
-			}
-			rows = append(rows, UnitJPRow{NIP: m.NIP, Name: m.Name, Position: m.Position, JP: jp.Total, Reached: jp.Reached()})
-		}
-		if next == "" {
-			return rows, nil
-		}
-		q.After = next
+	codes, err := s.UnitAndBelow(ctx, unit)
+	if err != nil {
+		return nil, err
 	}
+	var rows []UnitJPRow
+	at := map[string]int{} // NIP -> index in rows
+	for _, code := range codes {
+		q := docs.Query{Where: []docs.Eq{{Field: "unit", Value: code}}, Sort: "name", Limit: 500}
+		for {
+			us, next, err := docs.FindAll[User](ctx, s.docs.C(collUsers), q)
+			if err != nil {
+				return nil, mapErr(err, "unit members")
+			}
+			for _, m := range us {
+				at[m.NIP] = len(rows)
+				rows = append(rows, UnitJPRow{NIP: m.NIP, Name: m.Name, Position: m.Position, Unit: m.Unit, Member: true})
+			}
+			if next == "" {
+				break
+			}
+			q.After = next
+		}
+	}
+	for _, code := range codes {
+		es, err := s.ledger(ctx, unitYear(code, year), nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range es {
+			i, ok := at[e.User]
+			if !ok {
+				i = len(rows)
+				at[e.User] = i
+				rows = append(rows, UnitJPRow{NIP: e.User, Name: e.Name, Unit: e.Unit})
+			}
+			rows[i].JP += e.JP
+		}
+	}
+	for i := range rows {
+		rows[i].Reached = rows[i].JP >= JPTarget
+	}
+	return rows, nil
+}
+
+// UnitJPTotal is one unit's line in the roll-up of a JP report.
+type UnitJPTotal struct {
+	Unit    string `json:"unit"`
+	Members int    `json:"members"`
+	Reached int    `json:"reached"`
+	JP      int    `json:"jp"`
+}
+
+// RollUp totals report rows per unit, in the order the units first
+// appear, with the whole as the last line (Unit empty).
+func RollUp(rows []UnitJPRow) []UnitJPTotal {
+	var out []UnitJPTotal
+	at := map[string]int{}
+	var all UnitJPTotal
+	for _, r := range rows {
+		i, ok := at[r.Unit]
+		if !ok {
+			i = len(out)
+			at[r.Unit] = i
+			out = append(out, UnitJPTotal{Unit: r.Unit})
+		}
+		t := &out[i]
+		t.JP += r.JP
+		all.JP += r.JP
+		if r.Member {
+			t.Members++
+			all.Members++
+			if r.Reached {
+				t.Reached++
+				all.Reached++
+			}
+		}
+	}
+	return append(out, all)
 }
 
 // QuizStats summarises the submitted attempts of a quiz.

@@ -31,6 +31,7 @@ const (
 	collQuizStats     = "quiz_stats"
 	collPaths         = "paths"
 	collAssignTargets = "assign_targets"
+	collJPLedger      = "jp_ledger"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -89,6 +90,7 @@ func Schemas() []docs.Schema {
 			idx("user_year", false, str("user"), num("jp_year")),
 			idx("user_last", false, str("user"), tm("last_at")),
 			idx("course_created", false, str("course"), tm("created")),
+			idx("completed", false, tm("completed")),
 		}},
 		{Name: collOutbox, Indexes: []docs.Index{idx("queued", false, tm("queued"))}},
 		{Name: collQuizzes, Indexes: []docs.Index{idx("course", false, str("course"), tm("created"))}},
@@ -111,5 +113,10 @@ func Schemas() []docs.Schema {
 		{Name: collCounters},
 		{Name: collPaths, Indexes: []docs.Index{idx("updated", false, tm("updated"))}},
 		{Name: collAssignTargets, Indexes: []docs.Index{idx("key_due", false, str("key"), tm("due"))}},
+		{Name: collJPLedger, Indexes: []docs.Index{
+			idx("user_year_at", false, str("user"), num("year"), tm("at")),
+			idx("unit_year_at", false, str("unit"), num("year"), tm("at")),
+			idx("year_at", false, num("year"), tm("at")),
+		}},
 	}
 }
