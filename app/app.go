@@ -172,6 +172,18 @@ func (a *App) routes() {
 	api.Get("/settings/certificate", requireRole(content.RoleAdmin), a.getCertificateSettings)
 	api.Patch("/settings/certificate", requireRole(content.RoleAdmin), a.patchCertificateSettings)
 	api.Put("/settings/certificate/logo", requireRole(content.RoleAdmin), a.putCertificateLogo)
+	// People (api_people.go).
+	api.Get("/units", requireUser, a.listUnits)
+	api.Put("/units/:code", requireRole(content.RoleAdmin), a.putUnit)
+	api.Get("/users", requireUser, a.listUsers)
+	api.Get("/users/:nip", requireUser, a.getUser)
+	api.Patch("/users/:nip", requireRole(content.RoleAdmin), a.patchUser)
+	api.Post("/users/:nip/reset", requireRole(content.RoleAdmin), a.resetUser)
+	api.Post("/auth/activate", a.activate)
+	api.Put("/me/password", requireUser, a.changePassword)
+	api.Patch("/me", requireUser, a.patchMe)
+	api.Get("/me/sessions", requireUser, a.mySessions)
+	api.Delete("/me/sessions", requireUser, a.endOtherSessions)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -251,6 +263,23 @@ func (a *App) routes() {
 	// suggestions as JSON.
 	pages.Get("/search", requireUser, a.searchPage)
 	pages.Get("/search/suggest", requireUser, a.searchSuggest)
+
+	// People (pages_people.go): admins' units, users and audit log; anyone's
+	// profile; the activation link, used before signing in.
+	admin := requireRole(content.RoleAdmin)
+	pages.Get("/admin/units", admin, a.unitsPage)
+	pages.Post("/admin/units", admin, a.unitSubmit)
+	pages.Get("/admin/users", admin, a.usersPage)
+	pages.Get("/admin/users/:nip", admin, a.userPage)
+	pages.Post("/admin/users/:nip", admin, a.userSubmit)
+	pages.Post("/admin/users/:nip/reset", admin, a.userResetSubmit)
+	pages.Get("/admin/audit", admin, a.auditPage)
+	pages.Get("/profile", requireUser, a.profilePage)
+	pages.Post("/profile", requireUser, a.profileSubmit)
+	pages.Post("/profile/password", requireUser, a.passwordSubmit)
+	pages.Post("/profile/sessions/end", requireUser, a.endSessionsSubmit)
+	pages.Get("/activate/:code", a.activatePage)
+	pages.Post("/activate/:code", a.activateSubmit)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

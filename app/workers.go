@@ -66,6 +66,11 @@ func (a *App) runWorkers(ctx context.Context) {
 		defer wg.Done()
 		a.fillSearch(ctx)
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.rekeyUsers(ctx)
+	}()
 	wg.Wait()
 }
 
@@ -210,4 +215,19 @@ func (a *App) fillLeased(ctx context.Context, token int64, fresh bool) error {
 	a.log.Info("search reindex", "state", "finished", "done", done, "total", total,
 		"took", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// rekeyUsers fills the users list's fields of accounts stored before
+// they existed, once across the fleet.
+func (a *App) rekeyUsers(ctx context.Context) {
+	_, err := a.svc.Once(ctx, "users.rekey.v1", 10*time.Minute, func(ctx context.Context) error {
+		n, err := a.svc.RekeyUsers(ctx)
+		if n > 0 {
+			a.log.Info("users rekeyed for the users list", "users", n)
+		}
+		return err
+	})
+	if err != nil && ctx.Err() == nil && !errors.Is(err, content.ErrOnceBusy) {
+		a.log.Warn("rekey users", "err", err)
+	}
 }
