@@ -425,10 +425,8 @@ func (s *Service) UpdateUser(ctx context.Context, actor User, nip string, p User
 			f["roles"] = msg("user.self_admin")
 		}
 	}
-	if err := f.err(); err != nil {
-		return UserRow{}, err
-	}
-	// Checks that read other records come after the cheap ones.
+	// The unit and the atasan are looked up too, so one answer names
+	// every field that is wrong.
 	if p.Unit != nil && *p.Unit != "" {
 		if len(*p.Unit) > 100 {
 			f["unit"] = msg("too_long", 100)
