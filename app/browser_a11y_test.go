@@ -188,6 +188,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	axe := axeSource(t)
 	e := newEnv(t, nil)
 	f := newA11yFixture(t, e)
+	seedPeople(t, e)
 	base := e.serve(t)
 	type pg struct{ name, path string }
 	roles := []struct {
@@ -210,6 +211,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"verify", "/verify/" + f.certCode},
 			{"error-404", "/courses/tidak-ada"},
 			{"error-403", "/teach"},
+			{"profile", "/profile"},
 		}},
 		{trainerNIP, "trainer", []pg{
 			{"teach", "/teach"},
@@ -218,7 +220,9 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"teach-new-course", "/teach/new"},
 			{"teach-delete-module", f.trainerDel},
 		}},
-		{adminNIP, "admin", []pg{{"admin-jp", "/admin/jp"}, {"admin-settings", "/admin/settings"}}},
+		{adminNIP, "admin", []pg{{"admin-jp", "/admin/jp"}, {"admin-settings", "/admin/settings"},
+			{"admin-users", "/admin/users"}, {"admin-user", "/admin/users/" + learnerNIP}, {"admin-units", "/admin/units"},
+			{"admin-audit", "/admin/audit"}, {"profile", "/profile"}}},
 	}
 	for _, r := range roles {
 		for _, vp := range viewports {

@@ -577,5 +577,3 @@ func (a *App) activateSubmit(c *fiber.Ctx) error {
 	a.log.Info("account activated", "nip", u.NIP, "ip", clientIP(c))
 	return c.Redirect("/?msg=activated", fiber.StatusSeeOther)
 }
-
-
