@@ -78,13 +78,13 @@ func BenchmarkUsersSearch(b *testing.B) {
 			defer wg.Done()
 			for i := w; i < usersCount; i += 4 {
 				roles := []string{content.RoleLearner}
-				if i%50 == 0 {
+				if i%53 == 0 {
 					roles = []string{content.RoleTrainer}
 				}
 				u := content.User{NIP: usersBenchNIP(i), Roles: roles, Unit: fmt.Sprintf("OPD-%02d", i%usersUnits), Position: "Pelaksana",
 					Name:    firstNames[i%len(firstNames)] + " " + lastNames[(i/len(firstNames))%len(lastNames)],
 					Created: time.Now().UTC().Truncate(time.Millisecond), PasswordHash: "-"}
-				if i%20 == 0 {
+				if i%7 == 0 {
 					u.Disabled = u.Created
 				}
 				u = u.WithKeys()
@@ -165,7 +165,12 @@ func BenchmarkUsersSearch(b *testing.B) {
 				return int64(len(body)), nil
 			}
 			runLoad(32, 100, time.Minute, do) // warm-up
+			cpu0, self0 := srv.cpuTime(), selfCPU()
 			r := runLoad(32, 10000, 5*time.Minute, do)
+			cpu := float64((srv.cpuTime() - cpu0).Microseconds()) / 1000 / float64(max(len(r.lat), 1))
+			client := float64((selfCPU() - self0).Microseconds()) / 1000 / float64(max(len(r.lat), 1))
+			b.ReportMetric(cpu, "server_cpu_ms/req")
+			b.ReportMetric(client, "client_cpu_ms/req")
 			b.ReportMetric(r.pct(50), "p50_ms")
 			b.ReportMetric(r.pct(95), "p95_ms")
 			b.ReportMetric(r.pct(99), "p99_ms")
@@ -178,8 +183,8 @@ func BenchmarkUsersSearch(b *testing.B) {
 				}
 				return true
 			})
-			b.Logf("%s, 32 clients: %d searches, p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, %.0f req/s, %d errors (first: %v); %d of the queries found nobody",
-				phase.name, len(r.lat), r.pct(50), r.pct(95), r.pct(99), r.rps(), r.errs, r.firstErr, empty)
+			b.Logf("%s, 32 clients: %d searches, p50 %.1f ms, p95 %.1f ms, p99 %.1f ms, %.0f req/s, %d errors (first: %v); %d of the queries found nobody; server CPU %.2f ms per search",
+				phase.name, len(r.lat), r.pct(50), r.pct(95), r.pct(99), r.rps(), r.errs, r.firstErr, empty, cpu)
 		})
 	}
 }
