@@ -60,7 +60,7 @@ func (a *App) createToken(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	secret, sess, err := a.svc.NewSession(c.UserContext(), content.KindToken, u.NIP)
+	secret, sess, err := a.svc.NewSessionOn(c.UserContext(), content.KindToken, u.NIP, device(c))
 	if err != nil {
 		return err
 	}

@@ -186,6 +186,18 @@ func (a *App) routes() {
 	api.Get("/me/jp", requireUser, a.myJP)
 	api.Get("/reports/jp-ledger.csv", requireRole(content.RoleAdmin), a.jpLedgerCSV)
 	api.Get("/team", requireUser, a.team)
+	// People (api_people.go).
+	api.Get("/units", requireUser, a.listUnits)
+	api.Put("/units/:code", requireRole(content.RoleAdmin), a.putUnit)
+	api.Get("/users", requireUser, a.listUsers)
+	api.Get("/users/:nip", requireUser, a.getUser)
+	api.Patch("/users/:nip", requireRole(content.RoleAdmin), a.patchUser)
+	api.Post("/users/:nip/reset", requireRole(content.RoleAdmin), a.resetUser)
+	api.Post("/auth/activate", a.activate)
+	api.Put("/me/password", requireUser, a.changePassword)
+	api.Patch("/me", requireUser, a.patchMe)
+	api.Get("/me/sessions", requireUser, a.mySessions)
+	api.Delete("/me/sessions", requireUser, a.endOtherSessions)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -257,6 +269,7 @@ func (a *App) routes() {
 	pages.Get("/quiz/attempts/:id/result", requireUser, a.resultPage)
 	pages.Get("/admin/jp", requireRole(content.RoleAdmin), a.jpReportPage)
 	pages.Get("/admin/jp.csv", requireRole(content.RoleAdmin), a.jpReportCSV)
+	pages.Get("/admin", requireRole(content.RoleAdmin), a.adminHome)
 	pages.Get("/admin/settings", requireRole(content.RoleAdmin), a.settingsPage)
 	pages.Post("/admin/settings", requireRole(content.RoleAdmin), a.settingsSubmit)
 	pages.Post("/admin/settings/logo", requireRole(content.RoleAdmin), a.logoSubmit)
@@ -283,6 +296,22 @@ func (a *App) routes() {
 	// The JP ledger's export (api_jp.go) and "Tim saya" (pages_team.go).
 	pages.Get("/admin/jp-ledger.csv", requireRole(content.RoleAdmin), a.jpLedgerCSV)
 	pages.Get("/team", requireUser, a.teamPage)
+	// People (pages_people.go): admins' units, users and audit log; anyone's
+	// profile; the activation link, used before signing in.
+	admin := requireRole(content.RoleAdmin)
+	pages.Get("/admin/units", admin, a.unitsPage)
+	pages.Post("/admin/units", admin, a.unitSubmit)
+	pages.Get("/admin/users", admin, a.usersPage)
+	pages.Get("/admin/users/:nip", admin, a.userPage)
+	pages.Post("/admin/users/:nip", admin, a.userSubmit)
+	pages.Post("/admin/users/:nip/reset", admin, a.userResetSubmit)
+	pages.Get("/admin/audit", admin, a.auditPage)
+	pages.Get("/profile", requireUser, a.profilePage)
+	pages.Post("/profile", requireUser, a.profileSubmit)
+	pages.Post("/profile/password", requireUser, a.passwordSubmit)
+	pages.Post("/profile/sessions/end", requireUser, a.endSessionsSubmit)
+	pages.Get("/activate/:code", a.activatePage)
+	pages.Post("/activate/:code", a.activateSubmit)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

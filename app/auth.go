@@ -133,10 +133,11 @@ func (a *App) checkCSRF(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	// Authenticate first: signing in is the only change an anonymous
-	// visitor may make (and logging out, which then ends nothing).
+	// visitor may make (and logging out, which then ends nothing, and
+	// setting a password from an activation link).
 	// Anything else is refused here, before its body is read: the upload
 	// part route takes 16 MiB.
-	if currentUser(c) == nil && c.Path() != "/login" && c.Path() != "/logout" {
+	if currentUser(c) == nil && c.Path() != "/login" && c.Path() != "/logout" && !strings.HasPrefix(c.Path(), "/activate/") {
 		return errUnauthenticated()
 	}
 	// The header first: scripts send it, and a form field means parsing

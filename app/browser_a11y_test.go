@@ -203,6 +203,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	e := newEnv(t, nil)
 	f := newA11yFixture(t, e)
 	seedA11yTeam(t, e)
+	seedPeople(t, e)
 	base := e.serve(t)
 	type pg struct{ name, path string }
 	roles := []struct {
@@ -227,6 +228,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"error-403", "/teach"},
 			{"paths", "/paths"},
 			{"path", "/paths/" + f.pathID},
+			{"profile", "/profile"},
 		}},
 		{trainerNIP, "trainer", []pg{
 			{"teach", "/teach"},
@@ -238,7 +240,9 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"team", "/team"},
 		}},
 		{adminNIP, "admin", []pg{{"admin-jp", "/admin/jp"}, {"admin-settings", "/admin/settings"},
-			{"admin-assignments", "/admin/assignments"}, {"admin-assignment", "/admin/assignments/" + f.assignID}}},
+			{"admin-assignments", "/admin/assignments"}, {"admin-assignment", "/admin/assignments/" + f.assignID},
+			{"admin", "/admin"}, {"admin-users", "/admin/users"}, {"admin-user", "/admin/users/" + learnerNIP}, {"admin-units", "/admin/units"},
+			{"admin-audit", "/admin/audit"}, {"profile", "/profile"}}},
 	}
 	for _, r := range roles {
 		for _, vp := range viewports {

@@ -22,11 +22,6 @@ type assignFormValues struct {
 	Units                                      []string
 }
 
-type unitOption struct {
-	content.Unit
-	Selected bool
-}
-
 type assignmentsView struct {
 	Admin   bool
 	Items   []content.AssignmentSummary
@@ -94,8 +89,9 @@ func (a *App) renderAssignments(c *fiber.Ctx, v assignmentsView) error {
 		if v.Units, err = a.svc.AllUnits(c.UserContext()); err != nil {
 			return err
 		}
-		for _, u := range v.Units {
-			v.UnitOptions = append(v.UnitOptions, unitOption{Unit: u, Selected: slices.Contains(v.Form.Units, u.Code)})
+		_, v.UnitOptions = unitTree(v.Units)
+		for i := range v.UnitOptions {
+			v.UnitOptions[i].Selected = slices.Contains(v.Form.Units, v.UnitOptions[i].Code)
 		}
 	}
 	v.MinDue = a.svc.Now().In(wib).AddDate(0, 0, 1).Format("2006-01-02")

@@ -75,7 +75,7 @@ func (a *App) loginSubmit(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	secret, _, err := a.svc.NewSession(c.UserContext(), content.KindSession, u.NIP)
+	secret, _, err := a.svc.NewSessionOn(c.UserContext(), content.KindSession, u.NIP, device(c))
 	if err != nil {
 		return err
 	}

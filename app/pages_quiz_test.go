@@ -268,7 +268,7 @@ func TestQuizThroughPlainForms(t *testing.T) {
 	admin := signedIn(t, e, adminNIP)
 	r = admin.get("/admin/jp")
 	mustStatusPage(t, r, 200, "JP report")
-	mustContain(t, "JP report", r.body, "Dinas Kesehatan", "Dinas Pendidikan", `data-testid="nav-jp"`)
+	mustContain(t, "JP report", r.body, "Dinas Kesehatan", "Dinas Pendidikan", `data-testid="nav-admin"`)
 	r = admin.get("/admin/jp?unit=" + url.QueryEscape("Dinas Kesehatan"))
 	mustStatusPage(t, r, 200, "JP report of a unit")
 	row := regexp.MustCompile(`(?s)<tr class="low-row" data-nip="` + learnerNIP + `">(.*?)</tr>`).FindSubmatch(r.body)
@@ -286,7 +286,7 @@ func TestQuizThroughPlainForms(t *testing.T) {
 		u := signedIn(t, e, nip)
 		mustStatusPage(t, u.get("/admin/jp"), 403, "JP report for "+nip)
 		mustStatusPage(t, u.get("/admin/jp.csv?unit=Dinas+Kesehatan"), 403, "JP CSV for "+nip)
-		mustNotContain(t, "nav of "+nip, u.get("/").body, `data-testid="nav-jp"`)
+		mustNotContain(t, "nav of "+nip, u.get("/").body, `data-testid="nav-admin"`)
 	}
 }
 

@@ -147,7 +147,8 @@ func newRenderer(cat catalog, a *assets) (*renderer, error) {
 // parsePages parses every page with the layout, once per language, with
 // the constant messages written in when translated is set.
 func parsePages(cat catalog, a *assets, translated bool) (*renderer, error) {
-	funcs := template.FuncMap{"t": cat.T, "asset": a.url, "icon": icon, "num": formatNumber, "pct": formatPercent, "duration": formatMinutes}
+	funcs := template.FuncMap{"t": cat.T, "asset": a.url, "icon": icon, "num": formatNumber, "pct": formatPercent, "duration": formatMinutes,
+		"hasPrefix": strings.HasPrefix}
 	files, err := fs.Glob(frontend.Templates, "templates/*.html")
 	if err != nil {
 		return nil, err

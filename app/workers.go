@@ -71,6 +71,7 @@ func (a *App) runWorkers(ctx context.Context) {
 	go func() {
 		defer wg.Done()
 		a.moveLessonBodies(ctx)
+		a.rekeyUsers(ctx)
 		a.migrateLedger(ctx)
 	}()
 	wg.Wait()
@@ -287,4 +288,19 @@ func (a *App) migrateLedgerOnce(ctx context.Context) error {
 		return err
 	})
 	return err
+}
+
+// rekeyUsers fills the users list's fields of accounts stored before
+// they existed, once across the fleet.
+func (a *App) rekeyUsers(ctx context.Context) {
+	_, err := a.svc.Once(ctx, "users.rekey.v1", 10*time.Minute, func(ctx context.Context) error {
+		n, err := a.svc.RekeyUsers(ctx)
+		if n > 0 {
+			a.log.Info("users rekeyed for the users list", "users", n)
+		}
+		return err
+	})
+	if err != nil && ctx.Err() == nil && !errors.Is(err, content.ErrOnceBusy) {
+		a.log.Warn("rekey users", "err", err)
+	}
 }

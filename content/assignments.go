@@ -182,31 +182,13 @@ type assignTarget struct {
 	Due        time.Time `bson:"due"`
 }
 
-// Team returns the NIPs of the people whose atasan is nip.
-func (s *Service) Team(ctx context.Context, nip string) ([]User, error) {
-	var out []User
-	q := docs.Query{Where: []docs.Eq{{Field: "supervisor_nip", Value: nip}}, Sort: "name", Limit: 500}
-	for {
-		us, next, err := docs.FindAll[User](ctx, s.docs.C(collUsers), q)
-		if err != nil {
-			return nil, mapErr(err, "team")
-		}
-		out = append(out, us...)
-		if next == "" || len(out) >= 5000 {
-			return out, nil
-		}
-		q.After = next
-	}
-}
-
 // CanAssign reports whether u may assign at all: admins anywhere, an
 // atasan to their team.
 func (s *Service) CanAssign(ctx context.Context, u User) (bool, error) {
 	if u.Has(RoleAdmin) {
 		return true, nil
 	}
-	n, err := s.docs.C(collUsers).Count(ctx, docs.Query{Where: []docs.Eq{{Field: "supervisor_nip", Value: u.NIP}}})
-	return n > 0, mapErr(err, "team")
+	return s.HasTeam(ctx, u.NIP)
 }
 
 // assignedWhat is the course or path an assignment makes mandatory: its

@@ -52,6 +52,18 @@ func Schemas() []docs.Schema {
 			idx("supervisor_name", false, str("supervisor_nip"), str("name")),
 			idx("position_name", false, str("position"), str("name")),
 			idx("name", false, str("name")),
+			// The users list (people.go): by folded name or NIP, alone,
+			// within a unit, a facet (main role and status) or both, and
+			// an atasan's team.
+			idx("name_key", false, str("name_key")),
+			idx("nip", false, str("nip")),
+			idx("unit_key", false, str("unit"), str("name_key")),
+			idx("unit_nip", false, str("unit"), str("nip")),
+			idx("facet_key", false, str("facet"), str("name_key")),
+			idx("facet_nip", false, str("facet"), str("nip")),
+			idx("unit_facet_key", false, str("unit"), str("facet"), str("name_key")),
+			idx("unit_facet_nip", false, str("unit"), str("facet"), str("nip")),
+			idx("supervisor_key", false, str("supervisor_nip"), str("name_key")),
 		}},
 		{Name: collSessions, Indexes: []docs.Index{
 			idx("expires", false, tm("expires")),

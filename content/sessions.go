@@ -35,6 +35,8 @@ type Session struct {
 	Created  time.Time `bson:"created"`
 	Expires  time.Time `bson:"expires"`
 	LastSeen time.Time `bson:"last_seen"`
+	// Device is the client's User-Agent at sign-in, for the sessions list.
+	Device string `bson:"device,omitempty"`
 }
 
 // Hash is the stored id of a secret.
@@ -54,6 +56,12 @@ func collFor(kind string) string {
 // to hand to the client. Every login gets a fresh secret, so an id planted
 // by someone else is never reused.
 func (s *Service) NewSession(ctx context.Context, kind, nip string) (string, Session, error) {
+	return s.NewSessionOn(ctx, kind, nip, "")
+}
+
+// NewSessionOn is NewSession noting the device (its User-Agent) the
+// session was made on, so its owner can tell their sessions apart.
+func (s *Service) NewSessionOn(ctx context.Context, kind, nip, device string) (string, Session, error) {
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return "", Session{}, err
@@ -64,7 +72,7 @@ func (s *Service) NewSession(ctx context.Context, kind, nip string) (string, Ses
 	if kind == KindToken {
 		life = TokenLifetime
 	}
-	sess := Session{User: nip, Created: now, Expires: now.Add(life), LastSeen: now}
+	sess := Session{User: nip, Created: now, Expires: now.Add(life), LastSeen: now, Device: clip(device, maxDevice)}
 	if err := s.docs.C(collFor(kind)).Insert(ctx, Hash(secret), &sess); err != nil {
 		return "", Session{}, mapErr(err, kind)
 	}

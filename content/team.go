@@ -13,9 +13,9 @@ import (
 // shows each member's JP this year, their assignments and the courses
 // they are in the middle of: the atasan sees their team and no one else.
 
-// maxTeam bounds the team page: a supervisor's direct reports number in
+// maxTeamPage bounds the team page: a supervisor's direct reports number in
 // the tens; past this the page says it shows only part.
-const maxTeam = 500
+const maxTeamPage = 500
 
 // perMemberLimit bounds each member's assignments and courses on the page.
 const perMemberLimit = 100
@@ -68,7 +68,7 @@ type Team struct {
 	Year    int          `json:"year"`
 	Target  int          `json:"target"`
 	Members []TeamMember `json:"items"`
-	// Partial is set when the team has more than maxTeam members.
+	// Partial is set when the team has more than maxTeamPage members.
 	Partial bool `json:"partial,omitempty"`
 }
 
@@ -77,7 +77,7 @@ type Team struct {
 func (s *Service) TeamOf(ctx context.Context, viewer User) (Team, error) {
 	year := s.CurrentYear()
 	t := Team{Year: year, Target: JPTarget, Members: []TeamMember{}}
-	q := docs.Query{Where: []docs.Eq{{Field: "supervisor_nip", Value: viewer.NIP}}, Sort: "name", Limit: maxTeam + 1}
+	q := docs.Query{Where: []docs.Eq{{Field: "supervisor_nip", Value: viewer.NIP}}, Sort: "name", Limit: maxTeamPage + 1}
 	us, _, err := docs.FindAll[User](ctx, s.docs.C(collUsers), q)
 	if err != nil {
 		return t, mapErr(err, "team")
@@ -85,8 +85,8 @@ func (s *Service) TeamOf(ctx context.Context, viewer User) (Team, error) {
 	if len(us) == 0 {
 		return t, ErrForbidden
 	}
-	if len(us) > maxTeam {
-		us, t.Partial = us[:maxTeam], true
+	if len(us) > maxTeamPage {
+		us, t.Partial = us[:maxTeamPage], true
 	}
 	t.Members = make([]TeamMember, len(us))
 	// Each member is three indexed reads (their ledger year, assignments,

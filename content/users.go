@@ -43,6 +43,11 @@ type User struct {
 	Disabled      time.Time `bson:"disabled,omitempty" json:"-"`
 	// IsAdmin mirrors Roles so "is there an admin" is an indexed query.
 	IsAdmin bool `bson:"is_admin" json:"-"`
+	// NameKey and Facet let the users list search and filter by index
+	// alone (people.go, setKeys): the folded name with the NIP, and the
+	// main role with the status.
+	NameKey string `bson:"name_key,omitempty" json:"-"`
+	Facet   string `bson:"facet,omitempty" json:"-"`
 }
 
 // Has reports whether the user holds role. Admins hold every role and
@@ -133,7 +138,7 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
 		NIP: in.NIP, Name: in.Name, Email: in.Email, Unit: in.Unit, Position: in.Position,
 		Roles: in.Roles, PasswordHash: hash, Created: s.now().UTC().Truncate(time.Millisecond),
 	}
-	u.IsAdmin = slices.Contains(u.Roles, RoleAdmin)
+	u.setKeys()
 	if err := s.docs.C(collUsers).Insert(ctx, u.NIP, &u); err != nil {
 		return User{}, mapErr(err, "user "+u.NIP)
 	}
