@@ -69,7 +69,9 @@ func Schemas() []docs.Schema {
 			idx("open_due", false, docs.Field{Name: "open", Kind: docs.Bool}, tm("due")),
 			idx("unit_due", false, str("unit"), tm("due")),
 		}},
-		{Name: collNotifications, Indexes: []docs.Index{idx("user_created", false, str("user"), tm("created"))}},
+		{Name: collNotifications, Indexes: []docs.Index{idx("user_created", false, str("user"), tm("created")),
+			idx("user_read", false, str("user"), docs.Field{Name: "read", Kind: docs.Bool}),
+			idx("mail_next", false, str("mail"), tm("mail_next"))}},
 		{Name: collAssetText},
 		{Name: collCourses, Indexes: []docs.Index{
 			idx("slug", true, str("slug")),

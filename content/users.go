@@ -43,6 +43,9 @@ type User struct {
 	Disabled      time.Time `bson:"disabled,omitempty" json:"-"`
 	// IsAdmin mirrors Roles so "is there an admin" is an indexed query.
 	IsAdmin bool `bson:"is_admin" json:"-"`
+	// ReminderEmailOff: the user asked for reminders in the app only.
+	// Stored as "off" so accounts from before the setting get the email.
+	ReminderEmailOff bool `bson:"reminder_email_off,omitempty" json:"-"`
 }
 
 // Has reports whether the user holds role. Admins hold every role and
