@@ -107,6 +107,8 @@ type view struct {
 	Path  string
 	Flash string
 	Data  any
+	// Unread is the number on the header's bell.
+	Unread int64
 }
 
 // renderer holds one parsed template set per language and page, each with

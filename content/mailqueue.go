@@ -46,7 +46,7 @@ const (
 	MailMaxAttempts = 10
 	// MailMaxAge: an email not sent by then is given up; a reminder that
 	// arrives days late misleads more than it helps.
-	MailMaxAge = 3 * 24 * time.Hour
+	MailMaxAge     = 3 * 24 * time.Hour
 	mailBackoff    = time.Minute
 	mailBackoffMax = time.Hour
 )

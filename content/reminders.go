@@ -39,16 +39,15 @@ type occasion struct {
 	until time.Duration
 	// atasan: the notice goes to the user's supervisor.
 	atasan bool
-	code   string
 }
 
 const day = 24 * time.Hour
 
 var occasions = []occasion{
-	{name: "due7", kind: KindDue7, offset: 7 * day, until: day, code: "notify.due7"},
-	{name: "due1", kind: KindDue1, offset: day, until: time.Nanosecond, code: "notify.due1"},
-	{name: "overdue", kind: KindOverdue, offset: 0, code: "notify.overdue"},
-	{name: "overdue7", kind: KindTeamOverdue, offset: -7 * day, atasan: true, code: "notify.team_overdue"},
+	{name: "due7", kind: KindDue7, offset: 7 * day, until: day},
+	{name: "due1", kind: KindDue1, offset: day, until: time.Nanosecond},
+	{name: "overdue", kind: KindOverdue, offset: 0},
+	{name: "overdue7", kind: KindTeamOverdue, offset: -7 * day, atasan: true},
 }
 
 const (
@@ -142,7 +141,7 @@ func (s *Service) remindOne(ctx context.Context, o occasion, a Assignee, now tim
 		return false, err // a record whose user is gone tells nobody
 	}
 	due := a.Due.In(jakarta).Format(time.DateOnly)
-	n := NewNotification{Key: key, User: a.User, Kind: o.kind, Text: msg(o.code, a.Title, due), URL: assigneeURL(a)}
+	n := NewNotification{Key: key, User: a.User, Kind: o.kind, Text: occasionText(o, "", a.Title, due), URL: assigneeURL(a)}
 	to := u
 	if o.atasan {
 		if u.SupervisorNIP == "" {
@@ -152,10 +151,25 @@ func (s *Service) remindOne(ctx context.Context, o occasion, a Assignee, now tim
 			return false, err
 		}
 		n.User = to.NIP
-		n.Text = msg(o.code, u.Name, a.Title, due)
+		n.Text = occasionText(o, u.Name, a.Title, due)
 		n.URL = "/team?nip=" + url.QueryEscape(u.NIP)
 	}
 	return s.notifyAs(ctx, n, *to)
+}
+
+// occasionText is the message of an occasion; name is the team member's
+// for the atasan's.
+func occasionText(o occasion, name, title, due string) Msg {
+	switch o.kind {
+	case KindDue7:
+		return msg("notify.due7", title, due)
+	case KindDue1:
+		return msg("notify.due1", title, due)
+	case KindTeamOverdue:
+		return msg("notify.team_overdue", name, title, due)
+	default:
+		return msg("notify.overdue", title, due)
+	}
 }
 
 // userOnce reads a user through the pass's cache; nil when there is none.
