@@ -188,6 +188,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	axe := axeSource(t)
 	e := newEnv(t, nil)
 	f := newA11yFixture(t, e)
+	notifyN(t, e.app.Service(), learnerNIP, 3)
 	base := e.serve(t)
 	type pg struct{ name, path string }
 	roles := []struct {
@@ -210,6 +211,8 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"verify", "/verify/" + f.certCode},
 			{"error-404", "/courses/tidak-ada"},
 			{"error-403", "/teach"},
+			{"notifications", "/notifications"},
+			{"notification-settings", "/notifications/settings"},
 		}},
 		{trainerNIP, "trainer", []pg{
 			{"teach", "/teach"},
