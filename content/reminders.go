@@ -103,8 +103,12 @@ func (s *Service) RemindAssignees(ctx context.Context) (ReminderStats, error) {
 // remindWindow notifies the records of occasion o whose point is in
 // (from, now].
 func (s *Service) remindWindow(ctx context.Context, o occasion, from, now time.Time, users map[string]*User, st *ReminderStats) error {
+	lo := from.Add(o.offset)
+	if o.until > 0 && now.Add(o.until).After(lo) {
+		lo = now.Add(o.until) // nearer due dates are the next occasion's
+	}
 	q := docs.Query{Where: []docs.Eq{{Field: "open", Value: true}},
-		Range: &docs.Range{Field: "due", Gt: from.Add(o.offset), Lte: now.Add(o.offset)}, Sort: "due", Limit: reminderPage}
+		Range: &docs.Range{Field: "due", Gt: lo, Lte: now.Add(o.offset)}, Sort: "due", Limit: reminderPage}
 	for {
 		as, next, err := docs.FindAll[Assignee](ctx, s.docs.C(collAssignees), q)
 		if err != nil {
