@@ -20,11 +20,17 @@ AXE_VERSION := 4.14.1
 AXE_DIR     := $(CACHE)/axe-core-$(AXE_VERSION)
 AXE         := $(AXE_DIR)/node_modules/axe-core/axe.min.js
 VULNDB      := $(CACHE)/vulndb-$(VULNDB_VERSION)
+# mailpit, the SMTP server the mail tests send to (its HTTP API shows what
+# arrived), built from source at a pinned version and cached like MinIO.
+MAILPIT_VERSION := v1.33.1
+MAILPIT_DIR := $(CACHE)/mailpit-$(MAILPIT_VERSION)
+MAILPIT     := $(MAILPIT_DIR)/mailpit
 
 export KOMPETEN_TEST_MINIO_BIN := $(MINIO)
 export KOMPETEN_TEST_AXE := $(AXE)
+export KOMPETEN_TEST_MAILPIT_BIN := $(MAILPIT)
 
-.PHONY: run build test unit vet lint bench fleet tools minio chromium axe fuzz clean
+.PHONY: run build test unit vet lint bench fleet tools minio chromium axe fuzz clean mailpit
 
 run:
 	$(GO) run ./cmd/kompeten
@@ -38,7 +44,7 @@ test: tools vet
 	$(GO) test -race -count=1 -timeout 30m ./...
 
 # The two-instance test alone (fleet/README.md); `test` runs it too.
-fleet: minio
+fleet: minio mailpit
 	$(GO) test -race -count=1 -timeout 15m -v ./fleet/
 
 unit:
@@ -74,7 +80,7 @@ bench: tools
 	$(GO) test -run '^$$' -bench . -benchtime 1000x ./search/bleve/
 	GO=$(GO) $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./bench/
 
-tools: minio chromium axe
+tools: minio chromium axe mailpit
 
 # MinIO is built from source at a pinned version and cached: a cold build
 # takes about 9 minutes, a warm check none.
@@ -92,6 +98,12 @@ axe: $(AXE)
 $(AXE):
 	@command -v npm >/dev/null 2>&1 || { echo "The accessibility tests need npm (apt-get install npm) for axe-core $(AXE_VERSION)" >&2; exit 1; }
 	npm install --no-audit --no-fund --silent --prefix $(AXE_DIR) axe-core@$(AXE_VERSION)
+
+mailpit: $(MAILPIT)
+$(MAILPIT):
+	@echo "Building mailpit $(MAILPIT_VERSION) (cached afterwards in $(MAILPIT_DIR))"
+	mkdir -p $(MAILPIT_DIR)
+	GOBIN=$(MAILPIT_DIR) CGO_ENABLED=0 $(GO) install github.com/axllent/mailpit@$(MAILPIT_VERSION)
 
 clean:
 	rm -rf bin

@@ -16,6 +16,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 
 	"github.com/kotalama/kompeten/content"
+	"github.com/kotalama/kompeten/mail"
 )
 
 // App is the running web tier. It holds no state of its own: sessions and
@@ -38,6 +39,8 @@ type App struct {
 	jobs    jobTimes
 	fill    fillProgress
 	proxies proxies
+	// mailer sends notification email; nil keeps notifications in-app.
+	mailer mail.Sender
 }
 
 // New wires an App over open stores.
@@ -64,6 +67,9 @@ func New(ctx context.Context, cfg Config, stores Stores, log *slog.Logger) (*App
 	}
 	a := &App{cfg: cfg, log: log, stores: stores, svc: svc, cat: cat, assets: as, r: r, csrfKey: key}
 	a.jobs = defaultJobTimes
+	if a.mailer, err = newMailer(cfg); err != nil {
+		return nil, err
+	}
 	fc := fiber.Config{
 		AppName:               "kompeten",
 		DisableStartupMessage: true,
@@ -198,6 +204,11 @@ func (a *App) routes() {
 	api.Patch("/me", requireUser, a.patchMe)
 	api.Get("/me/sessions", requireUser, a.mySessions)
 	api.Delete("/me/sessions", requireUser, a.endOtherSessions)
+	// Notifications (api_notifications.go).
+	api.Get("/notifications", requireUser, a.listNotifications)
+	api.Post("/notifications/read", requireUser, a.markNotificationsRead)
+	api.Get("/me/notification-settings", requireUser, a.getNotificationSettings)
+	api.Put("/me/notification-settings", requireUser, a.putNotificationSettings)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -312,6 +323,11 @@ func (a *App) routes() {
 	pages.Post("/profile/sessions/end", requireUser, a.endSessionsSubmit)
 	pages.Get("/activate/:code", a.activatePage)
 	pages.Post("/activate/:code", a.activateSubmit)
+	// Notifications (pages_notifications.go).
+	pages.Get("/notifications", requireUser, a.notificationsPageView)
+	pages.Post("/notifications/read", requireUser, a.notificationsReadSubmit)
+	pages.Get("/notifications/settings", requireUser, a.notificationSettingsPage)
+	pages.Post("/notifications/settings", requireUser, a.notificationSettingsSubmit)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

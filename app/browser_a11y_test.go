@@ -204,6 +204,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	f := newA11yFixture(t, e)
 	seedA11yTeam(t, e)
 	seedPeople(t, e)
+	notifyN(t, e.app.Service(), learnerNIP, 3)
 	base := e.serve(t)
 	type pg struct{ name, path string }
 	roles := []struct {
@@ -229,6 +230,8 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"paths", "/paths"},
 			{"path", "/paths/" + f.pathID},
 			{"profile", "/profile"},
+			{"notifications", "/notifications"},
+			{"notification-settings", "/notifications/settings"},
 		}},
 		{trainerNIP, "trainer", []pg{
 			{"teach", "/teach"},

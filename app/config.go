@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kotalama/kompeten/content"
+	"github.com/kotalama/kompeten/mail"
 )
 
 // Config is every setting of the server. Each has a flag and a KOMPETEN_*
@@ -40,6 +41,10 @@ type Config struct {
 	// ReadingWPM is the fastest reading credited, words per minute: a text
 	// lesson cannot be marked done sooner than its words take at it.
 	ReadingWPM int
+	// SMTP is where email goes (smtp:// or smtps://); empty keeps
+	// notifications in the app. MailFrom is the sender address.
+	SMTP     string
+	MailFrom string
 }
 
 // option is one setting: its flag, its variable, its default and how it
@@ -84,6 +89,8 @@ func options() []option {
 			func(c *Config, v string) (err error) { c.ShutdownTimeout, err = time.ParseDuration(v); return err }},
 		{"reading-wpm", "KOMPETEN_READING_WPM", strconv.Itoa(content.DefaultReadingWPM), "fastest reading credited, in words per minute: a text lesson is done no sooner than its words take at this speed", false,
 			func(c *Config, v string) (err error) { c.ReadingWPM, err = strconv.Atoi(v); return err }},
+		{"smtp", "KOMPETEN_SMTP", "", "mail server for notifications: smtp://USER:PASS@HOST:587 (STARTTLS when offered) or smtps://USER:PASS@HOST:465; empty: in-app only", true, str(func(c *Config) *string { return &c.SMTP })},
+		{"mail-from", "KOMPETEN_MAIL_FROM", "", "sender of notification email, e.g. \"Kompeten <noreply@kota.go.id>\"", false, str(func(c *Config) *string { return &c.MailFrom })},
 	}
 }
 
@@ -204,6 +211,28 @@ func (c Config) Validate() error {
 	}
 	if c.ReadingWPM < 50 || c.ReadingWPM > 2000 {
 		return &ConfigError{"KOMPETEN_READING_WPM", "want words per minute between 50 and 2000, e.g. 400"}
+	}
+	return c.validateMail()
+}
+
+// validateMail checks the mail settings: a sender is needed once a
+// server is named, and a sender without a server is a setting that would
+// silently do nothing.
+func (c Config) validateMail() error {
+	if c.SMTP == "" {
+		if c.MailFrom != "" {
+			return &ConfigError{"KOMPETEN_SMTP", "KOMPETEN_MAIL_FROM is set but no mail server: set KOMPETEN_SMTP=smtp://USER:PASS@HOST:PORT too"}
+		}
+		return nil
+	}
+	if _, err := mail.ParseURL(c.SMTP); err != nil {
+		return &ConfigError{"KOMPETEN_SMTP", err.Error()}
+	}
+	if c.MailFrom == "" {
+		return &ConfigError{"KOMPETEN_MAIL_FROM", "needed with KOMPETEN_SMTP, e.g. \"Kompeten <noreply@kota.go.id>\""}
+	}
+	if _, err := mail.ParseFrom(c.MailFrom); err != nil {
+		return &ConfigError{"KOMPETEN_MAIL_FROM", "not an email address, e.g. \"Kompeten <noreply@kota.go.id>\""}
 	}
 	return nil
 }

@@ -76,6 +76,11 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{map[string]string{"KOMPETEN_TRUSTED_PROXIES": "proxy.local"}, "KOMPETEN_TRUSTED_PROXIES"},
 		{map[string]string{"KOMPETEN_LOG_FORMAT": "xml"}, "KOMPETEN_LOG_FORMAT"},
 		{map[string]string{"KOMPETEN_SEARCH_FILE": "/does/not/exist"}, "KOMPETEN_SEARCH_FILE"},
+		{map[string]string{"KOMPETEN_SMTP": "mail.kota.go.id:587", "KOMPETEN_MAIL_FROM": "a@kota.go.id"}, "KOMPETEN_SMTP"},
+		{map[string]string{"KOMPETEN_SMTP": "smtp://mail.kota.go.id:99999", "KOMPETEN_MAIL_FROM": "a@kota.go.id"}, "KOMPETEN_SMTP"},
+		{map[string]string{"KOMPETEN_SMTP": "smtp://mail.kota.go.id:587"}, "KOMPETEN_MAIL_FROM"},
+		{map[string]string{"KOMPETEN_SMTP": "smtp://mail.kota.go.id:587", "KOMPETEN_MAIL_FROM": "noreply"}, "KOMPETEN_MAIL_FROM"},
+		{map[string]string{"KOMPETEN_MAIL_FROM": "a@kota.go.id"}, "KOMPETEN_SMTP"},
 	}
 	for _, c := range cases {
 		_, err := parse(t, nil, c.env)

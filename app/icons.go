@@ -38,6 +38,7 @@ var iconPaths = map[string]string{
 	"settings":     `<path d="M4 6h9M17 6h3M4 12h3M11 12h9M4 18h11M19 18h1"/><circle cx="15" cy="6" r="2"/><circle cx="9" cy="12" r="2"/><circle cx="17" cy="18" r="2"/>`,
 	"chart":        `<path d="M4 20h16M7 16v-5M12 16V7M17 16v-8"/>`,
 	"lock":         `<rect x="5" y="11" width="14" height="10" rx="2"/><path d="M8 11V8a4 4 0 0 1 8 0v3"/>`,
+	"bell":         `<path d="M6 16V11a6 6 0 0 1 12 0v5l1.5 2h-15z"/><path d="M10 20.5a2.2 2.2 0 0 0 4 0"/>`,
 }
 
 // icon is the template function {{icon "name"}}. An unknown name is an

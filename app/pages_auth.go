@@ -19,6 +19,9 @@ func (a *App) page(c *fiber.Ctx, name string, data any) error {
 			v.Flash = msg
 		}
 	}
+	if v.User != nil {
+		v.Unread = a.unread(c, v.User.NIP)
+	}
 	b, err := a.r.render(name, v)
 	if err != nil {
 		return err

@@ -109,6 +109,8 @@ type view struct {
 	Data  any
 	// Team: the user is someone's atasan ("Tim saya" in the menu).
 	Team bool
+	// Unread is the number on the header's bell.
+	Unread int64
 }
 
 // renderer holds one parsed template set per language and page, each with

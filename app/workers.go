@@ -20,6 +20,10 @@ type jobTimes struct {
 	fillRetry, fillLogEvery time.Duration
 	// stopWait is how long shutdown waits for background work.
 	stopWait time.Duration
+	// mailEvery: how often due email is sent; remindEvery: the period of
+	// the reminder pass (once per period across the fleet).
+	mailEvery, mailTimeout     time.Duration
+	remindEvery, remindTimeout time.Duration
 }
 
 // The outbox run's deadline leaves room for a few Meilisearch tasks at
@@ -30,6 +34,9 @@ var defaultJobTimes = jobTimes{
 	sweepEvery: 10 * time.Minute, sweepTimeout: 5 * time.Minute,
 	fillRetry: 30 * time.Second, fillLogEvery: 5 * time.Second,
 	stopWait: 10 * time.Second,
+
+	mailEvery: 10 * time.Second, mailTimeout: 5 * time.Minute,
+	remindEvery: time.Hour, remindTimeout: 30 * time.Minute,
 }
 
 // fillLogCourses: a running fill also logs every this many courses.
@@ -55,6 +62,8 @@ func (a *App) runWorkers(ctx context.Context) {
 		{"search outbox", a.jobs.outboxEvery, a.jobs.outboxTimeout, a.drainOutbox},
 		{"sweep", a.jobs.sweepEvery, a.jobs.sweepTimeout, a.sweep},
 		{"quiz statistics", a.jobs.outboxEvery, a.jobs.outboxTimeout, a.foldQuizStats},
+		{"mail", a.jobs.mailEvery, a.jobs.mailTimeout, a.sendMail},
+		{"reminders", a.jobs.remindEvery, a.jobs.remindTimeout, a.remind},
 	} {
 		wg.Add(1)
 		go func() {

@@ -87,7 +87,9 @@ func Schemas() []docs.Schema {
 			idx("assignment_open", false, str("assignment"), docs.Field{Name: "open", Kind: docs.Bool}),
 			idx("assignment_unit_open", false, str("assignment"), str("unit"), docs.Field{Name: "open", Kind: docs.Bool}),
 		}},
-		{Name: collNotifications, Indexes: []docs.Index{idx("user_created", false, str("user"), tm("created"))}},
+		{Name: collNotifications, Indexes: []docs.Index{idx("user_created", false, str("user"), tm("created")),
+			idx("user_read", false, str("user"), docs.Field{Name: "read", Kind: docs.Bool}),
+			idx("mail_next", false, str("mail"), tm("mail_next"))}},
 		{Name: collAssetText},
 		{Name: collCourses, Indexes: []docs.Index{
 			idx("slug", true, str("slug")),

@@ -46,6 +46,9 @@ type Options struct {
 	// long the queue waits when the instance working it dies. Zero is
 	// 30 s.
 	IndexLease time.Duration
+	// Mail says email is configured: only then does Notify queue emails,
+	// so none pile up to go out, long stale, when it is set up later.
+	Mail bool
 }
 
 // Service holds the domain rules over the stores.

@@ -48,6 +48,9 @@ type User struct {
 	// main role with the status.
 	NameKey string `bson:"name_key,omitempty" json:"-"`
 	Facet   string `bson:"facet,omitempty" json:"-"`
+	// ReminderEmailOff: the user asked for reminders in the app only.
+	// Stored as "off" so accounts from before the setting get the email.
+	ReminderEmailOff bool `bson:"reminder_email_off,omitempty" json:"-"`
 }
 
 // Has reports whether the user holds role. Admins hold every role and
