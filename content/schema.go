@@ -28,6 +28,7 @@ const (
 	collNotifications = "notifications"
 	collAssignments   = "assignments"
 	collAssignees     = "assignees"
+	collImportJobs    = "import_jobs"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -102,5 +103,6 @@ func Schemas() []docs.Schema {
 		{Name: collLeases},
 		{Name: collOnce},
 		{Name: collCounters},
+		{Name: collImportJobs, Indexes: []docs.Index{idx("expires", false, tm("expires"))}},
 	}
 }
