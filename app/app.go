@@ -172,6 +172,9 @@ func (a *App) routes() {
 	api.Get("/settings/certificate", requireRole(content.RoleAdmin), a.getCertificateSettings)
 	api.Patch("/settings/certificate", requireRole(content.RoleAdmin), a.patchCertificateSettings)
 	api.Put("/settings/certificate/logo", requireRole(content.RoleAdmin), a.putCertificateLogo)
+	api.Post("/users/import", requireRole(content.RoleAdmin), withLongDeadline, a.importUsersAPI)
+	api.Post("/users/import/jobs", requireRole(content.RoleAdmin), a.startImportJob)
+	api.Get("/users/import/jobs/:id", requireRole(content.RoleAdmin), a.importJob)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -251,6 +254,13 @@ func (a *App) routes() {
 	// suggestions as JSON.
 	pages.Get("/search", requireUser, a.searchPage)
 	pages.Get("/search/suggest", requireUser, a.searchSuggest)
+
+	// User import (pages_user_import.go); its job routes reuse the API
+	// handlers under the cookie session, with the CSRF header.
+	pages.Get("/admin/users/import", requireRole(content.RoleAdmin), a.userImportPage)
+	pages.Post("/admin/users/import", requireRole(content.RoleAdmin), withLongDeadline, a.userImportSubmit)
+	pages.Post("/admin/users/import/jobs", requireRole(content.RoleAdmin), a.startImportJob)
+	pages.Get("/admin/users/import/jobs/:id", requireRole(content.RoleAdmin), a.importJob)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 
