@@ -182,3 +182,13 @@ func activationsDataURL(baseURL string, acts []content.ImportActivation) string 
 	_ = ActivationsCSV(&b, baseURL, acts)
 	return "data:text/csv;charset=utf-8;base64," + base64.StdEncoding.EncodeToString(b.Bytes())
 }
+
+// Translator returns a function putting messages into lang, for the
+// command line (loading the catalog once, not per message).
+func Translator(lang string) (func(content.Msg) string, error) {
+	cat, err := loadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	return func(m content.Msg) string { return cat.msg(lang, m) }, nil
+}
