@@ -218,7 +218,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"teach-new-course", "/teach/new"},
 			{"teach-delete-module", f.trainerDel},
 		}},
-		{adminNIP, "admin", []pg{{"admin-jp", "/admin/jp"}, {"admin-settings", "/admin/settings"}}},
+		{adminNIP, "admin", []pg{{"admin-jp", "/admin/jp"}, {"admin-settings", "/admin/settings"}, {"admin-user-import", "/admin/users/import"}}},
 	}
 	for _, r := range roles {
 		for _, vp := range viewports {

@@ -29,8 +29,10 @@ type userImportPageView struct {
 	Done     bool
 	Refused  string
 	Report   userImportView
-	// More is how many errors are not listed.
-	More int
+	// More is how many errors are not listed; ChangesCut says the list
+	// of changes is only the first of them.
+	More       int
+	ChangesCut bool
 	// ActivationsCSV is a data: URL of the activation links (a real run).
 	ActivationsCSV template.URL
 }
@@ -73,6 +75,7 @@ func (a *App) userImportSubmit(c *fiber.Ctx) error {
 		v.More = n - maxPageErrors
 		v.Report.Errors = v.Report.Errors[:maxPageErrors]
 	}
+	v.ChangesCut = len(rep.Changes) < rep.Created+rep.Updated
 	if len(rep.Activations) > 0 {
 		v.ActivationsCSV = template.URL(activationsDataURL(a.cfg.BaseURL, rep.Activations))
 	}
