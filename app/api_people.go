@@ -88,9 +88,6 @@ type resetResponse struct {
 	ExpiresAt     time.Time `json:"expires_at"`
 }
 
-// activationURL is the absolute link an activation code is used at.
-func (a *App) activationURL(code string) string { return a.cfg.BaseURL + "/activate/" + code }
-
 // resetUser: POST /api/v1/users/{nip}/reset (admins) -> a one-use link.
 func (a *App) resetUser(c *fiber.Ctx) error {
 	code, exp, err := a.svc.ResetPassword(c.UserContext(), *currentUser(c), param(c, "nip"))

@@ -209,6 +209,9 @@ func (a *App) routes() {
 	api.Post("/notifications/read", requireUser, a.markNotificationsRead)
 	api.Get("/me/notification-settings", requireUser, a.getNotificationSettings)
 	api.Put("/me/notification-settings", requireUser, a.putNotificationSettings)
+	api.Post("/users/import", requireRole(content.RoleAdmin), withLongDeadline, a.importUsersAPI)
+	api.Post("/users/import/jobs", requireRole(content.RoleAdmin), a.startImportJob)
+	api.Get("/users/import/jobs/:id", requireRole(content.RoleAdmin), a.importJob)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -328,6 +331,12 @@ func (a *App) routes() {
 	pages.Post("/notifications/read", requireUser, a.notificationsReadSubmit)
 	pages.Get("/notifications/settings", requireUser, a.notificationSettingsPage)
 	pages.Post("/notifications/settings", requireUser, a.notificationSettingsSubmit)
+	// User import (pages_user_import.go); its job routes reuse the API
+	// handlers under the cookie session, with the CSRF header.
+	pages.Get("/admin/users/import", requireRole(content.RoleAdmin), a.userImportPage)
+	pages.Post("/admin/users/import", requireRole(content.RoleAdmin), withLongDeadline, a.userImportSubmit)
+	pages.Post("/admin/users/import/jobs", requireRole(content.RoleAdmin), a.startImportJob)
+	pages.Get("/admin/users/import/jobs/:id", requireRole(content.RoleAdmin), a.importJob)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

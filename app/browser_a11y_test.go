@@ -245,7 +245,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		{adminNIP, "admin", []pg{{"admin-jp", "/admin/jp"}, {"admin-settings", "/admin/settings"},
 			{"admin-assignments", "/admin/assignments"}, {"admin-assignment", "/admin/assignments/" + f.assignID},
 			{"admin", "/admin"}, {"admin-users", "/admin/users"}, {"admin-user", "/admin/users/" + learnerNIP}, {"admin-units", "/admin/units"},
-			{"admin-audit", "/admin/audit"}, {"profile", "/profile"}}},
+			{"admin-audit", "/admin/audit"}, {"profile", "/profile"}, {"admin-user-import", "/admin/users/import"}}},
 	}
 	for _, r := range roles {
 		for _, vp := range viewports {

@@ -255,6 +255,9 @@ func bodyLimit(method, path string) int {
 		strings.Contains(path, "/parts/") {
 		return content.MaxPartSize
 	}
+	if isImportPath(method, path) {
+		return importBodyLimit
+	}
 	return smallBodyLimit
 }
 
@@ -265,6 +268,8 @@ func limitBodies(c *fiber.Ctx) error {
 	n := c.Request().Header.ContentLength()
 	limit := bodyLimit(c.Method(), c.Path())
 	switch {
+	case n > limit && isImportPath(c.Method(), c.Path()):
+		return &apiError{Status: 413, Code: "too_large", msg: emsg("usercsv.too_large", content.UserImportMaxBytes>>20)}
 	case n > limit:
 		return &apiError{Status: 413, Code: "too_large", msg: emsg("too_large_mib", limit>>20)}
 	case n == -1: // chunked: no declared length to check

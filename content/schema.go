@@ -32,6 +32,7 @@ const (
 	collPaths         = "paths"
 	collAssignTargets = "assign_targets"
 	collJPLedger      = "jp_ledger"
+	collImportJobs    = "import_jobs"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -132,5 +133,6 @@ func Schemas() []docs.Schema {
 			idx("unit_year_at", false, str("unit"), num("year"), tm("at")),
 			idx("year_at", false, num("year"), tm("at")),
 		}},
+		{Name: collImportJobs, Indexes: []docs.Index{idx("expires", false, tm("expires"))}},
 	}
 }

@@ -197,6 +197,11 @@ func (s *Service) Authenticate(ctx context.Context, nip, password, client string
 	}
 	u, err := s.User(ctx, nip)
 	hash := u.PasswordHash
+	if hash == "" {
+		// An imported account not yet activated has no password: it
+		// takes as long to refuse as any other.
+		hash = s.dummyHash
+	}
 	if err != nil {
 		if !errors.Is(err, ErrNotFound) {
 			return User{}, err
@@ -210,7 +215,7 @@ func (s *Service) Authenticate(ctx context.Context, nip, password, client string
 		s.releaseAttempt(ctx, acctKey, at)
 		return User{}, cerr
 	}
-	if err != nil || cerr != nil || !ok || !u.Active() {
+	if err != nil || cerr != nil || !ok || !u.Active() || u.PasswordHash == "" {
 		return User{}, ErrUnauthorized
 	}
 	if err := s.docs.C(collThrottle).Delete(ctx, acctKey); err != nil && !errors.Is(err, docs.ErrNotFound) {

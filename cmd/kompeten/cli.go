@@ -26,6 +26,9 @@ Usage:
   kompeten [serve] [flags]          run the server (default)
   kompeten user add --nip N --name "…" --role learner|trainer|admin
                     [--unit U] [--position P] [--email E] --password-stdin
+  kompeten user import FILE.csv [--dry-run] [--links FILE|-]
+                                   add and update users from CSV; new accounts get
+                                   activation links (written to --links)
   kompeten reindex                 rebuild the search index (stop the server first on Bleve)
   kompeten demo                    load a demo course, a trainer and a learner
   kompeten migrate                 move the city from SQLite and local disk to MongoDB,
@@ -48,11 +51,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 	case "serve":
 		err = serve(args, stdout, stderr, getenv)
 	case "user":
-		if len(args) == 0 || args[0] != "add" {
+		switch {
+		case len(args) > 0 && args[0] == "add":
+			err = userAdd(args[1:], stdin, stdout, stderr, getenv)
+		case len(args) > 0 && args[0] == "import":
+			err = userImport(args[1:], stdout, stderr, getenv)
+		default:
 			fmt.Fprint(stderr, usage)
 			return 2
 		}
-		err = userAdd(args[1:], stdin, stdout, stderr, getenv)
 	case "version":
 		fmt.Fprintln(stdout, "kompeten", version())
 		return 0
