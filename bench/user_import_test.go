@@ -20,7 +20,6 @@ import (
 const (
 	importUsers = 10_000
 	importUnits = 50
-	adminNIP    = "198001012005011001"
 )
 
 // importNIP is a valid NIP, different for each i below 50,000.

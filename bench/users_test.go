@@ -24,7 +24,6 @@ import (
 const (
 	usersCount = 20000
 	usersUnits = 50
-	adminNIP   = "198501012010011001"
 )
 
 var (
