@@ -116,18 +116,7 @@ func (a *App) activate(c *fiber.Ctx) error {
 	if errors.Is(err, content.ErrActivationInvalid) {
 		return errField(422, "code", content.ErrActivationInvalid.Message())
 	}
-	if errors.Is(err, content.ErrBusy) {
-		return errBusy(c)
-	}
-	if err != nil {
-		return err
-	}
-	secret, sess, err := a.svc.NewSessionOn(c.UserContext(), content.KindToken, u.NIP, device(c))
-	if err != nil {
-		return err
-	}
-	a.log.Info("account activated", "nip", u.NIP, "ip", clientIP(c))
-	return c.Status(fiber.StatusCreated).JSON(tokenResponse{Token: secret, ExpiresAt: sess.Expires, User: u})
+	return a.issueToken(c, u, err, "account activated")
 }
 
 type passwordRequest struct {

@@ -54,6 +54,12 @@ func (a *App) createToken(c *fiber.Ctx) error {
 		return errField(422, "password", emsg("required"))
 	}
 	u, err := a.svc.Authenticate(c.UserContext(), in.NIP, in.Password, clientIP(c))
+	return a.issueToken(c, u, err, "")
+}
+
+// issueToken answers a sign-in (err from checking the credentials) with
+// a new API token for u, logging event when one is given.
+func (a *App) issueToken(c *fiber.Ctx, u content.User, err error, event string) error {
 	if errors.Is(err, content.ErrBusy) {
 		return errBusy(c)
 	}
@@ -63,6 +69,9 @@ func (a *App) createToken(c *fiber.Ctx) error {
 	secret, sess, err := a.svc.NewSessionOn(c.UserContext(), content.KindToken, u.NIP, device(c))
 	if err != nil {
 		return err
+	}
+	if event != "" {
+		a.log.Info(event, "nip", u.NIP, "ip", clientIP(c))
 	}
 	return c.Status(fiber.StatusCreated).JSON(tokenResponse{Token: secret, ExpiresAt: sess.Expires, User: u})
 }

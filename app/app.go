@@ -67,6 +67,7 @@ func New(ctx context.Context, cfg Config, stores Stores, log *slog.Logger) (*App
 	}
 	a := &App{cfg: cfg, log: log, stores: stores, svc: svc, cat: cat, assets: as, r: r, csrfKey: key}
 	a.jobs = defaultJobTimes
+	a.jobs.remindEvery = cfg.ReminderInterval
 	if a.mailer, err = newMailer(cfg); err != nil {
 		return nil, err
 	}

@@ -35,6 +35,9 @@ type Config struct {
 	MediaPresign    bool
 	RequestTimeout  time.Duration
 	ShutdownTimeout time.Duration
+	// ReminderInterval is the period of the reminder pass (assignments
+	// due in 7 days, 1 day, overdue), run once per period across the fleet.
+	ReminderInterval time.Duration
 	// DebugAddr, when set, serves Go's profiler (/debug/pprof) there. Keep
 	// it on loopback: it shows the program's internals.
 	DebugAddr string
@@ -87,6 +90,8 @@ func options() []option {
 		{"debug-addr", "KOMPETEN_DEBUG_ADDR", "", "serve /debug/pprof on this address (e.g. 127.0.0.1:6060); off when empty", false, str(func(c *Config) *string { return &c.DebugAddr })},
 		{"shutdown-timeout", "KOMPETEN_SHUTDOWN_TIMEOUT", "30s", "how long in-flight requests may finish on SIGTERM", false,
 			func(c *Config, v string) (err error) { c.ShutdownTimeout, err = time.ParseDuration(v); return err }},
+		{"reminder-interval", "KOMPETEN_REMINDER_INTERVAL", "1h", "how often the reminder pass looks for assignments coming due (once per period across instances)", false,
+			func(c *Config, v string) (err error) { c.ReminderInterval, err = time.ParseDuration(v); return err }},
 		{"reading-wpm", "KOMPETEN_READING_WPM", strconv.Itoa(content.DefaultReadingWPM), "fastest reading credited, in words per minute: a text lesson is done no sooner than its words take at this speed", false,
 			func(c *Config, v string) (err error) { c.ReadingWPM, err = strconv.Atoi(v); return err }},
 		{"smtp", "KOMPETEN_SMTP", "", "mail server for notifications: smtp://USER:PASS@HOST:587 (STARTTLS when offered) or smtps://USER:PASS@HOST:465; empty: in-app only", true, str(func(c *Config) *string { return &c.SMTP })},
@@ -208,6 +213,9 @@ func (c Config) Validate() error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return &ConfigError{"KOMPETEN_SHUTDOWN_TIMEOUT", "must be positive"}
+	}
+	if c.ReminderInterval < time.Second || c.ReminderInterval > 24*time.Hour {
+		return &ConfigError{"KOMPETEN_REMINDER_INTERVAL", "want a duration between 1s and 24h, e.g. 1h"}
 	}
 	if c.ReadingWPM < 50 || c.ReadingWPM > 2000 {
 		return &ConfigError{"KOMPETEN_READING_WPM", "want words per minute between 50 and 2000, e.g. 400"}

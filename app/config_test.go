@@ -81,6 +81,8 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{map[string]string{"KOMPETEN_SMTP": "smtp://mail.kota.go.id:587"}, "KOMPETEN_MAIL_FROM"},
 		{map[string]string{"KOMPETEN_SMTP": "smtp://mail.kota.go.id:587", "KOMPETEN_MAIL_FROM": "noreply"}, "KOMPETEN_MAIL_FROM"},
 		{map[string]string{"KOMPETEN_MAIL_FROM": "a@kota.go.id"}, "KOMPETEN_SMTP"},
+		{map[string]string{"KOMPETEN_REMINDER_INTERVAL": "10ms"}, "KOMPETEN_REMINDER_INTERVAL"},
+		{map[string]string{"KOMPETEN_REMINDER_INTERVAL": "sejam"}, "KOMPETEN_REMINDER_INTERVAL"},
 	}
 	for _, c := range cases {
 		_, err := parse(t, nil, c.env)

@@ -71,21 +71,29 @@ func (a *App) loginSubmit(c *fiber.Ctx) error {
 		c.Status(status)
 		return a.page(c, "login", loginView{NIP: nip, Next: next, Error: msg})
 	}
-	// End any session the browser had and start a new one, so an id fixed
-	// before login is never the one that carries the login.
+	if err := a.startSession(c, u.NIP, "login"); err != nil {
+		return err
+	}
+	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+// startSession signs the browser in as nip: it ends any session the
+// browser had and starts a new one, so an id fixed before login is never
+// the one that carries the login.
+func (a *App) startSession(c *fiber.Ctx, nip, event string) error {
 	if old := c.Cookies(cookieSession); old != "" {
 		if err := a.svc.EndSession(c.UserContext(), content.KindSession, old); err != nil {
 			return err
 		}
 	}
-	secret, _, err := a.svc.NewSessionOn(c.UserContext(), content.KindSession, u.NIP, device(c))
+	secret, _, err := a.svc.NewSessionOn(c.UserContext(), content.KindSession, nip, device(c))
 	if err != nil {
 		return err
 	}
 	a.setCookie(c, cookieSession, secret, content.SessionLifetime)
 	a.clearCookie(c, cookiePre)
-	a.log.Info("login", "nip", u.NIP, "ip", clientIP(c))
-	return c.Redirect(next, fiber.StatusSeeOther)
+	a.log.Info(event, "nip", nip, "ip", clientIP(c))
+	return nil
 }
 
 func (a *App) logout(c *fiber.Ctx) error {

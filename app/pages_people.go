@@ -564,17 +564,8 @@ func (a *App) activateSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if old := c.Cookies(cookieSession); old != "" {
-		if err := a.svc.EndSession(c.UserContext(), content.KindSession, old); err != nil {
-			return err
-		}
-	}
-	secret, _, err := a.svc.NewSessionOn(c.UserContext(), content.KindSession, u.NIP, device(c))
-	if err != nil {
+	if err := a.startSession(c, u.NIP, "account activated"); err != nil {
 		return err
 	}
-	a.setCookie(c, cookieSession, secret, content.SessionLifetime)
-	a.clearCookie(c, cookiePre)
-	a.log.Info("account activated", "nip", u.NIP, "ip", clientIP(c))
 	return c.Redirect("/?msg=activated", fiber.StatusSeeOther)
 }

@@ -47,6 +47,7 @@ import (
 	"time"
 
 	"github.com/kotalama/kompeten/internal/wireserial"
+	"github.com/kotalama/kompeten/mail/mailpit"
 	"github.com/kotalama/kompeten/storage/blobs/s3/s3test"
 )
 
@@ -96,6 +97,8 @@ type Fleet struct {
 	// FerretDB is set when the document store is FerretDB rather than a
 	// MongoDB server (KOMPETEN_TEST_MONGODB_URI).
 	FerretDB bool
+	// Mail is the SMTP server both instances send notification email to.
+	Mail *mailpit.Server
 
 	t        *testing.T
 	bin      string
@@ -167,7 +170,13 @@ func Start(t *testing.T) *Fleet {
 
 	blobs := (&url.URL{Scheme: "s3", User: url.UserPassword(s3.AccessKey, s3.SecretKey), Host: s3.Endpoint,
 		Path: "/" + s3.Bucket, RawQuery: "secure=" + strconv.FormatBool(s3.Secure)}).String()
+	f.Mail = mailpit.Start(t)
 	f.env = append(os.Environ(),
+		"KOMPETEN_SMTP=smtp://"+f.Mail.SMTPAddr,
+		"KOMPETEN_MAIL_FROM=Kompeten Armada <noreply@kotalama.go.id>",
+		// Every instance tries the reminder pass every 2 s: each period's
+		// pass runs on one, and each reminder still goes out once.
+		"KOMPETEN_REMINDER_INTERVAL=2s",
 		"KOMPETEN_DOCS="+mongoURI,
 		"KOMPETEN_BLOBS="+blobs,
 		"KOMPETEN_BASE_URL="+psrv.URL,

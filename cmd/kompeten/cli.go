@@ -218,15 +218,11 @@ func userAdd(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv fu
 	in.Password = strings.TrimRight(string(pw), "\r\n")
 	in.Roles = strings.Split(roles, ",")
 	ctx := context.Background()
-	store, err := app.OpenDocs(ctx, cfg)
+	svc, closeDocs, err := docsService(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	svc, err := content.New(store, nil, content.Options{})
-	if err != nil {
-		return err
-	}
+	defer closeDocs()
 	u, err := svc.CreateUser(ctx, in)
 	if errors.Is(err, content.ErrDuplicate) {
 		return usageError{fmt.Sprintf("a user with NIP %s already exists", in.NIP)}
@@ -258,4 +254,19 @@ func healthcheck(args []string, stderr io.Writer, getenv func(string) string) er
 		return fmt.Errorf("readyz: %s", res.Status)
 	}
 	return nil
+}
+
+// docsService opens the document store alone, for the commands that
+// change accounts: the server may be running on the same stores.
+func docsService(ctx context.Context, cfg app.Config) (*content.Service, func(), error) {
+	store, err := app.OpenDocs(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	svc, err := content.New(store, nil, content.Options{})
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return svc, func() { store.Close() }, nil
 }

@@ -53,15 +53,11 @@ func userImport(args []string, stdout, stderr io.Writer, getenv func(string) str
 		return err
 	}
 	ctx := context.Background()
-	store, err := app.OpenDocs(ctx, cfg)
+	svc, closeDocs, err := docsService(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	svc, err := content.New(store, nil, content.Options{})
-	if err != nil {
-		return err
-	}
+	defer closeDocs()
 	// The command line is the operator of the machine: it acts as an
 	// admin, and the audit log names it.
 	actor := content.User{NIP: "cli", Name: "kompeten user import", Roles: []string{content.RoleAdmin}}
