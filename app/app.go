@@ -317,6 +317,11 @@ func (a *App) routes() {
 	pages.Get("/admin/units", admin, a.unitsPage)
 	pages.Post("/admin/units", admin, a.unitSubmit)
 	pages.Get("/admin/users", admin, a.usersPage)
+	// The import's routes come before /admin/users/:nip, which would take "import" for a NIP.
+	pages.Get("/admin/users/import", requireRole(content.RoleAdmin), a.userImportPage)
+	pages.Post("/admin/users/import", requireRole(content.RoleAdmin), withLongDeadline, a.userImportSubmit)
+	pages.Post("/admin/users/import/jobs", requireRole(content.RoleAdmin), a.startImportJob)
+	pages.Get("/admin/users/import/jobs/:id", requireRole(content.RoleAdmin), a.importJob)
 	pages.Get("/admin/users/:nip", admin, a.userPage)
 	pages.Post("/admin/users/:nip", admin, a.userSubmit)
 	pages.Post("/admin/users/:nip/reset", admin, a.userResetSubmit)
@@ -334,10 +339,6 @@ func (a *App) routes() {
 	pages.Post("/notifications/settings", requireUser, a.notificationSettingsSubmit)
 	// User import (pages_user_import.go); its job routes reuse the API
 	// handlers under the cookie session, with the CSRF header.
-	pages.Get("/admin/users/import", requireRole(content.RoleAdmin), a.userImportPage)
-	pages.Post("/admin/users/import", requireRole(content.RoleAdmin), withLongDeadline, a.userImportSubmit)
-	pages.Post("/admin/users/import/jobs", requireRole(content.RoleAdmin), a.startImportJob)
-	pages.Get("/admin/users/import/jobs/:id", requireRole(content.RoleAdmin), a.importJob)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 
