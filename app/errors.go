@@ -132,6 +132,8 @@ func (c catalog) msg(lang string, m content.Msg) string {
 			args[i] = numfmt.Int(lang, int64(x))
 		case int64:
 			args[i] = numfmt.Int(lang, x)
+		case int32: // an int after a round trip through the store (BSON)
+			args[i] = numfmt.Int(lang, int64(x))
 		default:
 			args[i] = v
 		}

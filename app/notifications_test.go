@@ -401,3 +401,19 @@ func TestNotificationPages(t *testing.T) {
 		t.Fatalf("anonymous: %d", r.StatusCode)
 	}
 }
+
+// TestNotificationNumbersAfterTheStore: a number in a notification's text
+// comes back from the store as another integer type (BSON int32) and is
+// still written as a number, not a formatting error.
+func TestNotificationNumbersAfterTheStore(t *testing.T) {
+	e := newEnv(t, nil)
+	if _, err := e.app.Service().Notify(context.Background(), content.NewNotification{Key: "t/number", User: learnerNIP, Kind: "activation",
+		Text: content.Msg{Code: "notify.activation", Args: []any{"Siti Rahmawati", 72}}}); err != nil {
+		t.Fatal(err)
+	}
+	r := mustStatus(t, e.api("GET", "/api/v1/notifications", e.token(learnerNIP), nil), 200, "list")
+	txt := r["items"].([]any)[0].(map[string]any)["text"].(string)
+	if !strings.Contains(txt, " 72 jam") || strings.Contains(txt, "%!") {
+		t.Fatalf("text %q", txt)
+	}
+}

@@ -111,6 +111,11 @@ var _ = Flow("programme: import, assignment to a unit, reminders, each email onc
 		if got[e] != 3 || len(mine[e]) != 3 {
 			t.Errorf("%s (%s) got %d emails, want 3: %q", nips[i], e, got[e], mine[e])
 		}
+		for _, sub := range mine[e] {
+			if strings.Contains(sub, "%!") {
+				t.Errorf("a subject with a formatting error: %q", sub)
+			}
+		}
 	}
 	t.Logf("%d people: %d emails, e.g. %q", people, want, mine[emails[0]])
 })
