@@ -33,6 +33,10 @@ type Assignment struct {
 	Created   time.Time `bson:"created" json:"created_at"`
 	// Active is false once the assignment is withdrawn.
 	Active bool `bson:"active" json:"active"`
+	// Pending is set until every person it reaches has their record: an
+	// instance that dies part-way leaves it set, and the sweep finishes
+	// the fan-out (each person's record is written idempotently).
+	Pending bool `bson:"pending,omitempty" json:"-"`
 }
 
 // Assignee is one person's share of an assignment, stored under
@@ -278,7 +282,7 @@ func (s *Service) Assign(ctx context.Context, actor User, in AssignmentInput) (A
 		return Assignment{}, 0, invalid("nips", msg("assign.nobody"))
 	}
 	a := Assignment{ID: "a" + newID(10), Course: in.CourseID, Path: in.PathID, Title: title, NIPs: in.NIPs,
-		Units: in.Units, Positions: in.Positions, Due: due, Reason: in.Reason, By: actor.NIP, Created: now, Active: true}
+		Units: in.Units, Positions: in.Positions, Due: due, Reason: in.Reason, By: actor.NIP, Created: now, Active: true, Pending: true}
 	if in.CourseID != "" {
 		a.Course = courses[0]
 	}
@@ -286,21 +290,81 @@ func (s *Service) Assign(ctx context.Context, actor User, in AssignmentInput) (A
 		return Assignment{}, 0, mapErr(err, "assignment")
 	}
 	// The fan-out finishes even if the caller goes away: a person left out
-	// half-way would never be reached again.
-	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
+	// half-way would never be reached again. If this instance dies, the
+	// sweep finishes it (ResumeAssignments).
+	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), fanOutWindow)
 	defer cancel()
-	for _, key := range targetKeys(a) {
-		t := assignTarget{Key: key, Assignment: a.ID, Due: a.Due}
-		if err := s.docs.C(collAssignTargets).Insert(work, key+"~"+a.ID, &t); err != nil && !errors.Is(err, docs.ErrDuplicate) {
-			return a, 0, mapErr(err, "assignment target")
-		}
-	}
-	n, err := s.fanOut(work, a, courses, people)
+	n, err := s.completeFanOut(work, a, courses, people)
 	if err != nil {
 		return a, n, err
 	}
 	s.Audit(ctx, actor, "assignment.create", a.ID, nil, a)
 	return a, n, nil
+}
+
+// fanOutWindow bounds one fan-out; an assignment still pending after it
+// was left by an instance that stopped, and the sweep takes it over.
+const fanOutWindow = 10 * time.Minute
+
+// completeFanOut records whom the assignment follows, writes each
+// person's record, and clears Pending.
+func (s *Service) completeFanOut(ctx context.Context, a Assignment, courses []string, people []User) (int, error) {
+	for _, key := range targetKeys(a) {
+		t := assignTarget{Key: key, Assignment: a.ID, Due: a.Due}
+		if err := s.docs.C(collAssignTargets).Insert(ctx, key+"~"+a.ID, &t); err != nil && !errors.Is(err, docs.ErrDuplicate) {
+			return 0, mapErr(err, "assignment target")
+		}
+	}
+	n, err := s.fanOut(ctx, a, courses, people)
+	if err != nil {
+		return n, err
+	}
+	return n, s.clearPending(ctx, a.ID)
+}
+
+func (s *Service) clearPending(ctx context.Context, id string) error {
+	_, err := docs.Update(ctx, s.docs.C(collAssignments), id, func(x *Assignment) error {
+		x.Pending = false
+		return nil
+	})
+	return mapErr(err, "assignment "+id)
+}
+
+// ResumeAssignments finishes the fan-out of assignments an instance left
+// pending (it stopped mid-way), resolving their people again. It runs in
+// the sweep, once per period across the fleet.
+func (s *Service) ResumeAssignments(ctx context.Context) (int, error) {
+	left, _, err := docs.FindAll[Assignment](ctx, s.docs.C(collAssignments), docs.Query{
+		Where: []docs.Eq{{Field: "pending", Value: true}},
+		Range: &docs.Range{Field: "created", Lt: s.now().UTC().Add(-fanOutWindow)}, Sort: "created", Limit: 20})
+	if err != nil {
+		return 0, mapErr(err, "pending assignments")
+	}
+	done := 0
+	for _, a := range left {
+		_, courses, err := s.assignedWhat(ctx, a.Course, a.Path)
+		var ve *ValidationError
+		if errors.Is(err, ErrNotFound) || errors.As(err, &ve) {
+			// Its course or path is gone or no longer published: it can
+			// reach no one more.
+			courses, err = nil, s.clearPending(ctx, a.ID)
+			if err == nil {
+				continue
+			}
+		}
+		if err != nil {
+			return done, err
+		}
+		people, err := s.assignees(ctx, AssignmentInput{NIPs: a.NIPs, Units: a.Units, Positions: a.Positions})
+		if err != nil {
+			return done, err
+		}
+		if _, err := s.completeFanOut(ctx, a, courses, people); err != nil {
+			return done, err
+		}
+		done++
+	}
+	return done, nil
 }
 
 func targetKeys(a Assignment) []string {

@@ -213,3 +213,44 @@ func TestAssignValidation(t *testing.T) {
 		t.Errorf("stray records: %v", got)
 	}
 }
+
+// TestSweepFinishesAnInterruptedFanOut: an instance that stopped after
+// storing an assignment and before reaching everyone leaves it pending;
+// once the fan-out's window has passed, the sweep reaches the rest.
+func TestSweepFinishesAnInterruptedFanOut(t *testing.T) {
+	f := newAssignFixture(t)
+	ctx := context.Background()
+	a1 := f.person(t, "199001012015031001", "DINKES", "Perawat")
+	a2 := f.person(t, "199001012015031002", "DINKES.YANKES", "Analis")
+	// What the instance wrote before it stopped: the assignment, pending.
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	a := Assignment{ID: "a-interrupted", Course: f.course, Title: "Etika ASN", Units: []string{"DINKES"},
+		Due: now.Add(72 * time.Hour), By: f.admin.NIP, Created: now, Active: true, Pending: true}
+	if err := f.s.docs.C(collAssignments).Insert(ctx, a.ID, &a); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.assignedTo(t, a.ID); len(got) != 0 {
+		t.Fatalf("the sweep took over a fan-out still within its window: %v", got)
+	}
+	f.s.SetClock(func() time.Time { return time.Now().Add(fanOutWindow + time.Minute) })
+	for range 2 { // a second sweep finds nothing left
+		if _, err := f.s.Sweep(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := f.assignedTo(t, a.ID); !slices.Equal(got, []string{a1.NIP, a2.NIP}) {
+		t.Fatalf("after the sweep: %v", got)
+	}
+	var after Assignment
+	if _, err := f.s.docs.C(collAssignments).Get(ctx, a.ID, &after); err != nil || after.Pending {
+		t.Fatalf("still pending (%v)", err)
+	}
+	// A later joiner follows it, as if the fan-out had never stopped.
+	late := f.person(t, "199001012015031003", "DINKES.YANKES", "Analis")
+	if got := f.assignedTo(t, a.ID); !slices.Contains(got, late.NIP) {
+		t.Fatalf("a later joiner missed the resumed assignment: %v", got)
+	}
+}

@@ -79,7 +79,10 @@ func Schemas() []docs.Schema {
 		{Name: collUnits},
 		{Name: collAudit, Indexes: []docs.Index{idx("at", false, tm("at"))}},
 		{Name: collActivations, Indexes: []docs.Index{idx("expires", false, tm("expires"))}},
-		{Name: collAssignments, Indexes: []docs.Index{idx("created", false, tm("created"))}},
+		{Name: collAssignments, Indexes: []docs.Index{
+			idx("created", false, tm("created")),
+			idx("pending_created", false, docs.Field{Name: "pending", Kind: docs.Bool}, tm("created")),
+		}},
 		{Name: collAssignees, Indexes: []docs.Index{
 			idx("user_due", false, str("user"), tm("due")),
 			idx("assignment_user", false, str("assignment"), str("user")),

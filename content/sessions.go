@@ -140,6 +140,9 @@ func (s *Service) Sweep(ctx context.Context) (int, error) {
 	if removed += n; err != nil {
 		return removed, err
 	}
+	if _, err := s.ResumeAssignments(ctx); err != nil {
+		return removed, err
+	}
 	now := s.now().UTC()
 	for _, sw := range []struct {
 		coll, field string
