@@ -59,6 +59,10 @@ type CourseCard struct {
 	Created   time.Time `bson:"created" json:"created_at"`
 	Updated   time.Time `bson:"updated" json:"updated_at"`
 	Published time.Time `bson:"published,omitempty" json:"published_at,omitzero"`
+	// Competencies are the competency tags the course develops (beside
+	// its category), so a competency gap or a weak SKM element points at
+	// the courses that close it.
+	Competencies []string `bson:"competencies,omitempty" json:"competencies,omitempty"`
 }
 
 // Course is a course with its modules and lessons embedded, so reading a

@@ -33,6 +33,11 @@ const (
 	collAssignTargets = "assign_targets"
 	collJPLedger      = "jp_ledger"
 	collImportJobs    = "import_jobs"
+	collServices      = "services"
+	collSKMResponses  = "skm_responses"
+	collSKMMonths     = "skm_months"
+	collAssessments   = "assessments"
+	collMentorships   = "mentorships"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -90,6 +95,20 @@ func Schemas() []docs.Schema {
 			idx("unit_due", false, str("unit"), tm("due")),
 			idx("assignment_open", false, str("assignment"), docs.Field{Name: "open", Kind: docs.Bool}),
 			idx("assignment_unit_open", false, str("assignment"), str("unit"), docs.Field{Name: "open", Kind: docs.Bool}),
+		}},
+		{Name: collServices, Indexes: []docs.Index{idx("unit_name", false, str("unit"), str("name"))}},
+		{Name: collSKMResponses, Indexes: []docs.Index{idx("service_at", false, str("service"), tm("at"))}},
+		{Name: collSKMMonths, Indexes: []docs.Index{
+			idx("unit_year_month", false, str("unit"), num("year"), str("month")),
+			idx("service_month", false, str("service"), str("month")),
+		}},
+		{Name: collAssessments, Indexes: []docs.Index{
+			idx("unit_year", false, str("unit"), num("year"), tm("at")),
+			idx("user_at", false, str("user"), tm("at")),
+		}},
+		{Name: collMentorships, Indexes: []docs.Index{
+			idx("mentor_created", false, str("mentor"), tm("created")),
+			idx("mentee_created", false, str("mentee"), tm("created")),
 		}},
 		{Name: collNotifications, Indexes: []docs.Index{idx("user_created", false, str("user"), tm("created")),
 			idx("user_read", false, str("user"), docs.Field{Name: "read", Kind: docs.Bool}),

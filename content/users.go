@@ -80,7 +80,7 @@ type NewUser struct {
 }
 
 func validRole(r string) bool {
-	return r == RoleLearner || r == RoleTrainer || r == RoleAdmin
+	return r == RoleLearner || r == RoleTrainer || r == RoleAdmin || r == RoleMentor
 }
 
 // validate normalises in and names every field that is wrong.
