@@ -354,3 +354,7 @@ func (s *Service) sweepSKMLimits(ctx context.Context) error {
 	}
 	return nil
 }
+
+// SetSKMLimits replaces the abuse limits (zero fields take the defaults);
+// set before serving, as tests do.
+func (s *Service) SetSKMLimits(l SKMLimits) { s.opts.SKMLimits = l.withDefaults() }
