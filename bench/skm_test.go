@@ -181,7 +181,7 @@ func BenchmarkSKMSubmit(b *testing.B) {
 	go func() {
 		defer wg.Done()
 		browse = runLoadAt(200, int(browseRate)*seconds, browseRate, time.Duration(seconds+30)*time.Second, func(ctx context.Context, i int) (int64, error) {
-			req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/v1/courses?page=1", nil)
+			req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/v1/courses", nil)
 			req.Header.Set("Authorization", "Bearer "+learner)
 			return fetch(hc, req)
 		})
@@ -238,6 +238,9 @@ func BenchmarkSKMSubmit(b *testing.B) {
 	b.ReportMetric(counted, "counted")
 	var statuses []any
 	refused.Range(func(k, _ any) bool { statuses = append(statuses, k); return true })
+	if browse.errs > 0 {
+		b.Logf("catalog: %d errors, first %v", browse.errs, browse.firstErr)
+	}
 	b.Logf("offered %d/s for %d s: %d accepted, %d refused (statuses %v, first %v); %v counted in the aggregates; load %s",
 		rate, seconds, accepted, sub.errs, statuses, sub.firstErr, counted, loadAvg())
 	if int(counted) != accepted {
