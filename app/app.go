@@ -125,6 +125,10 @@ func (a *App) routes() {
 	f.Get("/verify", a.withSession, a.verifyForm)
 	f.Get("/verify/:code", a.withSession, a.verifyPage)
 	f.Get("/brand/logo/:sum", a.logoImage)
+	// The public SKM form (pages_skm.go): no login, no session, no CSRF
+	// cookie; its one-time token guards the send.
+	f.Get("/layanan/:id", a.skmPublicPage)
+	f.Post("/layanan/:id", a.skmPublicSubmit)
 
 	trainer := requireRole(content.RoleTrainer)
 	api := f.Group("/api/v1", a.withBearer)
@@ -213,6 +217,17 @@ func (a *App) routes() {
 	api.Post("/users/import", requireRole(content.RoleAdmin), withLongDeadline, a.importUsersAPI)
 	api.Post("/users/import/jobs", requireRole(content.RoleAdmin), a.startImportJob)
 	api.Get("/users/import/jobs/:id", requireRole(content.RoleAdmin), a.importJob)
+	// Public services and citizens' feedback (api_skm.go).
+	api.Get("/public/services/:id", a.publicServiceAPI)
+	api.Post("/public/services/:id/responses", a.submitSKMAPI)
+	api.Get("/services", requireUser, a.listServices)
+	api.Post("/services", requireRole(content.RoleAdmin), a.createService)
+	api.Patch("/services/:id", requireRole(content.RoleAdmin), a.patchService)
+	api.Get("/services/:id/skm", requireUser, a.serviceSKM)
+	api.Get("/services/:id/comments", requireUser, a.serviceComments)
+	api.Get("/services/:id/responses.csv", requireUser, a.serviceResponsesCSV)
+	api.Get("/services/:id/poster.pdf", requireRole(content.RoleAdmin), a.servicePoster)
+	api.Get("/units/:code/skm", requireUser, a.unitSKM)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -339,6 +354,15 @@ func (a *App) routes() {
 	pages.Post("/notifications/settings", requireUser, a.notificationSettingsSubmit)
 	// User import (pages_user_import.go); its job routes reuse the API
 	// handlers under the cookie session, with the CSRF header.
+	// Public services and SKM results (pages_skm.go).
+	pages.Get("/admin/services", admin, a.servicesPage)
+	pages.Post("/admin/services", admin, a.serviceCreateSubmit)
+	pages.Get("/admin/services/:id", admin, a.servicePage)
+	pages.Post("/admin/services/:id", admin, a.serviceSubmit)
+	pages.Get("/admin/services/:id/poster.pdf", admin, a.servicePoster)
+	pages.Get("/skm/services/:id", requireUser, a.serviceResultsPage)
+	pages.Get("/skm/services/:id/responses.csv", requireUser, a.serviceResponsesCSV)
+	pages.Get("/skm/units/:code", requireUser, a.unitResultsPage)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

@@ -205,6 +205,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	seedA11yTeam(t, e)
 	seedPeople(t, e)
 	notifyN(t, e.app.Service(), learnerNIP, 3)
+	skmID := seedA11ySKM(t, e)
 	base := e.serve(t)
 	type pg struct{ name, path string }
 	roles := []struct {
@@ -212,7 +213,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		role  string
 		pages []pg
 	}{
-		{"", "visitor", []pg{{"login", "/login"}, {"login-expired", "/login?msg=expired"}}},
+		{"", "visitor", []pg{{"login", "/login"}, {"login-expired", "/login?msg=expired"}, {"skm-public", "/layanan/" + skmID}}},
 		{learnerNIP, "learner", []pg{
 			{"home", "/"},
 			{"catalog", "/courses"},
@@ -245,7 +246,9 @@ func TestBrowserAccessibility(t *testing.T) {
 		{adminNIP, "admin", []pg{{"admin-jp", "/admin/jp"}, {"admin-settings", "/admin/settings"},
 			{"admin-assignments", "/admin/assignments"}, {"admin-assignment", "/admin/assignments/" + f.assignID},
 			{"admin", "/admin"}, {"admin-users", "/admin/users"}, {"admin-user", "/admin/users/" + learnerNIP}, {"admin-units", "/admin/units"},
-			{"admin-audit", "/admin/audit"}, {"profile", "/profile"}, {"admin-user-import", "/admin/users/import"}}},
+			{"admin-audit", "/admin/audit"}, {"profile", "/profile"}, {"admin-user-import", "/admin/users/import"},
+			{"admin-services", "/admin/services"}, {"admin-service", "/admin/services/" + skmID},
+			{"skm-results", "/skm/services/" + skmID}, {"skm-unit-results", "/skm/units/DUKCAPIL"}}},
 	}
 	for _, r := range roles {
 		for _, vp := range viewports {

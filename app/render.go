@@ -150,7 +150,7 @@ func newRenderer(cat catalog, a *assets) (*renderer, error) {
 // the constant messages written in when translated is set.
 func parsePages(cat catalog, a *assets, translated bool) (*renderer, error) {
 	funcs := template.FuncMap{"t": cat.T, "asset": a.url, "icon": icon, "num": formatNumber, "pct": formatPercent, "duration": formatMinutes,
-		"hasPrefix": strings.HasPrefix}
+		"hasPrefix": strings.HasPrefix, "inc": func(i int) int { return i + 1 }}
 	files, err := fs.Glob(frontend.Templates, "templates/*.html")
 	if err != nil {
 		return nil, err

@@ -38,6 +38,7 @@ const (
 	collSKMMonths     = "skm_months"
 	collAssessments   = "assessments"
 	collMentorships   = "mentorships"
+	collSKMLimits     = "skm_limits"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -97,7 +98,9 @@ func Schemas() []docs.Schema {
 			idx("assignment_unit_open", false, str("assignment"), str("unit"), docs.Field{Name: "open", Kind: docs.Bool}),
 		}},
 		{Name: collServices, Indexes: []docs.Index{idx("unit_name", false, str("unit"), str("name"))}},
-		{Name: collSKMResponses, Indexes: []docs.Index{idx("service_at", false, str("service"), tm("at"))}},
+		{Name: collSKMResponses, Indexes: []docs.Index{idx("service_at", false, str("service"), tm("at")),
+			idx("fold", false, num("fold")),
+			idx("service_commented_at", false, str("service"), docs.Field{Name: "commented", Kind: docs.Bool}, tm("at"))}},
 		{Name: collSKMMonths, Indexes: []docs.Index{
 			idx("unit_year_month", false, str("unit"), num("year"), str("month")),
 			idx("service_month", false, str("service"), str("month")),
@@ -156,5 +159,6 @@ func Schemas() []docs.Schema {
 			idx("year_at", false, num("year"), tm("at")),
 		}},
 		{Name: collImportJobs, Indexes: []docs.Index{idx("expires", false, tm("expires"))}},
+		{Name: collSKMLimits, Indexes: []docs.Index{idx("expires", false, tm("expires"))}},
 	}
 }

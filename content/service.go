@@ -49,6 +49,9 @@ type Options struct {
 	// Mail says email is configured: only then does Notify queue emails,
 	// so none pile up to go out, long stale, when it is set up later.
 	Mail bool
+	// SKMLimits bound citizens' feedback per address and per service
+	// (skm_responses.go); zero fields take the defaults.
+	SKMLimits SKMLimits
 }
 
 // Service holds the domain rules over the stores.
@@ -77,6 +80,8 @@ type Service struct {
 	// hashSlots bounds concurrent password hashing; see hashPassword.
 	hashSlots chan struct{}
 	hashWait  time.Duration
+	// skmKey caches the key that signs SKM form tokens (skm_responses.go).
+	skmKey atomic.Pointer[[]byte]
 }
 
 // New returns the domain service over open stores. b may be nil when only
@@ -95,6 +100,7 @@ func New(d docs.Store, b blobs.Store, opts Options) (*Service, error) {
 	if opts.IndexLease <= 0 {
 		opts.IndexLease = indexLeaseTTL
 	}
+	opts.SKMLimits = opts.SKMLimits.withDefaults()
 	return &Service{docs: d, blobs: b, opts: opts, md: NewMarkdown(), instance: newID(16), leaseSpan: opts.IndexLease,
 		catalog: &ttlCache[CatalogQuery, CourseList]{ttl: catalogTTL}, quizzes: &ttlCache[string, Quiz]{ttl: quizTTL}, dummyHash: dummy,
 		hashSlots: make(chan struct{}, hashConcurrency()), hashWait: hashWait}, nil

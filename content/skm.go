@@ -31,6 +31,9 @@ type skmMonth struct {
 	Month   string   `bson:"month"` // "2026-03"
 	Year    int      `bson:"year"`
 	Sums    ikm.Sums `bson:"sums"`
+	// Applied holds the ids of responses being counted in, so a fold
+	// interrupted between its steps never counts one twice (skm_fold.go).
+	Applied []appliedMark `bson:"applied,omitempty"`
 }
 
 func skmMonthID(service, month string) string { return service + "~" + month }
