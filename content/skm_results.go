@@ -152,7 +152,7 @@ func buildSKMReport(r SKMRange, months []SKMMonth) SKMReport {
 	rep.Grade, rep.Label = ikm.Grade(rep.IKM)
 	means := rep.Sums.Means()
 	for i, code := range ikm.Codes {
-		e := SKMElement{Code: code, N: rep.Sums.N[i], Dist: rep.Sums.Dist[i]}
+		e := SKMElement{Code: code, N: rep.Sums.N[i], Dist: rep.Sums.Dist(i)}
 		if e.N > 0 {
 			e.Mean = float64(int(means[i]*100+0.5)) / 100
 			e.Grade = ikm.ElementGrade(means[i])

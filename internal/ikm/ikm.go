@@ -15,10 +15,17 @@ var Codes = [Elements]string{"u1", "u2", "u3", "u4", "u5", "u6", "u7", "u8", "u9
 // and how many responses scored it. Sums add, so aggregates per service
 // and month roll up to units, quarters and years without raw responses.
 type Sums struct {
-	Responses int              `bson:"responses" json:"responses"`
-	Sum       [Elements]int    `bson:"sum" json:"-"`
-	N         [Elements]int    `bson:"n" json:"-"`
-	Dist      [Elements][4]int `bson:"dist" json:"-"` // how many scored 1, 2, 3, 4
+	Responses int           `bson:"responses" json:"responses"`
+	Sum       [Elements]int `bson:"sum" json:"-"`
+	N         [Elements]int `bson:"n" json:"-"`
+	// Scored counts, per element, how many scored 1, 2, 3 and 4: element
+	// i's counts are at 4i..4i+3. Flat, as FerretDB stores no nested arrays.
+	Scored [Elements * 4]int `bson:"scored" json:"-"`
+}
+
+// Dist is element i's distribution: how many scored 1, 2, 3 and 4.
+func (s Sums) Dist(i int) [4]int {
+	return [4]int(s.Scored[4*i : 4*i+4])
 }
 
 // Add counts one response; scores[i] is 1–4, or 0 where the element was
@@ -29,7 +36,7 @@ func (s *Sums) Add(scores [Elements]int) {
 		if v >= 1 && v <= 4 {
 			s.Sum[i] += v
 			s.N[i]++
-			s.Dist[i][v-1]++
+			s.Scored[4*i+v-1]++
 		}
 	}
 }
@@ -41,7 +48,7 @@ func (s *Sums) Merge(o Sums) {
 		s.Sum[i] += o.Sum[i]
 		s.N[i] += o.N[i]
 		for j := range 4 {
-			s.Dist[i][j] += o.Dist[i][j]
+			s.Scored[4*i+j] += o.Scored[4*i+j]
 		}
 	}
 }

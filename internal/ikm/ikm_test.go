@@ -54,3 +54,18 @@ func TestMergeEqualsAdding(t *testing.T) {
 		t.Fatalf("merged %+v\nwant %+v", a, all)
 	}
 }
+
+func TestDistribution(t *testing.T) {
+	var s Sums
+	s.Add([Elements]int{1, 4, 4})
+	s.Add([Elements]int{1, 3, 0})
+	if d := s.Dist(0); d != [4]int{2, 0, 0, 0} {
+		t.Errorf("u1 %v", d)
+	}
+	if d := s.Dist(1); d != [4]int{0, 0, 1, 1} {
+		t.Errorf("u2 %v", d)
+	}
+	if d := s.Dist(2); d != [4]int{0, 0, 0, 1} {
+		t.Errorf("u3 %v", d)
+	}
+}
