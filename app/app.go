@@ -213,6 +213,20 @@ func (a *App) routes() {
 	api.Post("/users/import", requireRole(content.RoleAdmin), withLongDeadline, a.importUsersAPI)
 	api.Post("/users/import/jobs", requireRole(content.RoleAdmin), a.startImportJob)
 	api.Get("/users/import/jobs/:id", requireRole(content.RoleAdmin), a.importJob)
+	// Mentoring and the individual plan, RPK (api_mentoring.go).
+	api.Post("/mentorships", requireUser, a.createMentorship)
+	api.Get("/mentorships", requireUser, a.listMentorships)
+	api.Get("/mentorships/:id", requireUser, a.getMentorship)
+	api.Post("/mentorships/:id/sessions", requireUser, a.createSession)
+	api.Post("/mentorships/:id/sessions/:sid/confirm", requireUser, a.confirmSession)
+	api.Post("/mentorships/:id/rating", requireUser, a.rateMentorship)
+	api.Get("/me/plan", requireUser, a.getMyPlan)
+	api.Put("/me/plan", requireUser, a.putMyPlan)
+	api.Post("/me/plan/submit", requireUser, a.submitMyPlan)
+	api.Get("/plans", requireUser, a.teamPlans)
+	api.Get("/plans/:id", requireUser, a.getPlan)
+	api.Post("/plans/:id/approve", requireUser, a.decidePlan(true))
+	api.Post("/plans/:id/return", requireUser, a.decidePlan(false))
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -339,6 +353,22 @@ func (a *App) routes() {
 	pages.Post("/notifications/settings", requireUser, a.notificationSettingsSubmit)
 	// User import (pages_user_import.go); its job routes reuse the API
 	// handlers under the cookie session, with the CSRF header.
+	// Mentoring (pages_mentoring.go) and the plan, RPK (pages_plan.go):
+	// the new-pairing and team-plans routes come before their :id routes.
+	pages.Get("/mentoring", requireUser, a.mentoringPage)
+	pages.Get("/mentoring/new", requireUser, a.pairPage)
+	pages.Post("/mentoring/new", requireUser, a.pairSubmit)
+	pages.Get("/mentoring/:id", requireUser, a.mentorshipPage)
+	pages.Post("/mentoring/:id/sessions", requireUser, a.sessionSubmit)
+	pages.Post("/mentoring/:id/sessions/:sid/confirm", requireUser, a.confirmSubmit)
+	pages.Post("/mentoring/:id/rating", requireUser, a.ratingSubmit)
+	pages.Get("/plan", requireUser, a.planPage)
+	pages.Post("/plan", requireUser, a.planSubmit)
+	pages.Post("/plan/items", requireUser, a.planAddSubmit)
+	pages.Post("/plan/submit", requireUser, a.planSendSubmit)
+	pages.Get("/team/plans", requireUser, a.teamPlansPage)
+	pages.Get("/team/plans/:id", requireUser, a.teamPlanPage)
+	pages.Post("/team/plans/:id", requireUser, a.teamPlanDecide)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

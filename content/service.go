@@ -49,6 +49,9 @@ type Options struct {
 	// Mail says email is configured: only then does Notify queue emails,
 	// so none pile up to go out, long stale, when it is set up later.
 	Mail bool
+	// MentoringMinutesPerJP is how many confirmed minutes of mentoring
+	// make one JP; zero is DefaultMinutesPerJP.
+	MentoringMinutesPerJP int
 }
 
 // Service holds the domain rules over the stores.
