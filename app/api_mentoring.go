@@ -190,7 +190,7 @@ func planJSON(pp content.PlanProgress) fiber.Map {
 	}
 	return fiber.Map{"id": p.ID, "nip": p.User, "name": p.Name, "unit": p.Unit, "year": p.Year, "status": p.Status, "items": items,
 		"note": p.Note, "supervisor": p.Supervisor, "submitted_at": timeOrNil(p.Submitted), "decided_at": timeOrNil(p.Decided),
-		"planned_jp": pp.Planned, "done_jp": pp.DoneAll}
+		"planned_jp": pp.Planned, "done_planned_jp": pp.DonePlanned, "done_jp": pp.DoneAll}
 }
 
 func timeOrNil(t time.Time) any {

@@ -221,7 +221,9 @@ func TestMentoringPages(t *testing.T) {
 		t.Fatalf("pair: %d %s", r.StatusCode, r.Header.Get("Location"))
 	}
 	id := strings.TrimPrefix(strings.SplitN(r.Header.Get("Location"), "?", 2)[0], "/mentoring/")
-	mustContain(t, "admin hub", signedIn(t, m.testEnv, adminNIP).get("/admin").body, `href="/mentoring/new"`)
+	adm := signedIn(t, m.testEnv, adminNIP)
+	mustContain(t, "admin hub", adm.get("/admin").body, `href="/mentoring/new"`)
+	mustContain(t, "user page", adm.get("/admin/users/"+trainer2NIP).body, `name="role_mentor" value="1" checked`)
 	mustStatusPage(t, signedIn(t, m.testEnv, learner2NIP).get("/mentoring/new"), 403, "a learner's pair form")
 	mb := signedIn(t, m.testEnv, trainer2NIP)
 	tok = mb.csrf("/mentoring/" + id)

@@ -28,6 +28,7 @@ type planView struct {
 	Plan                     content.Plan
 	Rows                     []planRow
 	Planned, DoneAll         int
+	DonePlanned              int
 	Suggestions              []content.PlanSuggestion
 	Courses                  []content.CourseCard
 	Paths                    []content.Path
@@ -74,7 +75,7 @@ func (a *App) renderPlan(c *fiber.Ctx, year int, v planView) error {
 	}
 	v.Year, v.ThisYear = year, a.svc.CurrentYear()
 	v.NextYear = v.ThisYear + 1
-	v.Plan, v.Rows, v.Planned, v.DoneAll = p, planRows(pp), pp.Planned, pp.DoneAll
+	v.Plan, v.Rows, v.Planned, v.DoneAll, v.DonePlanned = p, planRows(pp), pp.Planned, pp.DoneAll, pp.DonePlanned
 	v.Past = year != v.ThisYear && year != v.NextYear
 	v.Editable = !v.Past && p.Status != content.PlanSubmitted
 	me, err := a.svc.User(c.UserContext(), u.NIP)
@@ -227,6 +228,7 @@ type teamPlanView struct {
 	Plan             content.Plan
 	Rows             []planRow
 	Planned, DoneAll int
+	DonePlanned      int
 	Submitted        string
 	Decided          string
 	Errors           map[string]string
@@ -247,7 +249,7 @@ func (a *App) renderTeamPlan(c *fiber.Ctx, v teamPlanView) error {
 		return err
 	}
 	lang := langOf(c)
-	v.Plan, v.Rows, v.Planned, v.DoneAll = p, planRows(pp), pp.Planned, pp.DoneAll
+	v.Plan, v.Rows, v.Planned, v.DoneAll, v.DonePlanned = p, planRows(pp), pp.Planned, pp.DoneAll, pp.DonePlanned
 	if !p.Submitted.IsZero() {
 		v.Submitted = dateIn(lang, p.Submitted)
 	}
@@ -288,6 +290,7 @@ type homePlan struct {
 	Status           string
 	Rows             []planRow
 	Planned, DoneAll int
+	DonePlanned      int
 	Percent          int
 	Mentoring        bool
 	ToConfirm        int
@@ -303,12 +306,12 @@ func (a *App) homePlan(c *fiber.Ctx) (*homePlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &homePlan{Year: p.Year, Status: p.Status, Rows: planRows(pp), Planned: pp.Planned, DoneAll: pp.DoneAll}
+	h := &homePlan{Year: p.Year, Status: p.Status, Rows: planRows(pp), Planned: pp.Planned, DoneAll: pp.DoneAll, DonePlanned: pp.DonePlanned}
 	if len(p.Items) == 0 && p.Updated.IsZero() {
 		h.Status = "" // no plan yet
 	}
 	if h.Planned > 0 {
-		h.Percent = min(100, h.DoneAll*100/h.Planned)
+		h.Percent = min(100, h.DonePlanned*100/h.Planned)
 	}
 	my, err := a.svc.MentorshipsFor(c.UserContext(), u)
 	if err != nil {

@@ -452,7 +452,9 @@ type PlanProgress struct {
 	Plan    Plan
 	Done    []int // per item, in Plan.Items order
 	DoneAll int   // every credit of the year, planned or not
-	Planned int
+	// DonePlanned is the credits that went to planned items.
+	DonePlanned int
+	Planned     int
 }
 
 // ProgressOfPlan reads the ledger of the plan's owner and year and
@@ -490,6 +492,7 @@ func (s *Service) ProgressOfPlan(ctx context.Context, p Plan) (PlanProgress, err
 			}
 			if match {
 				pp.Done[i] += e.JP
+				pp.DonePlanned += e.JP
 				break // a credit counts once, for the first item it matches
 			}
 		}
