@@ -228,6 +228,20 @@ func (a *App) routes() {
 	api.Get("/services/:id/responses.csv", requireUser, a.serviceResponsesCSV)
 	api.Get("/services/:id/poster.pdf", requireRole(content.RoleAdmin), a.servicePoster)
 	api.Get("/units/:code/skm", requireUser, a.unitSKM)
+	// Mentoring and the individual plan, RPK (api_mentoring.go).
+	api.Post("/mentorships", requireUser, a.createMentorship)
+	api.Get("/mentorships", requireUser, a.listMentorships)
+	api.Get("/mentorships/:id", requireUser, a.getMentorship)
+	api.Post("/mentorships/:id/sessions", requireUser, a.createSession)
+	api.Post("/mentorships/:id/sessions/:sid/confirm", requireUser, a.confirmSession)
+	api.Post("/mentorships/:id/rating", requireUser, a.rateMentorship)
+	api.Get("/me/plan", requireUser, a.getMyPlan)
+	api.Put("/me/plan", requireUser, a.putMyPlan)
+	api.Post("/me/plan/submit", requireUser, a.submitMyPlan)
+	api.Get("/plans", requireUser, a.teamPlans)
+	api.Get("/plans/:id", requireUser, a.getPlan)
+	api.Post("/plans/:id/approve", requireUser, a.decidePlan(true))
+	api.Post("/plans/:id/return", requireUser, a.decidePlan(false))
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -363,6 +377,22 @@ func (a *App) routes() {
 	pages.Get("/skm/services/:id", requireUser, a.serviceResultsPage)
 	pages.Get("/skm/services/:id/responses.csv", requireUser, a.serviceResponsesCSV)
 	pages.Get("/skm/units/:code", requireUser, a.unitResultsPage)
+	// Mentoring (pages_mentoring.go) and the plan, RPK (pages_plan.go):
+	// the new-pairing and team-plans routes come before their :id routes.
+	pages.Get("/mentoring", requireUser, a.mentoringPage)
+	pages.Get("/mentoring/new", requireUser, a.pairPage)
+	pages.Post("/mentoring/new", requireUser, a.pairSubmit)
+	pages.Get("/mentoring/:id", requireUser, a.mentorshipPage)
+	pages.Post("/mentoring/:id/sessions", requireUser, a.sessionSubmit)
+	pages.Post("/mentoring/:id/sessions/:sid/confirm", requireUser, a.confirmSubmit)
+	pages.Post("/mentoring/:id/rating", requireUser, a.ratingSubmit)
+	pages.Get("/plan", requireUser, a.planPage)
+	pages.Post("/plan", requireUser, a.planSubmit)
+	pages.Post("/plan/items", requireUser, a.planAddSubmit)
+	pages.Post("/plan/submit", requireUser, a.planSendSubmit)
+	pages.Get("/team/plans", requireUser, a.teamPlansPage)
+	pages.Get("/team/plans/:id", requireUser, a.teamPlanPage)
+	pages.Post("/team/plans/:id", requireUser, a.teamPlanDecide)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

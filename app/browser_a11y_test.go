@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -206,6 +207,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	seedPeople(t, e)
 	notifyN(t, e.app.Service(), learnerNIP, 3)
 	skmID := seedA11ySKM(t, e)
+	mentorship, plan := seedA11yMentoring(t, e)
 	base := e.serve(t)
 	type pg struct{ name, path string }
 	roles := []struct {
@@ -233,6 +235,10 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"profile", "/profile"},
 			{"notifications", "/notifications"},
 			{"notification-settings", "/notifications/settings"},
+			{"mentoring", "/mentoring"},
+			{"mentorship-mentee", "/mentoring/" + mentorship},
+			{"plan", "/plan"},
+			{"plan-next-year", "/plan?year=" + strconv.Itoa(e.app.Service().CurrentYear()+1)},
 		}},
 		{trainerNIP, "trainer", []pg{
 			{"teach", "/teach"},
@@ -242,6 +248,10 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"teach-delete-module", f.trainerDel},
 			{"path-new", "/paths/new"},
 			{"team", "/team"},
+			{"mentorship-mentor", "/mentoring/" + mentorship},
+			{"mentoring-pair", "/mentoring/new"},
+			{"team-plans", "/team/plans"},
+			{"team-plan", "/team/plans/" + plan},
 		}},
 		{adminNIP, "admin", []pg{{"admin-jp", "/admin/jp"}, {"admin-settings", "/admin/settings"},
 			{"admin-assignments", "/admin/assignments"}, {"admin-assignment", "/admin/assignments/" + f.assignID},

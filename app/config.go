@@ -48,6 +48,9 @@ type Config struct {
 	// notifications in the app. MailFrom is the sender address.
 	SMTP     string
 	MailFrom string
+	// MentoringMinutesPerJP is how many confirmed minutes of mentoring
+	// make one JP; a mentorship keeps the rate it was paired with.
+	MentoringMinutesPerJP int
 }
 
 // option is one setting: its flag, its variable, its default and how it
@@ -96,6 +99,8 @@ func options() []option {
 			func(c *Config, v string) (err error) { c.ReadingWPM, err = strconv.Atoi(v); return err }},
 		{"smtp", "KOMPETEN_SMTP", "", "mail server for notifications: smtp://USER:PASS@HOST:587 (STARTTLS when offered) or smtps://USER:PASS@HOST:465; empty: in-app only", true, str(func(c *Config) *string { return &c.SMTP })},
 		{"mail-from", "KOMPETEN_MAIL_FROM", "", "sender of notification email, e.g. \"Kompeten <noreply@kota.go.id>\"", false, str(func(c *Config) *string { return &c.MailFrom })},
+		{"mentoring-minutes-per-jp", "KOMPETEN_MENTORING_MINUTES_PER_JP", strconv.Itoa(content.DefaultMinutesPerJP), "confirmed minutes of mentoring that make one JP (each mentorship keeps the rate it was paired with)", false,
+			func(c *Config, v string) (err error) { c.MentoringMinutesPerJP, err = strconv.Atoi(v); return err }},
 	}
 }
 
@@ -219,6 +224,9 @@ func (c Config) Validate() error {
 	}
 	if c.ReadingWPM < 50 || c.ReadingWPM > 2000 {
 		return &ConfigError{"KOMPETEN_READING_WPM", "want words per minute between 50 and 2000, e.g. 400"}
+	}
+	if c.MentoringMinutesPerJP < 15 || c.MentoringMinutesPerJP > 240 {
+		return &ConfigError{"KOMPETEN_MENTORING_MINUTES_PER_JP", "want minutes between 15 and 240, e.g. 45"}
 	}
 	return c.validateMail()
 }

@@ -120,6 +120,8 @@ type homeView struct {
 	Cards        []cardView // my courses as cards
 	// Wajib are the learner's assignments, shown before everything else.
 	Wajib []wajibItem
+	// Plan is this year's RPK against what was done (pages_plan.go).
+	Plan *homePlan
 }
 
 type certificateRow struct {
@@ -176,6 +178,9 @@ func (a *App) home(c *fiber.Ctx) error {
 			v.Certificates = append(v.Certificates, certificateRow{Course: ec.Course, Code: ec.Certificate,
 				Shown: content.FormatCode(ec.Certificate), Completed: formatDateID(ec.Completed), JP: ec.JP})
 		}
+	}
+	if v.Plan, err = a.homePlan(c); err != nil {
+		return err
 	}
 	return a.page(c, "home", v)
 }

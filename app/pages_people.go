@@ -198,6 +198,7 @@ type userView struct {
 	Supervisor string
 	Trainer    bool
 	Admin      bool
+	Mentor     bool
 	Self       bool
 	Errors     map[string]string
 	Saved      bool
@@ -215,7 +216,7 @@ func (a *App) userView(c *fiber.Ctx, nip string) (userView, error) {
 		return userView{}, err
 	}
 	v := userView{User: u, Trainer: slices.Contains(u.Roles, content.RoleTrainer), Admin: slices.Contains(u.Roles, content.RoleAdmin),
-		Self: u.NIP == currentUser(c).NIP}
+		Self: u.NIP == currentUser(c).NIP, Mentor: slices.Contains(u.Roles, content.RoleMentor)}
 	_, v.Options = unitTree(us)
 	for _, un := range us {
 		if un.Code == u.Unit {
@@ -246,7 +247,7 @@ func (a *App) userPage(c *fiber.Ctx) error {
 func (a *App) userSubmit(c *fiber.Ctx) error {
 	nip := param(c, "nip")
 	roles := []string{content.RoleLearner}
-	for _, r := range []string{content.RoleTrainer, content.RoleAdmin} {
+	for _, r := range []string{content.RoleTrainer, content.RoleAdmin, content.RoleMentor} {
 		if c.FormValue("role_"+r) == "1" {
 			roles = append(roles, r)
 		}
@@ -265,6 +266,7 @@ func (a *App) userSubmit(c *fiber.Ctx) error {
 		v.User.Name, v.User.Email, v.User.Phone, v.User.Unit = *p.Name, *p.Email, *p.Phone, *p.Unit
 		v.User.Position, v.User.SupervisorNIP, v.User.Active = *p.Position, *p.SupervisorNIP, active
 		v.Trainer, v.Admin = slices.Contains(roles, content.RoleTrainer), slices.Contains(roles, content.RoleAdmin)
+		v.Mentor = slices.Contains(roles, content.RoleMentor)
 		v.Errors = fields
 		c.Status(422)
 		return a.page(c, "admin_user", v)

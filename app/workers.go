@@ -65,6 +65,7 @@ func (a *App) runWorkers(ctx context.Context) {
 		{"mail", a.jobs.mailEvery, a.jobs.mailTimeout, a.sendMail},
 		{"reminders", a.jobs.remindEvery, a.jobs.remindTimeout, a.remind},
 		{"skm fold", a.jobs.outboxEvery, a.jobs.outboxTimeout, a.foldSKM},
+		{"mentoring reminders", a.jobs.remindEvery, a.jobs.remindTimeout, a.remindMentorActions},
 	} {
 		wg.Add(1)
 		go func() {

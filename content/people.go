@@ -55,6 +55,7 @@ func mainRole(roles []string) string {
 // a User goes through it (CreateUser, UpdateUser, RekeyUsers).
 func (u *User) setKeys() {
 	u.IsAdmin = slices.Contains(u.Roles, RoleAdmin)
+	u.IsMentor = slices.Contains(u.Roles, RoleMentor)
 	// \x01 sorts below every printable character, so "budi" comes before
 	// "budi a", and the NIP makes the key unique: a page cursor is then
 	// the key itself.
@@ -652,7 +653,7 @@ func (s *Service) RekeyUsers(ctx context.Context) (int, error) {
 		}
 		for _, u := range us {
 			want := u.WithKeys()
-			if want.NameKey == u.NameKey && want.Facet == u.Facet && want.IsAdmin == u.IsAdmin {
+			if want.NameKey == u.NameKey && want.Facet == u.Facet && want.IsAdmin == u.IsAdmin && want.IsMentor == u.IsMentor {
 				continue
 			}
 			if _, err := docs.Update(ctx, c, u.NIP, func(v *User) error { v.setKeys(); return nil }); err != nil && !errors.Is(err, docs.ErrNotFound) {

@@ -39,6 +39,8 @@ const (
 	collAssessments   = "assessments"
 	collMentorships   = "mentorships"
 	collSKMLimits     = "skm_limits"
+	collMentorActions = "mentor_actions"
+	collPlans         = "plans"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -71,6 +73,8 @@ func Schemas() []docs.Schema {
 			idx("unit_facet_key", false, str("unit"), str("facet"), str("name_key")),
 			idx("unit_facet_nip", false, str("unit"), str("facet"), str("nip")),
 			idx("supervisor_key", false, str("supervisor_nip"), str("name_key")),
+			// The pairing form's list of mentors (mentoring.go).
+			idx("is_mentor_key", false, docs.Field{Name: "is_mentor", Kind: docs.Bool}, str("name_key")),
 		}},
 		{Name: collSessions, Indexes: []docs.Index{
 			idx("expires", false, tm("expires")),
@@ -160,5 +164,9 @@ func Schemas() []docs.Schema {
 		}},
 		{Name: collImportJobs, Indexes: []docs.Index{idx("expires", false, tm("expires"))}},
 		{Name: collSKMLimits, Indexes: []docs.Index{idx("expires", false, tm("expires"))}},
+		{Name: collMentorActions, Indexes: []docs.Index{idx("due", false, tm("due"))}},
+		{Name: collPlans, Indexes: []docs.Index{
+			idx("supervisor_status_submitted", false, str("supervisor"), str("status"), tm("submitted")),
+		}},
 	}
 }

@@ -52,6 +52,9 @@ type Options struct {
 	// SKMLimits bound citizens' feedback per address and per service
 	// (skm_responses.go); zero fields take the defaults.
 	SKMLimits SKMLimits
+	// MentoringMinutesPerJP is how many confirmed minutes of mentoring
+	// make one JP; zero is DefaultMinutesPerJP.
+	MentoringMinutesPerJP int
 }
 
 // Service holds the domain rules over the stores.

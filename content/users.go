@@ -43,6 +43,8 @@ type User struct {
 	Disabled      time.Time `bson:"disabled,omitempty" json:"-"`
 	// IsAdmin mirrors Roles so "is there an admin" is an indexed query.
 	IsAdmin bool `bson:"is_admin" json:"-"`
+	// IsMentor mirrors Roles for the pairing form's list of mentors.
+	IsMentor bool `bson:"is_mentor,omitempty" json:"-"`
 	// NameKey and Facet let the users list search and filter by index
 	// alone (people.go, setKeys): the folded name with the NIP, and the
 	// main role with the status.
