@@ -125,6 +125,12 @@ func (a *App) routes() {
 	f.Get("/verify", a.withSession, a.verifyForm)
 	f.Get("/verify/:code", a.withSession, a.verifyPage)
 	f.Get("/brand/logo/:sum", a.logoImage)
+	// Forum warga's public pages (pages_forum.go): no login, so outside the
+	// CSRF group; the form carries a one-time token instead.
+	f.Get("/layanan/:id/forum", a.withSession, a.forumListPage)
+	f.Get("/layanan/:id/forum/new", a.withSession, a.forumNewPage)
+	f.Post("/layanan/:id/forum/new", a.withSession, a.forumNewSubmit)
+	f.Get("/layanan/:id/forum/:tid", a.withSession, a.forumTopicPage)
 
 	trainer := requireRole(content.RoleTrainer)
 	api := f.Group("/api/v1", a.withBearer)
@@ -213,6 +219,15 @@ func (a *App) routes() {
 	api.Post("/users/import", requireRole(content.RoleAdmin), withLongDeadline, a.importUsersAPI)
 	api.Post("/users/import/jobs", requireRole(content.RoleAdmin), a.startImportJob)
 	api.Get("/users/import/jobs/:id", requireRole(content.RoleAdmin), a.importJob)
+	// Forum warga (api_forum.go).
+	api.Get("/public/services/:id/topics", a.publicTopicsAPI)
+	api.Post("/public/services/:id/topics", a.submitTopicAPI)
+	api.Get("/public/services/:id/topics/token", a.topicTokenAPI)
+	api.Get("/public/services/:id/topics/:tid", a.publicTopicAPI)
+	api.Get("/topics", requireUser, a.topicQueueAPI)
+	api.Get("/topics/:id", requireUser, a.topicAPI)
+	api.Post("/topics/:id/moderate", requireUser, a.moderateTopicAPI)
+	api.Post("/topics/:id/replies", requireUser, a.replyTopicAPI)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -339,6 +354,11 @@ func (a *App) routes() {
 	pages.Post("/notifications/settings", requireUser, a.notificationSettingsSubmit)
 	// User import (pages_user_import.go); its job routes reuse the API
 	// handlers under the cookie session, with the CSRF header.
+	// Forum warga's moderation (pages_forum.go): a unit's staff and admins.
+	pages.Get("/forum/moderation", requireUser, a.moderationPage)
+	pages.Get("/forum/moderation/:id", requireUser, a.moderationTopicPage)
+	pages.Post("/forum/moderation/:id/moderate", requireUser, a.moderateSubmit)
+	pages.Post("/forum/moderation/:id/replies", requireUser, a.replySubmit)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

@@ -218,7 +218,7 @@ func (a *App) errorHandler(c *fiber.Ctx, err error) error {
 		// carry another request after it.
 		c.Context().SetConnectionClose()
 	}
-	if e.Status == 429 {
+	if e.Status == 429 && len(c.Response().Header.Peek(fiber.HeaderRetryAfter)) == 0 {
 		c.Set(fiber.HeaderRetryAfter, "900")
 	}
 	if isAPI(c) {

@@ -38,6 +38,7 @@ const (
 	collSKMMonths     = "skm_months"
 	collAssessments   = "assessments"
 	collMentorships   = "mentorships"
+	collTopics        = "topics"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -156,5 +157,12 @@ func Schemas() []docs.Schema {
 			idx("year_at", false, num("year"), tm("at")),
 		}},
 		{Name: collImportJobs, Indexes: []docs.Index{idx("expires", false, tm("expires"))}},
+		// Forum warga (forum.go): rank orders unanswered before answered,
+		// then newest, so each list is one index walk.
+		{Name: collTopics, Indexes: []docs.Index{
+			idx("service_state_rank", false, str("service"), str("state"), str("rank")),
+			idx("unit_state_rank", false, str("unit"), str("state"), str("rank")),
+			idx("state_rank", false, str("state"), str("rank")),
+		}},
 	}
 }
