@@ -205,6 +205,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	seedA11yTeam(t, e)
 	seedPeople(t, e)
 	notifyN(t, e.app.Service(), learnerNIP, 3)
+	fo := seedA11yForum(t, e)
 	base := e.serve(t)
 	type pg struct{ name, path string }
 	roles := []struct {
@@ -212,7 +213,9 @@ func TestBrowserAccessibility(t *testing.T) {
 		role  string
 		pages []pg
 	}{
-		{"", "visitor", []pg{{"login", "/login"}, {"login-expired", "/login?msg=expired"}}},
+		{"", "visitor", []pg{{"login", "/login"}, {"login-expired", "/login?msg=expired"},
+			{"forum", "/layanan/" + fo.service + "/forum"}, {"forum-topic", "/layanan/" + fo.service + "/forum/" + fo.answered},
+			{"forum-new", "/layanan/" + fo.service + "/forum/new"}}},
 		{learnerNIP, "learner", []pg{
 			{"home", "/"},
 			{"catalog", "/courses"},
@@ -232,6 +235,8 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"profile", "/profile"},
 			{"notifications", "/notifications"},
 			{"notification-settings", "/notifications/settings"},
+			{"forum-moderation", "/forum/moderation"},
+			{"forum-moderation-topic", "/forum/moderation/" + fo.answered},
 		}},
 		{trainerNIP, "trainer", []pg{
 			{"teach", "/teach"},
@@ -245,7 +250,8 @@ func TestBrowserAccessibility(t *testing.T) {
 		{adminNIP, "admin", []pg{{"admin-jp", "/admin/jp"}, {"admin-settings", "/admin/settings"},
 			{"admin-assignments", "/admin/assignments"}, {"admin-assignment", "/admin/assignments/" + f.assignID},
 			{"admin", "/admin"}, {"admin-users", "/admin/users"}, {"admin-user", "/admin/users/" + learnerNIP}, {"admin-units", "/admin/units"},
-			{"admin-audit", "/admin/audit"}, {"profile", "/profile"}, {"admin-user-import", "/admin/users/import"}}},
+			{"admin-audit", "/admin/audit"}, {"profile", "/profile"}, {"admin-user-import", "/admin/users/import"},
+			{"forum-moderation", "/forum/moderation"}, {"forum-moderation-waiting", "/forum/moderation/" + fo.waiting}}},
 	}
 	for _, r := range roles {
 		for _, vp := range viewports {

@@ -1,10 +1,13 @@
 package app
 
 import (
+	"context"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/kotalama/kompeten/content"
 )
 
 // TestForumPagesWithoutScript: a citizen sends the form as a plain HTML
@@ -107,4 +110,45 @@ func regexpFind(t *testing.T, pattern string, b []byte) string {
 		t.Fatalf("no %s", pattern)
 	}
 	return string(m[1])
+}
+
+// a11yForum is a service of the learner's dinas with an answered topic,
+// an unanswered one and one waiting, for the accessibility run.
+type a11yForum struct {
+	service, answered, waiting string
+}
+
+func seedA11yForum(t *testing.T, e *testEnv) a11yForum {
+	t.Helper()
+	ctx := context.Background()
+	svc := e.app.Service()
+	ps, err := svc.AddForumService(ctx, content.PublicService{ID: "dinkes-skd", Unit: "DINKES", Name: "Surat Keterangan Sehat", Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	staff := mustUser(t, e, learnerNIP)
+	post := func(title, body, name string) string {
+		tok, _, err := svc.TopicFormToken(ctx, ps.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tp, err := svc.SubmitTopic(ctx, ps.ID, content.TopicInput{Title: title, Body: body, Name: name, Contact: "0812-0000-1111", Token: tok}, "10.0.0.9")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tp.ID
+	}
+	f := a11yForum{service: ps.ID}
+	f.answered = post("Antrean pagi terlalu panjang", "Saya datang pukul 07.30 dan baru dilayani pukul 10.00.\nMohon ditambah loket.", "Pak Darto")
+	open := post("Papan informasi <b>tidak jelas</b>", "Syarat surat keterangan sehat tidak tertulis di papan. <script>alert(1)</script>", "")
+	f.waiting = post("Parkir motor penuh", "Tidak ada tempat parkir untuk pengunjung pada hari Senin.", "Bu Rina")
+	for _, id := range []string{f.answered, open} {
+		if _, err := svc.ModerateTopic(ctx, staff, id, "approve"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := svc.ReplyTopic(ctx, staff, f.answered, "Terima kasih. Mulai bulan depan loket kedua dibuka pukul 07.30."); err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

@@ -631,7 +631,8 @@ type TopicQueue struct {
 	Units []QueueUnit
 }
 
-// QueueUnit is a unit the viewer moderates, with its waiting count.
+// QueueUnit is a unit the viewer moderates, with its waiting count (-1
+// when not counted: an admin's list of every unit).
 type QueueUnit struct {
 	Code    string `json:"code"`
 	Name    string `json:"name"`
@@ -660,6 +661,18 @@ func (s *Service) TopicQueueFor(ctx context.Context, actor User, unit, state str
 	}
 	c := s.docs.C(collTopics)
 	q := TopicQueue{State: state, Counts: map[string]int64{}}
+	if admin {
+		// Every unit to choose from, named but not counted: a city has
+		// hundreds, and one count each would make the page a scan.
+		all, err := s.AllUnits(ctx)
+		if err != nil {
+			return TopicQueue{}, err
+		}
+		for _, u := range all {
+			q.Units = append(q.Units, QueueUnit{Code: u.Code, Name: u.Name, Waiting: -1})
+		}
+		mine = nil
+	}
 	for _, code := range mine {
 		n, err := c.Count(ctx, docs.Query{Where: []docs.Eq{{Field: "unit", Value: code}, {Field: "state", Value: TopicWaiting}}})
 		if err != nil {
