@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -594,5 +596,40 @@ func TestForumNotifiesUnitOnce(t *testing.T) {
 	f.submit(t, "Parkir penuh")
 	if count(headNIP) != 2 {
 		t.Fatalf("second topic: %d, want 2", count(headNIP))
+	}
+}
+
+// TestForumAcrossInstances: a second App over the same stores (another
+// instance: its own memory, its own instance id) honours the first's
+// form tokens once, and the limits count posts on both.
+func TestForumAcrossInstances(t *testing.T) {
+	f := newForumEnv(t)
+	e := f.e
+	a2, err := New(context.Background(), e.cfg, e.stores, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2 := &testEnv{t: t, app: a2, cfg: e.cfg, dir: e.dir, stores: e.stores}
+	f2 := forumFix{e: e2, service: f.service, other: f.other}
+	tok := f.token(t, f.service)
+	if r := f2.post(t, f.service, "10.5.0.1", map[string]any{"token": tok}); r.StatusCode != 202 {
+		t.Fatalf("token of instance 1 on instance 2: %d %s", r.StatusCode, r.body)
+	}
+	if r := f.post(t, f.service, "10.5.0.2", map[string]any{"token": tok}); r.StatusCode != 422 {
+		t.Fatalf("replay on instance 1: %d, want 422", r.StatusCode)
+	}
+	for i := 1; i < content.TopicsPerAddress; i++ {
+		on := f
+		if i%2 == 1 {
+			on = f2
+		}
+		if r := on.post(t, f.service, "10.5.0.1", nil); r.StatusCode != 202 {
+			t.Fatalf("post %d: %d %s", i+1, r.StatusCode, r.body)
+		}
+	}
+	for _, on := range []forumFix{f, f2} {
+		if r := on.post(t, f.service, "10.5.0.1", nil); r.StatusCode != 429 {
+			t.Fatalf("over the limit counted on both: %d, want 429", r.StatusCode)
+		}
 	}
 }

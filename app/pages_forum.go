@@ -262,6 +262,9 @@ type moderationTopicView struct {
 	Errors    map[string]string
 	Flash     string
 	MaxReply  int
+	// Staff: the viewer answers for the topic's unit (an admin outside
+	// it moderates but does not answer).
+	Staff bool
 }
 
 func (a *App) moderationTopic(c *fiber.Ctx, v moderationTopicView) error {
@@ -276,13 +279,12 @@ func (a *App) moderationTopic(c *fiber.Ctx, v moderationTopicView) error {
 	if ps, err := a.svc.ForumService(c.UserContext(), t.Service); err == nil {
 		v.Topic.ServiceName = ps.Name
 	}
+	if v.Staff, err = a.svc.CanAnswerTopic(c.UserContext(), *u, t); err != nil {
+		return err
+	}
 	if t.State == content.TopicApproved {
 		v.PublicURL = forumPath(t.Service) + "/" + t.ID
-		if len(t.Replies) < content.MaxTopicReplies {
-			if v.Topic.CanReply, err = a.svc.CanAnswerTopic(c.UserContext(), *u, t); err != nil {
-				return err
-			}
-		}
+		v.Topic.CanReply = v.Staff && len(t.Replies) < content.MaxTopicReplies
 	}
 	v.MaxReply = content.MaxReplyBody
 	return a.page(c, "forum_moderation_topic", v)
