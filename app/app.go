@@ -129,6 +129,12 @@ func (a *App) routes() {
 	// cookie; its one-time token guards the send.
 	f.Get("/layanan/:id", a.skmPublicPage)
 	f.Post("/layanan/:id", a.skmPublicSubmit)
+	// Forum warga's public pages (pages_forum.go): no login, so outside the
+	// CSRF group; the form carries a one-time token instead.
+	f.Get("/layanan/:id/forum", a.withSession, a.forumListPage)
+	f.Get("/layanan/:id/forum/new", a.withSession, a.forumNewPage)
+	f.Post("/layanan/:id/forum/new", a.withSession, a.forumNewSubmit)
+	f.Get("/layanan/:id/forum/:tid", a.withSession, a.forumTopicPage)
 
 	trainer := requireRole(content.RoleTrainer)
 	api := f.Group("/api/v1", a.withBearer)
@@ -242,6 +248,15 @@ func (a *App) routes() {
 	api.Get("/plans/:id", requireUser, a.getPlan)
 	api.Post("/plans/:id/approve", requireUser, a.decidePlan(true))
 	api.Post("/plans/:id/return", requireUser, a.decidePlan(false))
+	// Forum warga (api_forum.go).
+	api.Get("/public/services/:id/topics", a.publicTopicsAPI)
+	api.Post("/public/services/:id/topics", a.submitTopicAPI)
+	api.Get("/public/services/:id/topics/token", a.topicTokenAPI)
+	api.Get("/public/services/:id/topics/:tid", a.publicTopicAPI)
+	api.Get("/topics", requireUser, a.topicQueueAPI)
+	api.Get("/topics/:id", requireUser, a.topicAPI)
+	api.Post("/topics/:id/moderate", requireUser, a.moderateTopicAPI)
+	api.Post("/topics/:id/replies", requireUser, a.replyTopicAPI)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -393,6 +408,11 @@ func (a *App) routes() {
 	pages.Get("/team/plans", requireUser, a.teamPlansPage)
 	pages.Get("/team/plans/:id", requireUser, a.teamPlanPage)
 	pages.Post("/team/plans/:id", requireUser, a.teamPlanDecide)
+	// Forum warga's moderation (pages_forum.go): a unit's staff and admins.
+	pages.Get("/forum/moderation", requireUser, a.moderationPage)
+	pages.Get("/forum/moderation/:id", requireUser, a.moderationTopicPage)
+	pages.Post("/forum/moderation/:id/moderate", requireUser, a.moderateSubmit)
+	pages.Post("/forum/moderation/:id/replies", requireUser, a.replySubmit)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

@@ -208,6 +208,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	notifyN(t, e.app.Service(), learnerNIP, 3)
 	skmID := seedA11ySKM(t, e)
 	mentorship, plan := seedA11yMentoring(t, e)
+	fo := seedA11yForum(t, e)
 	base := e.serve(t)
 	type pg struct{ name, path string }
 	roles := []struct {
@@ -215,7 +216,9 @@ func TestBrowserAccessibility(t *testing.T) {
 		role  string
 		pages []pg
 	}{
-		{"", "visitor", []pg{{"login", "/login"}, {"login-expired", "/login?msg=expired"}, {"skm-public", "/layanan/" + skmID}}},
+		{"", "visitor", []pg{{"login", "/login"}, {"login-expired", "/login?msg=expired"}, {"skm-public", "/layanan/" + skmID},
+			{"forum", "/layanan/" + fo.service + "/forum"}, {"forum-topic", "/layanan/" + fo.service + "/forum/" + fo.answered},
+			{"forum-new", "/layanan/" + fo.service + "/forum/new"}}},
 		{learnerNIP, "learner", []pg{
 			{"home", "/"},
 			{"catalog", "/courses"},
@@ -239,6 +242,8 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"mentorship-mentee", "/mentoring/" + mentorship},
 			{"plan", "/plan"},
 			{"plan-next-year", "/plan?year=" + strconv.Itoa(e.app.Service().CurrentYear()+1)},
+			{"forum-moderation", "/forum/moderation"},
+			{"forum-moderation-topic", "/forum/moderation/" + fo.answered},
 		}},
 		{trainerNIP, "trainer", []pg{
 			{"teach", "/teach"},
@@ -258,7 +263,8 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"admin", "/admin"}, {"admin-users", "/admin/users"}, {"admin-user", "/admin/users/" + learnerNIP}, {"admin-units", "/admin/units"},
 			{"admin-audit", "/admin/audit"}, {"profile", "/profile"}, {"admin-user-import", "/admin/users/import"},
 			{"admin-services", "/admin/services"}, {"admin-service", "/admin/services/" + skmID},
-			{"skm-results", "/skm/services/" + skmID}, {"skm-unit-results", "/skm/units/DUKCAPIL"}}},
+			{"skm-results", "/skm/services/" + skmID}, {"skm-unit-results", "/skm/units/DUKCAPIL"},
+			{"forum-moderation", "/forum/moderation"}, {"forum-moderation-waiting", "/forum/moderation/" + fo.waiting}}},
 	}
 	for _, r := range roles {
 		for _, vp := range viewports {

@@ -41,6 +41,7 @@ const (
 	collSKMLimits     = "skm_limits"
 	collMentorActions = "mentor_actions"
 	collPlans         = "plans"
+	collTopics        = "topics"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -167,6 +168,13 @@ func Schemas() []docs.Schema {
 		{Name: collMentorActions, Indexes: []docs.Index{idx("due", false, tm("due"))}},
 		{Name: collPlans, Indexes: []docs.Index{
 			idx("supervisor_status_submitted", false, str("supervisor"), str("status"), tm("submitted")),
+		}},
+		// Forum warga (forum.go): rank orders unanswered before answered,
+		// then newest, so each list is one index walk.
+		{Name: collTopics, Indexes: []docs.Index{
+			idx("service_state_rank", false, str("service"), str("state"), str("rank")),
+			idx("unit_state_rank", false, str("unit"), str("state"), str("rank")),
+			idx("state_rank", false, str("state"), str("rank")),
 		}},
 	}
 }
