@@ -49,6 +49,9 @@ type Options struct {
 	// Mail says email is configured: only then does Notify queue emails,
 	// so none pile up to go out, long stale, when it is set up later.
 	Mail bool
+	// L3Weeks is how many weeks after a completion the learner's atasan
+	// is asked to rate the training's effect (impact.go); 0 is 8.
+	L3Weeks int
 }
 
 // Service holds the domain rules over the stores.
