@@ -213,6 +213,8 @@ func (a *App) routes() {
 	api.Post("/users/import", requireRole(content.RoleAdmin), withLongDeadline, a.importUsersAPI)
 	api.Post("/users/import/jobs", requireRole(content.RoleAdmin), a.startImportJob)
 	api.Get("/users/import/jobs/:id", requireRole(content.RoleAdmin), a.importJob)
+	// Evaluation, competencies and assessments (api_evaluations.go).
+	a.evaluationAPI(api)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -339,6 +341,8 @@ func (a *App) routes() {
 	pages.Post("/notifications/settings", requireUser, a.notificationSettingsSubmit)
 	// User import (pages_user_import.go); its job routes reuse the API
 	// handlers under the cookie session, with the CSRF header.
+	// Evaluation, competencies and assessments (pages_evaluations.go).
+	a.evaluationPages(pages)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

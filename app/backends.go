@@ -127,5 +127,5 @@ func OpenStores(ctx context.Context, cfg Config) (s Stores, err error) {
 // child process of this binary, so a hostile file costs that child its
 // time and memory limits, never the server.
 func ContentOptions(cfg Config) content.Options {
-	return content.Options{UploadMax: cfg.UploadMax, ReadingWPM: cfg.ReadingWPM, PDFText: pdftext.Runner{}.Text, Mail: cfg.SMTP != ""}
+	return content.Options{UploadMax: cfg.UploadMax, ReadingWPM: cfg.ReadingWPM, PDFText: pdftext.Runner{}.Text, Mail: cfg.SMTP != "", L3Weeks: cfg.L3Weeks}
 }

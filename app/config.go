@@ -48,6 +48,9 @@ type Config struct {
 	// notifications in the app. MailFrom is the sender address.
 	SMTP     string
 	MailFrom string
+	// L3Weeks is how many weeks after a completion the learner's atasan
+	// is asked to rate the training's effect on the work (level 3).
+	L3Weeks int
 }
 
 // option is one setting: its flag, its variable, its default and how it
@@ -96,6 +99,8 @@ func options() []option {
 			func(c *Config, v string) (err error) { c.ReadingWPM, err = strconv.Atoi(v); return err }},
 		{"smtp", "KOMPETEN_SMTP", "", "mail server for notifications: smtp://USER:PASS@HOST:587 (STARTTLS when offered) or smtps://USER:PASS@HOST:465; empty: in-app only", true, str(func(c *Config) *string { return &c.SMTP })},
 		{"mail-from", "KOMPETEN_MAIL_FROM", "", "sender of notification email, e.g. \"Kompeten <noreply@kota.go.id>\"", false, str(func(c *Config) *string { return &c.MailFrom })},
+		{"l3-weeks", "KOMPETEN_L3_WEEKS", strconv.Itoa(content.DefaultL3Weeks), "weeks after a completion when the learner's atasan is asked to rate the training's effect on the work (evaluation level 3)", false,
+			func(c *Config, v string) (err error) { c.L3Weeks, err = strconv.Atoi(v); return err }},
 	}
 }
 
@@ -219,6 +224,9 @@ func (c Config) Validate() error {
 	}
 	if c.ReadingWPM < 50 || c.ReadingWPM > 2000 {
 		return &ConfigError{"KOMPETEN_READING_WPM", "want words per minute between 50 and 2000, e.g. 400"}
+	}
+	if c.L3Weeks < 1 || c.L3Weeks > 104 {
+		return &ConfigError{"KOMPETEN_L3_WEEKS", "want a number of weeks between 1 and 104, e.g. 8"}
 	}
 	return c.validateMail()
 }

@@ -64,6 +64,7 @@ func (a *App) runWorkers(ctx context.Context) {
 		{"quiz statistics", a.jobs.outboxEvery, a.jobs.outboxTimeout, a.foldQuizStats},
 		{"mail", a.jobs.mailEvery, a.jobs.mailTimeout, a.sendMail},
 		{"reminders", a.jobs.remindEvery, a.jobs.remindTimeout, a.remind},
+		{"evaluations", a.jobs.remindEvery, a.jobs.remindTimeout, a.evaluationPass},
 	} {
 		wg.Add(1)
 		go func() {

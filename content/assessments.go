@@ -254,7 +254,9 @@ func (s *Service) ImportAssessments(ctx context.Context, actor User, r io.Reader
 	var out []Assessment
 	users := map[string]*User{}
 	for _, rec := range f.Records {
-		bad := func(field string, m Msg) { rep.Errors = append(rep.Errors, ImportLineError{Line: rec.Line, Field: field, Message: m}) }
+		bad := func(field string, m Msg) {
+			rep.Errors = append(rep.Errors, ImportLineError{Line: rec.Line, Field: field, Message: m})
+		}
 		u, err := s.userOnce(ctx, rec.NIP, users)
 		if err != nil {
 			return AssessmentImportReport{}, err
