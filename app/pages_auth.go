@@ -120,6 +120,8 @@ type homeView struct {
 	Cards        []cardView // my courses as cards
 	// Wajib are the learner's assignments, shown before everything else.
 	Wajib []wajibItem
+	// EvalAsks are completed courses to evaluate (pages_evaluations.go).
+	EvalAsks []content.Course
 }
 
 type certificateRow struct {
@@ -161,6 +163,7 @@ func (a *App) home(c *fiber.Ctx) error {
 		return err
 	}
 	v.Wajib = wajib
+	v.EvalAsks = a.homeEvaluationAsks(c, mine)
 	v.Entries = year.Entries
 	list := make([]content.CourseCard, 0, len(mine))
 	for _, ec := range mine {

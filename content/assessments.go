@@ -241,14 +241,14 @@ func (s *Service) ImportAssessments(ctx context.Context, actor User, r io.Reader
 	f, err := assesscsv.Read(r)
 	var ce *assesscsv.Error
 	if errors.As(err, &ce) {
-		return AssessmentImportReport{}, &AssessmentCSVError{M: msg("assesscsv."+ce.Code, ce.Args...)}
+		return AssessmentImportReport{}, &AssessmentCSVError{M: csvMsg(ce)}
 	}
 	if err != nil {
 		return AssessmentImportReport{}, err
 	}
 	rep := AssessmentImportReport{DryRun: dryRun, Lines: len(f.Records) + len(f.Errors), Errors: []ImportLineError{}}
 	for _, e := range f.Errors {
-		rep.Errors = append(rep.Errors, ImportLineError{Line: e.Line, Message: msg("assesscsv."+e.Code, e.Args...)})
+		rep.Errors = append(rep.Errors, ImportLineError{Line: e.Line, Message: csvMsg(e)})
 	}
 	seen := map[string]int{}
 	var out []Assessment
@@ -313,4 +313,30 @@ func (s *Service) ImportAssessments(ctx context.Context, actor User, r io.Reader
 	}
 	s.Audit(ctx, actor, "assessment.import", "assessments", nil, map[string]int{"written": rep.Written})
 	return rep, nil
+}
+
+// csvMsg is the message of a refusal of assesscsv, for a person.
+func csvMsg(e *assesscsv.Error) Msg {
+	switch e.Code {
+	case assesscsv.CodeTooLarge:
+		return msg("assesscsv.too_large", e.Args...)
+	case assesscsv.CodeBinary:
+		return msg("assesscsv.binary")
+	case assesscsv.CodeTooManyLines:
+		return msg("assesscsv.too_many_lines", e.Args...)
+	case assesscsv.CodeTooManyTags:
+		return msg("assesscsv.too_many_tags", e.Args...)
+	case assesscsv.CodeCellTooLarge:
+		return msg("assesscsv.cell_too_large", e.Args...)
+	case assesscsv.CodeEmpty:
+		return msg("assesscsv.empty")
+	case assesscsv.CodeMissing:
+		return msg("assesscsv.header_missing", e.Args...)
+	case assesscsv.CodeDuplicate:
+		return msg("assesscsv.header_duplicate", e.Args...)
+	case assesscsv.CodeFields:
+		return msg("assesscsv.fields", e.Args...)
+	default:
+		return msg("assesscsv.quote")
+	}
 }
