@@ -205,6 +205,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	seedA11yTeam(t, e)
 	seedPeople(t, e)
 	notifyN(t, e.app.Service(), learnerNIP, 3)
+	evaluated := seedA11yEvaluations(t, e)
 	base := e.serve(t)
 	type pg struct{ name, path string }
 	roles := []struct {
@@ -232,6 +233,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"profile", "/profile"},
 			{"notifications", "/notifications"},
 			{"notification-settings", "/notifications/settings"},
+			{"course-evaluation", "/courses/" + f.passed.Course.ID + "/evaluation"},
 		}},
 		{trainerNIP, "trainer", []pg{
 			{"teach", "/teach"},
@@ -241,11 +243,15 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"teach-delete-module", f.trainerDel},
 			{"path-new", "/paths/new"},
 			{"team", "/team"},
+			{"teach-evaluations", "/teach/" + evaluated + "/evaluations"},
+			{"team-impact", "/team/impact"},
+			{"team-assess", "/team/" + learner2NIP + "/assess"},
 		}},
 		{adminNIP, "admin", []pg{{"admin-jp", "/admin/jp"}, {"admin-settings", "/admin/settings"},
 			{"admin-assignments", "/admin/assignments"}, {"admin-assignment", "/admin/assignments/" + f.assignID},
 			{"admin", "/admin"}, {"admin-users", "/admin/users"}, {"admin-user", "/admin/users/" + learnerNIP}, {"admin-units", "/admin/units"},
-			{"admin-audit", "/admin/audit"}, {"profile", "/profile"}, {"admin-user-import", "/admin/users/import"}}},
+			{"admin-audit", "/admin/audit"}, {"profile", "/profile"}, {"admin-user-import", "/admin/users/import"},
+			{"admin-assessments", "/admin/assessments"}, {"admin-competencies", "/admin/competencies"}}},
 	}
 	for _, r := range roles {
 		for _, vp := range viewports {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"mime/multipart"
 	"net/http/httptest"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kotalama/kompeten/content"
 )
 
 // TestEvaluationPages: after completing, the learner sees the ask on the
@@ -153,3 +156,37 @@ func TestAdminAssessmentPages(t *testing.T) {
 }
 
 var regexpFormAction = regexp.MustCompile(`<form method="post" action="(/team/impact/[^"]+)"`)
+
+// seedA11yEvaluations gives the accessibility pass something on each
+// evaluation page: a course evaluated by learner2 (the trainer's), an
+// open level-3 ask for the trainer as the learner's atasan, the catalogue,
+// a position requirement and an assessment. It returns the course id.
+func seedA11yEvaluations(t *testing.T, e *testEnv) string {
+	t.Helper()
+	ctx := context.Background()
+	svc := e.app.Service()
+	c := completedCourse(t, e, "Komunikasi Publik", e.token(learner2NIP))
+	l2, _ := svc.User(ctx, learner2NIP)
+	if _, err := svc.SubmitEvaluation(ctx, l2, c.Course.ID, content.EvaluationInput{Ratings: content.EvaluationRatings{Content: 4, Trainer: 5, Usefulness: 3},
+		Comment: "Contoh kasusnya dekat dengan pekerjaan di loket."}); err != nil {
+		t.Fatal(err)
+	}
+	now := svc.Now().UTC()
+	if err := e.stores.Docs.C("impact_reviews").Insert(ctx, learnerNIP+"~"+c.Course.ID, &content.ImpactReview{ID: learnerNIP + "~" + c.Course.ID,
+		User: learnerNIP, Name: "Siti Rahmawati", Course: c.Course.ID, Title: c.Course.Title, Completed: now.Add(-60 * 24 * time.Hour),
+		Atasan: trainerNIP, Asked: now, Open: true}); err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := svc.User(ctx, adminNIP)
+	if _, err := svc.SetCompetencyCatalog(ctx, admin, []content.CompetencyTag{{Tag: "pelayanan-publik", Name: "Pelayanan publik"}, {Tag: "komunikasi", Name: "Komunikasi"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SetPositionRequirement(ctx, admin, "Analis Kebijakan", map[string]int{"komunikasi": 3, "pelayanan-publik": 4}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.RecordAssessment(ctx, admin, content.AssessmentInput{NIP: learner2NIP, Period: "2026-S1",
+		Competencies: map[string]int{"komunikasi": 2, "pelayanan-publik": 4}, Note: "Perlu latihan menulis surat."}); err != nil {
+		t.Fatal(err)
+	}
+	return c.Course.ID
+}
