@@ -210,6 +210,7 @@ func (a *App) evaluationReportPage(c *fiber.Ctx) error {
 		}
 		dist.Series = append(dist.Series, svgchart.Series{Name: labels[i], Values: vals})
 	}
+	dist.Max = countAxis(dist.Series)
 	v.DistSVG, v.DistTable = template.HTML(dist.SVG()), template.HTML(dist.Table(dist.Title))
 	imp := svgchart.Chart{ID: "eval-impact", Title: a.cat.T(lang, "evaluation.impact_title"), Kind: svgchart.Bars, Labels: levels,
 		Format: func(f float64) string { return strconv.Itoa(int(f)) }}
@@ -218,6 +219,7 @@ func (a *App) evaluationReportPage(c *fiber.Ctx) error {
 		iv = append(iv, float64(k))
 	}
 	imp.Series = []svgchart.Series{{Name: a.cat.T(lang, "evaluation.impact"), Values: iv}}
+	imp.Max = countAxis(imp.Series)
 	v.ImpactSVG, v.ImpactTable = template.HTML(imp.SVG()), template.HTML(imp.Table(imp.Title))
 	for _, cm := range r.Comments {
 		v.Comments = append(v.Comments, commentRow{Text: cm.Text, When: dateIn(lang, cm.At)})
@@ -689,4 +691,16 @@ func (a *App) knownTags(c *fiber.Ctx) []content.CompetencyTag {
 		return nil
 	}
 	return tags
+}
+
+// countAxis is the top of an axis of counts: a multiple of four, so the
+// chart's four gridlines fall on whole numbers.
+func countAxis(series []svgchart.Series) float64 {
+	top := 0.0
+	for _, s := range series {
+		for _, v := range s.Values {
+			top = max(top, v)
+		}
+	}
+	return max(4, float64(int(top+3)/4*4))
 }
