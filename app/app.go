@@ -257,6 +257,8 @@ func (a *App) routes() {
 	api.Get("/topics/:id", requireUser, a.topicAPI)
 	api.Post("/topics/:id/moderate", requireUser, a.moderateTopicAPI)
 	api.Post("/topics/:id/replies", requireUser, a.replyTopicAPI)
+	// Evaluation, competencies and assessments (api_evaluations.go).
+	a.evaluationAPI(api)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -413,6 +415,8 @@ func (a *App) routes() {
 	pages.Get("/forum/moderation/:id", requireUser, a.moderationTopicPage)
 	pages.Post("/forum/moderation/:id/moderate", requireUser, a.moderateSubmit)
 	pages.Post("/forum/moderation/:id/replies", requireUser, a.replySubmit)
+	// Evaluation, competencies and assessments (pages_evaluations.go).
+	a.evaluationPages(pages)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

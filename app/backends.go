@@ -128,5 +128,5 @@ func OpenStores(ctx context.Context, cfg Config) (s Stores, err error) {
 // time and memory limits, never the server.
 func ContentOptions(cfg Config) content.Options {
 	return content.Options{UploadMax: cfg.UploadMax, ReadingWPM: cfg.ReadingWPM, PDFText: pdftext.Runner{}.Text, Mail: cfg.SMTP != "",
-		MentoringMinutesPerJP: cfg.MentoringMinutesPerJP}
+		MentoringMinutesPerJP: cfg.MentoringMinutesPerJP, L3Weeks: cfg.L3Weeks}
 }

@@ -209,6 +209,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	skmID := seedA11ySKM(t, e)
 	mentorship, plan := seedA11yMentoring(t, e)
 	fo := seedA11yForum(t, e)
+	evaluated := seedA11yEvaluations(t, e)
 	base := e.serve(t)
 	type pg struct{ name, path string }
 	roles := []struct {
@@ -244,6 +245,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"plan-next-year", "/plan?year=" + strconv.Itoa(e.app.Service().CurrentYear()+1)},
 			{"forum-moderation", "/forum/moderation"},
 			{"forum-moderation-topic", "/forum/moderation/" + fo.answered},
+			{"course-evaluation", "/courses/" + f.passed.Course.ID + "/evaluation"},
 		}},
 		{trainerNIP, "trainer", []pg{
 			{"teach", "/teach"},
@@ -257,6 +259,9 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"mentoring-pair", "/mentoring/new"},
 			{"team-plans", "/team/plans"},
 			{"team-plan", "/team/plans/" + plan},
+			{"teach-evaluations", "/teach/" + evaluated + "/evaluations"},
+			{"team-impact", "/team/impact"},
+			{"team-assess", "/team/" + learner2NIP + "/assess"},
 		}},
 		{adminNIP, "admin", []pg{{"admin-jp", "/admin/jp"}, {"admin-settings", "/admin/settings"},
 			{"admin-assignments", "/admin/assignments"}, {"admin-assignment", "/admin/assignments/" + f.assignID},
@@ -264,7 +269,8 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"admin-audit", "/admin/audit"}, {"profile", "/profile"}, {"admin-user-import", "/admin/users/import"},
 			{"admin-services", "/admin/services"}, {"admin-service", "/admin/services/" + skmID},
 			{"skm-results", "/skm/services/" + skmID}, {"skm-unit-results", "/skm/units/DUKCAPIL"},
-			{"forum-moderation", "/forum/moderation"}, {"forum-moderation-waiting", "/forum/moderation/" + fo.waiting}}},
+			{"forum-moderation", "/forum/moderation"}, {"forum-moderation-waiting", "/forum/moderation/" + fo.waiting},
+			{"admin-assessments", "/admin/assessments"}, {"admin-competencies", "/admin/competencies"}}},
 	}
 	for _, r := range roles {
 		for _, vp := range viewports {

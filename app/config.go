@@ -51,6 +51,9 @@ type Config struct {
 	// MentoringMinutesPerJP is how many confirmed minutes of mentoring
 	// make one JP; a mentorship keeps the rate it was paired with.
 	MentoringMinutesPerJP int
+	// L3Weeks is how many weeks after a completion the learner's atasan
+	// is asked to rate the training's effect on the work (level 3).
+	L3Weeks int
 }
 
 // option is one setting: its flag, its variable, its default and how it
@@ -101,6 +104,8 @@ func options() []option {
 		{"mail-from", "KOMPETEN_MAIL_FROM", "", "sender of notification email, e.g. \"Kompeten <noreply@kota.go.id>\"", false, str(func(c *Config) *string { return &c.MailFrom })},
 		{"mentoring-minutes-per-jp", "KOMPETEN_MENTORING_MINUTES_PER_JP", strconv.Itoa(content.DefaultMinutesPerJP), "confirmed minutes of mentoring that make one JP (each mentorship keeps the rate it was paired with)", false,
 			func(c *Config, v string) (err error) { c.MentoringMinutesPerJP, err = strconv.Atoi(v); return err }},
+		{"l3-weeks", "KOMPETEN_L3_WEEKS", strconv.Itoa(content.DefaultL3Weeks), "weeks after a completion when the learner's atasan is asked to rate the training's effect on the work (evaluation level 3)", false,
+			func(c *Config, v string) (err error) { c.L3Weeks, err = strconv.Atoi(v); return err }},
 	}
 }
 
@@ -227,6 +232,9 @@ func (c Config) Validate() error {
 	}
 	if c.MentoringMinutesPerJP < 15 || c.MentoringMinutesPerJP > 240 {
 		return &ConfigError{"KOMPETEN_MENTORING_MINUTES_PER_JP", "want minutes between 15 and 240, e.g. 45"}
+	}
+	if c.L3Weeks < 1 || c.L3Weeks > 104 {
+		return &ConfigError{"KOMPETEN_L3_WEEKS", "want a number of weeks between 1 and 104, e.g. 8"}
 	}
 	return c.validateMail()
 }

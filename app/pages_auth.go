@@ -122,6 +122,8 @@ type homeView struct {
 	Wajib []wajibItem
 	// Plan is this year's RPK against what was done (pages_plan.go).
 	Plan *homePlan
+	// EvalAsks are completed courses to evaluate (pages_evaluations.go).
+	EvalAsks []content.Course
 }
 
 type certificateRow struct {
@@ -163,6 +165,7 @@ func (a *App) home(c *fiber.Ctx) error {
 		return err
 	}
 	v.Wajib = wajib
+	v.EvalAsks = a.homeEvaluationAsks(c, mine)
 	v.Entries = year.Entries
 	list := make([]content.CourseCard, 0, len(mine))
 	for _, ec := range mine {

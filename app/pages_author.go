@@ -48,12 +48,15 @@ type courseFormView struct {
 	Levels     []string
 	Images     []content.Asset
 	Errors     map[string]string
+	// Competencies are the tags, comma-separated; KnownTags the catalogue.
+	Competencies string
+	KnownTags    []content.CompetencyTag
 }
 
 func (a *App) courseFormFrom(course content.Course) courseFormView {
 	v := courseFormView{ID: course.ID, Title: course.Title, Summary: course.Summary, Desc: course.Description,
 		Category: course.Category, Level: course.Level, Cover: course.Cover,
-		Categories: content.Categories, Levels: content.Levels}
+		Categories: content.Categories, Levels: content.Levels, Competencies: strings.Join(course.Competencies, ", ")}
 	if course.JP > 0 {
 		v.JP = strconv.Itoa(course.JP)
 	}
@@ -63,6 +66,7 @@ func (a *App) courseFormFrom(course content.Course) courseFormView {
 func (a *App) newCoursePage(c *fiber.Ctx) error {
 	v := a.courseFormFrom(content.Course{CourseCard: content.CourseCard{Level: content.Levels[0]}})
 	v.New = true
+	v.KnownTags = a.knownTags(c)
 	return a.page(c, "teach_course_form", v)
 }
 
@@ -79,13 +83,16 @@ func courseInput(c *fiber.Ctx, withCover bool) content.CourseInput {
 	if withCover {
 		in.Cover = formStr(c, "cover")
 	}
+	tags := content.SplitTags(utils.CopyString(c.FormValue("competencies")))
+	in.Competencies = &tags
 	return in
 }
 
 func (a *App) formFromInput(in content.CourseInput, c *fiber.Ctx) courseFormView {
 	return courseFormView{Title: *in.Title, Summary: *in.Summary, Desc: *in.Description, Category: *in.Category,
 		Level: *in.Level, JP: utils.CopyString(c.FormValue("jp")), Cover: utils.CopyString(c.FormValue("cover")),
-		Categories: content.Categories, Levels: content.Levels}
+		Categories: content.Categories, Levels: content.Levels, Competencies: utils.CopyString(c.FormValue("competencies")),
+		KnownTags: a.knownTags(c)}
 }
 
 func (a *App) newCourseSubmit(c *fiber.Ctx) error {
@@ -133,6 +140,7 @@ func (a *App) editCoursePage(c *fiber.Ctx) error {
 	}
 	v := a.courseFormFrom(course)
 	v.Images = images(assets)
+	v.KnownTags = a.knownTags(c)
 	return a.page(c, "teach_course_form", v)
 }
 

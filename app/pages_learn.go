@@ -104,6 +104,8 @@ type courseView struct {
 	JP          int    // JP credited at completion
 	Trainers    []string
 	Generated   template.HTML // the drawn cover, when none was uploaded
+	// EvalAsk: ask for the course evaluation (pages_evaluations.go).
+	EvalAsk, Evaluated bool
 }
 
 func (a *App) coursePage(c *fiber.Ctx) error {
@@ -168,6 +170,9 @@ func (a *App) coursePage(c *fiber.Ctx) error {
 				v.Continue = e.LastLesson
 			}
 		}
+	}
+	if v.EvalAsk, v.Evaluated, err = a.evaluationAsk(c, course.ID, v.Completed); err != nil {
+		return err
 	}
 	if c.Query("enrolled") == "1" && v.Enrolled {
 		v.Status = a.cat.T(langOf(c), "course.enrolled_now")

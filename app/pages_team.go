@@ -46,7 +46,7 @@ type teamView struct {
 
 // assignURL is the assignment form with people chosen.
 func assignURL(nips []string) string {
-	return "/admin/assignments/new?" + url.Values{"nips": {strings.Join(nips, ",")}}.Encode()
+	return "/admin/assignments?" + url.Values{"nips": {strings.Join(nips, ",")}}.Encode()
 }
 
 // teamPage: GET /team (atasan).

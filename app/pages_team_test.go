@@ -106,8 +106,13 @@ func TestTeam(t *testing.T) {
 		!strings.Contains(page, "Standar Pelayanan Minimal") || !strings.Contains(page, `data-testid="team-jp">4 dari 20 JP`) {
 		t.Errorf("team page %d:\n%s", r.StatusCode, page)
 	}
-	if !strings.Contains(page, `href="/admin/assignments/new?nips=`+learnerNIP+`"`) {
+	if !strings.Contains(page, `href="/admin/assignments?nips=`+learnerNIP+`"`) {
 		t.Errorf("no assign link for the member")
+	}
+	// The link opens the assignment form with the member filled in.
+	if f := b.get("/admin/assignments?nips=" + learnerNIP); f.StatusCode != 200 || !strings.Contains(string(f.body), learnerNIP) ||
+		!strings.Contains(string(f.body), `name="nips"`) {
+		t.Errorf("the assign link leads to %d without the form filled in", f.StatusCode)
 	}
 	if home := string(b.get("/").body); !strings.Contains(home, `data-testid="nav-team"`) {
 		t.Errorf("no Tim saya in an atasan's menu")

@@ -66,6 +66,7 @@ func (a *App) runWorkers(ctx context.Context) {
 		{"reminders", a.jobs.remindEvery, a.jobs.remindTimeout, a.remind},
 		{"skm fold", a.jobs.outboxEvery, a.jobs.outboxTimeout, a.foldSKM},
 		{"mentoring reminders", a.jobs.remindEvery, a.jobs.remindTimeout, a.remindMentorActions},
+		{"evaluations", a.jobs.remindEvery, a.jobs.remindTimeout, a.evaluationPass},
 	} {
 		wg.Add(1)
 		go func() {

@@ -194,6 +194,8 @@ type CourseInput struct {
 	Level       *string `json:"level"`
 	JP          *int    `json:"jp"`
 	Cover       *string `json:"cover"`
+	// Competencies replaces the competency tags (competencies.go).
+	Competencies *[]string `json:"competencies"`
 }
 
 func trimPtr(p *string) {
@@ -262,6 +264,13 @@ func (in CourseInput) apply(c *Course, creating bool) error {
 	}
 	if in.Cover != nil {
 		c.Cover = *in.Cover
+	}
+	if in.Competencies != nil {
+		if tags, m := NormalizeTags(*in.Competencies, MaxCourseTags); m != nil {
+			f["competencies"] = *m
+		} else {
+			c.Competencies = tags
+		}
 	}
 	return f.err()
 }

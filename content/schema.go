@@ -42,6 +42,11 @@ const (
 	collMentorActions = "mentor_actions"
 	collPlans         = "plans"
 	collTopics        = "topics"
+	collEvaluations   = "evaluations"
+	collEvalStats     = "evaluation_stats"
+	collEvalPrompts   = "evaluation_prompts"
+	collImpact        = "impact_reviews"
+	collPositionReqs  = "position_requirements"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -113,11 +118,24 @@ func Schemas() []docs.Schema {
 		{Name: collAssessments, Indexes: []docs.Index{
 			idx("unit_year", false, str("unit"), num("year"), tm("at")),
 			idx("user_at", false, str("user"), tm("at")),
+			idx("at", false, tm("at")),
 		}},
 		{Name: collMentorships, Indexes: []docs.Index{
 			idx("mentor_created", false, str("mentor"), tm("created")),
 			idx("mentee_created", false, str("mentee"), tm("created")),
 		}},
+		{Name: collEvaluations, Indexes: []docs.Index{
+			idx("course_comment_at", false, str("course"), docs.Field{Name: "has_comment", Kind: docs.Bool}, tm("at")),
+			idx("pending_at", false, docs.Field{Name: "pending", Kind: docs.Bool}, tm("at")),
+		}},
+		{Name: collEvalStats},
+		{Name: collEvalPrompts},
+		{Name: collImpact, Indexes: []docs.Index{
+			idx("atasan_open_asked", false, str("atasan"), docs.Field{Name: "open", Kind: docs.Bool}, tm("asked")),
+			idx("course_rated", false, str("course"), tm("rated")),
+			idx("pending_rated", false, docs.Field{Name: "pending", Kind: docs.Bool}, tm("rated")),
+		}},
+		{Name: collPositionReqs, Indexes: []docs.Index{idx("position_key", false, str("key"))}},
 		{Name: collNotifications, Indexes: []docs.Index{idx("user_created", false, str("user"), tm("created")),
 			idx("user_read", false, str("user"), docs.Field{Name: "read", Kind: docs.Bool}),
 			idx("mail_next", false, str("mail"), tm("mail_next"))}},

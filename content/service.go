@@ -55,6 +55,9 @@ type Options struct {
 	// MentoringMinutesPerJP is how many confirmed minutes of mentoring
 	// make one JP; zero is DefaultMinutesPerJP.
 	MentoringMinutesPerJP int
+	// L3Weeks is how many weeks after a completion the learner's atasan
+	// is asked to rate the training's effect (impact.go); 0 is 8.
+	L3Weeks int
 }
 
 // Service holds the domain rules over the stores.
