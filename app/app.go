@@ -213,6 +213,12 @@ func (a *App) routes() {
 	api.Post("/users/import", requireRole(content.RoleAdmin), withLongDeadline, a.importUsersAPI)
 	api.Post("/users/import/jobs", requireRole(content.RoleAdmin), a.startImportJob)
 	api.Get("/users/import/jobs/:id", requireRole(content.RoleAdmin), a.importJob)
+	// The needs dashboard (api_needs.go).
+	api.Get("/needs", requireRole(content.RoleAdmin), a.needsAPI)
+	api.Get("/needs/team", requireUser, a.teamNeedsAPI)
+	api.Get("/needs/rules", requireRole(content.RoleAdmin), a.needsRulesAPI)
+	api.Put("/needs/rules", requireRole(content.RoleAdmin), a.putNeedsRulesAPI)
+	api.Post("/needs/assign", requireUser, a.needsAssignAPI)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -339,6 +345,14 @@ func (a *App) routes() {
 	pages.Post("/notifications/settings", requireUser, a.notificationSettingsSubmit)
 	// User import (pages_user_import.go); its job routes reuse the API
 	// handlers under the cookie session, with the CSRF header.
+	// The needs dashboard (pages_needs.go): admins' city and units, an
+	// atasan's team.
+	pages.Get("/admin/needs", requireRole(content.RoleAdmin), a.needsPage)
+	pages.Post("/admin/needs/assign", requireRole(content.RoleAdmin), a.needsAssignSubmit)
+	pages.Get("/admin/needs/rules", requireRole(content.RoleAdmin), a.needsRulesPage)
+	pages.Post("/admin/needs/rules", requireRole(content.RoleAdmin), a.needsRulesSubmit)
+	pages.Get("/team/needs", requireUser, a.teamNeedsPage)
+	pages.Post("/team/needs/assign", requireUser, a.needsAssignSubmit)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

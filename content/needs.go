@@ -291,11 +291,11 @@ type Needs struct {
 	Rules NeedsRules `json:"-"`
 }
 
-// needsTTL bounds how stale a dashboard may be: computing the city's
+// NeedsMaxAge bounds how stale a dashboard may be: computing the city's
 // reads every unit's aggregates, and admins reload it; a change shows
 // within this on every instance (each instance keeps its own results,
 // which no other needs), and the page shows when it was computed.
-const needsTTL = 30 * time.Second
+const NeedsMaxAge = 30 * time.Second
 
 type needsKey struct {
 	Year int
@@ -319,7 +319,7 @@ type needsCall struct {
 }
 
 func (s *Service) needsCache() *needsCache {
-	c, _ := needsCaches.LoadOrStore(s, &needsCache{results: ttlCache[needsKey, Needs]{ttl: needsTTL}, busy: map[needsKey]*needsCall{}})
+	c, _ := needsCaches.LoadOrStore(s, &needsCache{results: ttlCache[needsKey, Needs]{ttl: NeedsMaxAge}, busy: map[needsKey]*needsCall{}})
 	return c.(*needsCache)
 }
 
@@ -330,7 +330,7 @@ func (s *Service) forgetNeeds() { s.needsCache().results.forget() }
 // NeedsOf returns the dashboard of a year for the whole city (unit "") or
 // for one unit and the units below it. Only admins may. Requests for the
 // same view at once share one computation, and the result is kept for
-// needsTTL.
+// NeedsMaxAge.
 func (s *Service) NeedsOf(ctx context.Context, actor User, unit string, year int) (Needs, error) {
 	if !actor.Has(RoleAdmin) {
 		return Needs{}, ErrForbidden
