@@ -204,6 +204,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	f := newA11yFixture(t, e)
 	seedA11yTeam(t, e)
 	seedPeople(t, e)
+	seedA11yNeeds(t, e)
 	notifyN(t, e.app.Service(), learnerNIP, 3)
 	base := e.serve(t)
 	type pg struct{ name, path string }
@@ -241,11 +242,14 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"teach-delete-module", f.trainerDel},
 			{"path-new", "/paths/new"},
 			{"team", "/team"},
+			{"team-needs", "/team/needs"},
 		}},
 		{adminNIP, "admin", []pg{{"admin-jp", "/admin/jp"}, {"admin-settings", "/admin/settings"},
 			{"admin-assignments", "/admin/assignments"}, {"admin-assignment", "/admin/assignments/" + f.assignID},
 			{"admin", "/admin"}, {"admin-users", "/admin/users"}, {"admin-user", "/admin/users/" + learnerNIP}, {"admin-units", "/admin/units"},
-			{"admin-audit", "/admin/audit"}, {"profile", "/profile"}, {"admin-user-import", "/admin/users/import"}}},
+			{"admin-audit", "/admin/audit"}, {"profile", "/profile"}, {"admin-user-import", "/admin/users/import"},
+			{"admin-needs", "/admin/needs"}, {"admin-needs-unit", "/admin/needs?unit=DINKES"}, {"admin-needs-rules", "/admin/needs/rules"},
+			{"admin-jp-unit", "/admin/jp?unit=DINKES"}}},
 	}
 	for _, r := range roles {
 		for _, vp := range viewports {

@@ -329,3 +329,16 @@ func TestNeedsPages(t *testing.T) {
 		}
 	}
 }
+
+// seedA11yNeeds gives the accessibility walk a needs dashboard with
+// figures, charts and recommendations: the units seedPeople made, with
+// the learner (in DINKES-YAN, the trainer's team) and learner2 in DINKES.
+func seedA11yNeeds(t *testing.T, e *testEnv) {
+	t.Helper()
+	seedNeeds(t, e, "DINKES", "DINKES-YAN")
+	ctx := context.Background()
+	svc := e.app.Service()
+	if _, err := svc.CreditJP(ctx, content.JPEntry{User: learner2NIP, Source: content.SourceEvent, Ref: "a11y-event", Title: "Seminar", JP: 24}); err != nil {
+		t.Fatal(err)
+	}
+}
