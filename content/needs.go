@@ -291,11 +291,18 @@ type Needs struct {
 	Rules NeedsRules `json:"-"`
 }
 
-// NeedsMaxAge bounds how stale a dashboard may be: computing the city's
-// reads every unit's aggregates, and admins reload it; a change shows
-// within this on every instance (each instance keeps its own results,
-// which no other needs), and the page shows when it was computed.
-const NeedsMaxAge = 30 * time.Second
+// NeedsMaxAge is how long a computed dashboard is served as it is.
+// Computing the city's reads every unit's aggregates; admins reload it.
+// After NeedsMaxAge the next request still gets the kept result at once
+// while one recomputation runs behind it, so a figure is at most
+// NeedsMaxAge plus one computation old, and the page shows when it was
+// computed. Past needsMaxStale (nobody looked for a while) a request waits
+// for a fresh one. Each instance keeps its own results; no other needs
+// them.
+const (
+	NeedsMaxAge   = 30 * time.Second
+	needsMaxStale = 10 * time.Minute
+)
 
 type needsKey struct {
 	Year int
@@ -307,8 +314,8 @@ type needsKey struct {
 var needsCaches sync.Map // *Service -> *needsCache
 
 type needsCache struct {
-	results ttlCache[needsKey, Needs]
 	mu      sync.Mutex
+	results map[needsKey]Needs
 	busy    map[needsKey]*needsCall
 }
 
@@ -319,18 +326,22 @@ type needsCall struct {
 }
 
 func (s *Service) needsCache() *needsCache {
-	c, _ := needsCaches.LoadOrStore(s, &needsCache{results: ttlCache[needsKey, Needs]{ttl: NeedsMaxAge}, busy: map[needsKey]*needsCall{}})
+	c, _ := needsCaches.LoadOrStore(s, &needsCache{results: map[needsKey]Needs{}, busy: map[needsKey]*needsCall{}})
 	return c.(*needsCache)
 }
 
 // forgetNeeds drops this instance's computed dashboards after a change
 // made here (rules, an assignment from the dashboard).
-func (s *Service) forgetNeeds() { s.needsCache().results.forget() }
+func (s *Service) forgetNeeds() {
+	c := s.needsCache()
+	c.mu.Lock()
+	c.results = map[needsKey]Needs{}
+	c.mu.Unlock()
+}
 
 // NeedsOf returns the dashboard of a year for the whole city (unit "") or
 // for one unit and the units below it. Only admins may. Requests for the
-// same view at once share one computation, and the result is kept for
-// NeedsMaxAge.
+// same view at once share one computation (see NeedsMaxAge).
 func (s *Service) NeedsOf(ctx context.Context, actor User, unit string, year int) (Needs, error) {
 	if !actor.Has(RoleAdmin) {
 		return Needs{}, ErrForbidden
@@ -345,34 +356,42 @@ func (s *Service) NeedsOf(ctx context.Context, actor User, unit string, year int
 	}
 	k := needsKey{Year: year, Unit: unit}
 	c := s.needsCache()
-	if v, ok := c.results.get(k, s.now()); ok {
-		return v, nil
-	}
+	now := s.now()
 	c.mu.Lock()
-	if call, ok := c.busy[k]; ok {
+	kept, ok := c.results[k]
+	age := now.Sub(kept.ComputedAt)
+	if ok && age >= 0 && age < NeedsMaxAge {
 		c.mu.Unlock()
-		select {
-		case <-call.done:
-			return call.v, call.err
-		case <-ctx.Done():
-			return Needs{}, ctx.Err()
-		}
+		return kept, nil
 	}
-	call := &needsCall{done: make(chan struct{})}
-	c.busy[k] = call
-	c.mu.Unlock()
-	// The computation outlives a caller who leaves: others wait on it.
-	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-	call.v, call.err = s.computeNeeds(work, unit, year)
-	cancel()
-	if call.err == nil {
-		c.results.put(k, call.v, s.now())
+	call, running := c.busy[k]
+	if !running {
+		call = &needsCall{done: make(chan struct{})}
+		c.busy[k] = call
+		// The computation outlives a caller who leaves: others wait on it.
+		go func() {
+			work, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			call.v, call.err = s.computeNeeds(work, unit, year)
+			c.mu.Lock()
+			if call.err == nil {
+				c.results[k] = call.v
+			}
+			delete(c.busy, k)
+			c.mu.Unlock()
+			close(call.done)
+		}()
 	}
-	c.mu.Lock()
-	delete(c.busy, k)
 	c.mu.Unlock()
-	close(call.done)
-	return call.v, call.err
+	if ok && age >= 0 && age < needsMaxStale {
+		return kept, nil // recent enough; the fresh one is on its way
+	}
+	select {
+	case <-call.done:
+		return call.v, call.err
+	case <-ctx.Done():
+		return Needs{}, ctx.Err()
+	}
 }
 
 // ComputeNeeds computes a dashboard without the cache (benchmarks and
@@ -398,6 +417,16 @@ type slimAssessment struct {
 	Year   int             `bson:"year"`
 	At     time.Time       `bson:"at"`
 	Levels []CompetencyGap `bson:"levels"`
+}
+
+// slimMonth is skmMonth without the distributions.
+type slimMonth struct {
+	Month string `bson:"month"`
+	Sums  struct {
+		Responses int               `bson:"responses"`
+		Sum       [ikm.Elements]int `bson:"sum"`
+		N         [ikm.Elements]int `bson:"n"`
+	} `bson:"sums"`
 }
 
 type slimEntry struct {
@@ -519,14 +548,16 @@ func (s *Service) readUnits(ctx context.Context, codes []string, year int, now t
 
 func (s *Service) readUnit(ctx context.Context, code string, year int, now time.Time) (*unitRaw, error) {
 	r := &unitRaw{months: map[string]ikm.Sums{}, latest: map[string]slimAssessment{}, jp: map[string]int{}}
-	ms, err := s.SKMMonthsOfUnits(ctx, []string{code}, year)
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range ms {
-		sum := r.months[m.Month]
-		sum.Merge(m.Sums)
-		r.months[m.Month] = sum
+	// The aggregates as SKMMonthsOfUnits reads them, less the score
+	// distributions the dashboard does not show: decoding those was a
+	// third of the city's computation.
+	if err := eachPage(ctx, s.docs.C(collSKMMonths), docs.Query{Where: []docs.Eq{{Field: "unit", Value: code}, {Field: "year", Value: year}}, Sort: "month"},
+		func(m slimMonth) {
+			sum := r.months[m.Month]
+			sum.Merge(ikm.Sums{Responses: m.Sums.Responses, Sum: m.Sums.Sum, N: m.Sums.N})
+			r.months[m.Month] = sum
+		}); err != nil {
+		return nil, mapErr(err, "skm aggregates")
 	}
 	if err := eachPage(ctx, s.docs.C(collAssessments), docs.Query{Where: []docs.Eq{{Field: "unit", Value: code}, {Field: "year", Value: year}}, Sort: "at"},
 		func(a slimAssessment) {

@@ -359,3 +359,47 @@ func TestNeedsAssign(t *testing.T) {
 		t.Fatalf("pairings %+v", pairs)
 	}
 }
+
+// TestNeedsServedWhileRecomputed: within NeedsMaxAge the kept result is
+// served; after it, the kept result is still served at once while one
+// recomputation runs, and the fresh figures follow; a change made here
+// (the rules) drops what was kept.
+func TestNeedsServedWhileRecomputed(t *testing.T) {
+	f := newNeedsFixture(t)
+	ctx := context.Background()
+	at := time.Date(2026, 6, 15, 3, 0, 0, 0, time.UTC)
+	f.s.SetClock(func() time.Time { return at })
+	first, err := f.s.NeedsOf(ctx, f.admin, "DISDUK", 2026)
+	if err != nil || first.Unit.Responses != 20 {
+		t.Fatalf("%v %+v", err, first.Unit)
+	}
+	putSKMMonth(t, f.s, "svc-new", "DISDUK", "2026-05", tenResponses())
+	if n, _ := f.s.NeedsOf(ctx, f.admin, "DISDUK", 2026); n.Unit.Responses != 20 {
+		t.Fatalf("within the max age: %d responses", n.Unit.Responses)
+	}
+	f.s.SetClock(func() time.Time { return at.Add(NeedsMaxAge + time.Second) })
+	if n, _ := f.s.NeedsOf(ctx, f.admin, "DISDUK", 2026); n.Unit.Responses != 20 || !n.ComputedAt.Equal(first.ComputedAt) {
+		t.Fatalf("after the max age, the kept result first: %d", n.Unit.Responses)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		n, err := f.s.NeedsOf(ctx, f.admin, "DISDUK", 2026)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.Unit.Responses == 30 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the recomputed figures never came")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	putSKMMonth(t, f.s, "svc-newer", "DISDUK", "2026-05", tenResponses())
+	if _, err := f.s.SetNeedsRules(ctx, f.admin, DefaultNeedsRules().Elements); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := f.s.NeedsOf(ctx, f.admin, "DISDUK", 2026); n.Unit.Responses != 40 {
+		t.Fatalf("after a rules change: %d", n.Unit.Responses)
+	}
+}
