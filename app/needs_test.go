@@ -36,9 +36,9 @@ func weakSums() ikm.Sums {
 }
 
 type needsSeed struct {
-	year                 int
-	courseU3, courseU6   string
-	parent, child, other string
+	year               int
+	courseU3, courseU6 string
+	parent, child      string
 }
 
 // seedNeeds: the parent unit and its child each have ten weak responses
