@@ -714,7 +714,6 @@ func gapsOf(latest map[string]slimAssessment) ([]TagGap, int) {
 			sort.Strings(g.NIPs)
 			out = append(out, *g)
 		}
-		_ = tag
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].People != out[j].People {
