@@ -259,6 +259,12 @@ func (a *App) routes() {
 	api.Post("/topics/:id/replies", requireUser, a.replyTopicAPI)
 	// Evaluation, competencies and assessments (api_evaluations.go).
 	a.evaluationAPI(api)
+	// The needs dashboard (api_needs.go).
+	api.Get("/needs", requireRole(content.RoleAdmin), a.needsAPI)
+	api.Get("/needs/team", requireUser, a.teamNeedsAPI)
+	api.Get("/needs/rules", requireRole(content.RoleAdmin), a.needsRulesAPI)
+	api.Put("/needs/rules", requireRole(content.RoleAdmin), a.putNeedsRulesAPI)
+	api.Post("/needs/assign", requireUser, a.needsAssignAPI)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -417,6 +423,14 @@ func (a *App) routes() {
 	pages.Post("/forum/moderation/:id/replies", requireUser, a.replySubmit)
 	// Evaluation, competencies and assessments (pages_evaluations.go).
 	a.evaluationPages(pages)
+	// The needs dashboard (pages_needs.go): admins' city and units, an
+	// atasan's team.
+	pages.Get("/admin/needs", requireRole(content.RoleAdmin), a.needsPage)
+	pages.Post("/admin/needs/assign", requireRole(content.RoleAdmin), a.needsAssignSubmit)
+	pages.Get("/admin/needs/rules", requireRole(content.RoleAdmin), a.needsRulesPage)
+	pages.Post("/admin/needs/rules", requireRole(content.RoleAdmin), a.needsRulesSubmit)
+	pages.Get("/team/needs", requireUser, a.teamNeedsPage)
+	pages.Post("/team/needs/assign", requireUser, a.needsAssignSubmit)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

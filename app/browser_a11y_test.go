@@ -205,6 +205,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	f := newA11yFixture(t, e)
 	seedA11yTeam(t, e)
 	seedPeople(t, e)
+	seedA11yNeeds(t, e)
 	notifyN(t, e.app.Service(), learnerNIP, 3)
 	skmID := seedA11ySKM(t, e)
 	mentorship, plan := seedA11yMentoring(t, e)
@@ -262,6 +263,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"teach-evaluations", "/teach/" + evaluated + "/evaluations"},
 			{"team-impact", "/team/impact"},
 			{"team-assess", "/team/" + learner2NIP + "/assess"},
+			{"team-needs", "/team/needs"},
 		}},
 		{adminNIP, "admin", []pg{{"admin-jp", "/admin/jp"}, {"admin-settings", "/admin/settings"},
 			{"admin-assignments", "/admin/assignments"}, {"admin-assignment", "/admin/assignments/" + f.assignID},
@@ -270,7 +272,9 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"admin-services", "/admin/services"}, {"admin-service", "/admin/services/" + skmID},
 			{"skm-results", "/skm/services/" + skmID}, {"skm-unit-results", "/skm/units/DUKCAPIL"},
 			{"forum-moderation", "/forum/moderation"}, {"forum-moderation-waiting", "/forum/moderation/" + fo.waiting},
-			{"admin-assessments", "/admin/assessments"}, {"admin-competencies", "/admin/competencies"}}},
+			{"admin-assessments", "/admin/assessments"}, {"admin-competencies", "/admin/competencies"},
+			{"admin-needs", "/admin/needs"}, {"admin-needs-unit", "/admin/needs?unit=DINKES"}, {"admin-needs-rules", "/admin/needs/rules"},
+			{"admin-jp-unit", "/admin/jp?unit=DINKES"}}},
 	}
 	for _, r := range roles {
 		for _, vp := range viewports {

@@ -84,6 +84,9 @@ type jpReportView struct {
 	Totals       []content.UnitJPTotal
 	LedgerCSV    string
 	LedgerAllCSV string
+	// JPChart draws JP per ASN by unit (pages_needs_charts.go), JPTable
+	// its numbers.
+	JPChart, JPTable template.HTML
 }
 
 // jpReportPage: GET /admin/jp?year=&unit= (admins).
@@ -119,6 +122,7 @@ func (a *App) jpReportPage(c *fiber.Ctx) error {
 		}
 		v.CSV = "/admin/jp.csv?" + url.Values{"unit": {v.Unit}, "year": {strconv.Itoa(year)}}.Encode()
 		v.LedgerCSV = "/admin/jp-ledger.csv?" + url.Values{"unit": {v.Unit}, "year": {strconv.Itoa(year)}}.Encode()
+		v.JPChart, v.JPTable = a.jpUnitChart(langOf(c), content.RollUp(rows), year)
 		if v.Totals = content.RollUp(rows); len(v.Totals) <= 2 {
 			v.Totals = nil // one unit: its line says what the counts above say
 		}

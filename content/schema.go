@@ -106,6 +106,8 @@ func Schemas() []docs.Schema {
 			idx("unit_due", false, str("unit"), tm("due")),
 			idx("assignment_open", false, str("assignment"), docs.Field{Name: "open", Kind: docs.Bool}),
 			idx("assignment_unit_open", false, str("assignment"), str("unit"), docs.Field{Name: "open", Kind: docs.Bool}),
+			// The needs dashboard counts a unit's overdue records (needs.go).
+			idx("unit_open_due", false, str("unit"), docs.Field{Name: "open", Kind: docs.Bool}, tm("due")),
 		}},
 		{Name: collServices, Indexes: []docs.Index{idx("unit_name", false, str("unit"), str("name"))}},
 		{Name: collSKMResponses, Indexes: []docs.Index{idx("service_at", false, str("service"), tm("at")),
