@@ -139,6 +139,17 @@ func TestBrowserSeedStory(t *testing.T) {
 		t.Fatalf("weakest elements %q, want U3 and U6", weak)
 	}
 	shots(adm, "3-needs-dashboard")
+	// Before anything is assigned, the unit's ASN find the course among
+	// their plan's suggestions, as the dashboard recommends it.
+	plan := mustStatus(t, e.api("GET", "/api/v1/me/plan", e.token(asn2NIP), nil), 200, "plan")
+	suggested := false
+	for _, sg := range plan["suggestions"].([]any) {
+		sg := sg.(map[string]any)
+		suggested = suggested || sg["ref"] == c.ID && sg["why"] == "recommendation"
+	}
+	if !suggested {
+		t.Errorf("the recommended course is not among the plan's suggestions: %v", plan["suggestions"])
+	}
 	rec := `li.needs-rec[data-reason="skm:u3"] li[data-course="` + c.ID + `"]`
 	do(adm, "open the assign form", chromedp.Click(chromedp.CSS(rec+` summary`)), chromedp.WaitVisible(chromedp.CSS(rec+` input[name=mentor]`)))
 	do(adm, "assign with a mentor", chromedp.SendKeys(chromedp.CSS(rec+` input[name=mentor]`), mentorNIP),

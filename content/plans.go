@@ -360,11 +360,12 @@ func (s *Service) TeamPlans(ctx context.Context, actor User, status string) ([]P
 	return ps, nil
 }
 
-// PlanSuggestion is something to put in a plan: an open assignment or a
-// mentorship of the person's.
+// PlanSuggestion is something to put in a plan: an open assignment, a
+// mentorship of the person's, or a course the needs dashboard recommends
+// for their unit.
 type PlanSuggestion struct {
 	PlanItem
-	Why string `json:"why"` // "assignment" or "mentoring"
+	Why string `json:"why"` // "assignment", "mentoring" or "recommendation"
 }
 
 // PlanSuggestions lists what u might plan for year: their open
@@ -419,6 +420,26 @@ func (s *Service) PlanSuggestions(ctx context.Context, u User, p Plan) ([]PlanSu
 		// A guess the person adjusts: one JP per month of the period.
 		months := max(int(m.Ends.Sub(m.Starts)/(30*day)), 1)
 		add(PlanItem{Kind: PlanMentoring, Ref: m.ID, Title: clip(m.Goal, 200), JP: months}, "mentoring")
+	}
+	if u.Unit == "" {
+		return out, nil
+	}
+	// The needs dashboard's recommendations for the person's unit: what the
+	// citizens' feedback and the assessments say the unit should learn.
+	// The dashboard is an admin's view; the plan takes only its course list.
+	n, err := s.NeedsOf(ctx, User{NIP: "system", Roles: []string{RoleAdmin}}, u.Unit, p.Year)
+	if errors.Is(err, ErrNotFound) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if n.Unit != nil {
+		for _, r := range n.Unit.Recommended {
+			for _, c := range r.Courses {
+				add(PlanItem{Kind: PlanCourse, Ref: c.ID, Title: c.Title, JP: max(c.JP, 1)}, "recommendation")
+			}
+		}
 	}
 	return out, nil
 }
