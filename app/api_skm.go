@@ -26,10 +26,11 @@ import (
 // characters, URL-encoded) is well under it.
 const skmPublicBodyMax = 16 << 10
 
-// skmGate bounds the public submissions this instance works on at once,
-// so a flood waits for none of the store's time that other pages need: a
-// submission that finds every slot taken is refused at once with 429.
-var skmGate = make(chan struct{}, 64)
+// skmSlots bounds the public submissions an instance works on at once
+// (App.skmGate), so a flood waits for none of the store's time that other
+// pages need: a submission that finds every slot taken is refused at once
+// with 429.
+const skmSlots = 64
 
 type serviceJSON struct {
 	content.PublicService
@@ -115,13 +116,13 @@ func skmErr(c *fiber.Ctx, err error) error {
 }
 
 // enterSKMGate takes a slot for one public submission, or refuses.
-func enterSKMGate(c *fiber.Ctx) (func(), error) {
+func (a *App) enterSKMGate(c *fiber.Ctx) (func(), error) {
 	if c.Request().Header.ContentLength() > skmPublicBodyMax {
 		return nil, errField(413, "comment", emsg("too_long", content.SKMCommentMax))
 	}
 	select {
-	case skmGate <- struct{}{}:
-		return func() { <-skmGate }, nil
+	case a.skmGate <- struct{}{}:
+		return func() { <-a.skmGate }, nil
 	default:
 		c.Set(fiber.HeaderRetryAfter, "5")
 		return nil, &apiError{Status: 429, Code: "too_many_requests", msg: content.ErrSKMLimited.Message()}
@@ -160,7 +161,7 @@ func (a *App) publicServiceAPI(c *fiber.Ctx) error {
 // submitSKMAPI: POST /api/v1/public/services/{id}/responses (no login)
 // {scores:{u1…u9}, comment, respondent:{age, sex, education}, token}.
 func (a *App) submitSKMAPI(c *fiber.Ctx) error {
-	leave, err := enterSKMGate(c)
+	leave, err := a.enterSKMGate(c)
 	if err != nil {
 		return err
 	}

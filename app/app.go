@@ -41,6 +41,8 @@ type App struct {
 	proxies proxies
 	// mailer sends notification email; nil keeps notifications in-app.
 	mailer mail.Sender
+	// skmGate holds a slot per public feedback submission in progress.
+	skmGate chan struct{}
 }
 
 // New wires an App over open stores.
@@ -67,6 +69,7 @@ func New(ctx context.Context, cfg Config, stores Stores, log *slog.Logger) (*App
 	}
 	a := &App{cfg: cfg, log: log, stores: stores, svc: svc, cat: cat, assets: as, r: r, csrfKey: key}
 	a.jobs = defaultJobTimes
+	a.skmGate = make(chan struct{}, skmSlots)
 	a.jobs.remindEvery = cfg.ReminderInterval
 	if a.mailer, err = newMailer(cfg); err != nil {
 		return nil, err

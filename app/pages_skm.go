@@ -111,7 +111,7 @@ func (a *App) skmPublicPage(c *fiber.Ctx) error {
 // Accepted: back to the page with thanks (303). Refused: the form again,
 // answers kept, each bad field named.
 func (a *App) skmPublicSubmit(c *fiber.Ctx) error {
-	leave, err := enterSKMGate(c)
+	leave, err := a.enterSKMGate(c)
 	if err != nil {
 		return err
 	}
