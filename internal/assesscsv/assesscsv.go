@@ -17,10 +17,11 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kotalama/kompeten/internal/csvline"
 )
 
 // Bounds. One line per person and period: a city's 20,000 ASN with ten
@@ -46,28 +47,10 @@ const (
 	CodeQuote        = "quote"
 )
 
-// Error is a refusal of the file (Fatal) or a problem of one line.
-type Error struct {
-	Code  string
-	Line  int // 1-based; 0 for the whole file
-	Args  []any
-	Fatal bool
-}
+// Error is a problem with a line or the whole file (csvline.Error).
+type Error = csvline.Error
 
-func (e *Error) Error() string {
-	s := "assesscsv: " + e.Code
-	if e.Line > 0 {
-		s = fmt.Sprintf("assesscsv: line %d: %s", e.Line, e.Code)
-	}
-	if len(e.Args) > 0 {
-		s += fmt.Sprint(" ", e.Args)
-	}
-	return s
-}
-
-func fatal(code string, line int, args ...any) *Error {
-	return &Error{Code: code, Line: line, Args: args, Fatal: true}
-}
+func fatal(code string, line int, args ...any) *Error { return csvline.Fatal(code, line, args...) }
 
 // Record is one assessment line, its cells trimmed.
 type Record struct {
@@ -108,7 +91,7 @@ func Read(r io.Reader) (*File, error) {
 		return nil, fatal(CodeBinary, 0)
 	}
 	cr := csv.NewReader(bytes.NewReader(b))
-	cr.Comma = sniff(b)
+	cr.Comma = csvline.Sniff(b)
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
@@ -208,29 +191,4 @@ func Read(r io.Reader) (*File, error) {
 		}
 		f.Records = append(f.Records, rec)
 	}
-}
-
-// sniff picks the separator of the header line: whichever of ',' and ';'
-// appears more often outside quotes, comma on a tie.
-func sniff(b []byte) rune {
-	if i := bytes.IndexByte(b, '\n'); i >= 0 {
-		b = b[:i]
-	}
-	var commas, semis int
-	quoted := false
-	for _, c := range b {
-		switch {
-		case c == '"':
-			quoted = !quoted
-		case quoted:
-		case c == ',':
-			commas++
-		case c == ';':
-			semis++
-		}
-	}
-	if semis > commas {
-		return ';'
-	}
-	return ','
 }

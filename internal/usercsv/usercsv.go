@@ -19,10 +19,11 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/kotalama/kompeten/internal/csvline"
 )
 
 // Bounds. A city's personnel list is 10,000 to 20,000 ASN, about 130
@@ -82,28 +83,10 @@ const (
 	CodeQuote        = "quote"  // a quote out of place, or never closed
 )
 
-// Error is a refusal of the file (Fatal) or a problem of one line.
-type Error struct {
-	Code  string
-	Line  int // 1-based; 0 when it is about the whole file
-	Args  []any
-	Fatal bool
-}
+// Error is a problem with a line or the whole file (csvline.Error).
+type Error = csvline.Error
 
-func (e *Error) Error() string {
-	s := "usercsv: " + e.Code
-	if e.Line > 0 {
-		s = fmt.Sprintf("usercsv: line %d: %s", e.Line, e.Code)
-	}
-	if len(e.Args) > 0 {
-		s += fmt.Sprint(" ", e.Args)
-	}
-	return s
-}
-
-func fatal(code string, line int, args ...any) *Error {
-	return &Error{Code: code, Line: line, Args: args, Fatal: true}
-}
+func fatal(code string, line int, args ...any) *Error { return csvline.Fatal(code, line, args...) }
 
 // Record is one user line: its line number and its trimmed cells by
 // Column ("" for a column the file does not have).
@@ -138,7 +121,7 @@ func NewReader(r io.Reader) (*Reader, error) {
 	if g.err != nil {
 		return nil, g.err
 	}
-	rd := &Reader{g: g, comma: sniff(head)}
+	rd := &Reader{g: g, comma: csvline.Sniff(head)}
 	rd.csv = csv.NewReader(br)
 	rd.csv.Comma = rd.comma
 	rd.csv.FieldsPerRecord = -1
@@ -162,31 +145,6 @@ func NewReader(r io.Reader) (*Reader, error) {
 		return nil, err
 	}
 	return rd, nil
-}
-
-// sniff picks the separator of a header line: whichever of ',' and ';'
-// appears more often outside quotes, comma on a tie.
-func sniff(head []byte) rune {
-	if i := bytes.IndexByte(head, '\n'); i >= 0 {
-		head = head[:i]
-	}
-	var commas, semis int
-	quoted := false
-	for _, b := range head {
-		switch {
-		case b == '"':
-			quoted = !quoted
-		case quoted:
-		case b == ',':
-			commas++
-		case b == ';':
-			semis++
-		}
-	}
-	if semis > commas {
-		return ';'
-	}
-	return ','
 }
 
 func (rd *Reader) header(fields []string) error {

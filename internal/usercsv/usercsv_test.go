@@ -206,21 +206,6 @@ func TestStreams(t *testing.T) {
 	}
 }
 
-func TestSniff(t *testing.T) {
-	for in, want := range map[string]rune{
-		"nip,name":           ',',
-		"nip;name":           ';',
-		`"a;b;c",name`:       ',',
-		"nip;name,x;y":       ';',
-		"nip":                ',',
-		"nip;name\n1,2,3,4,": ';',
-	} {
-		if got := sniff([]byte(in)); got != want {
-			t.Errorf("sniff(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // repeat yields line over and over, n bytes in all.
 type repeat struct {
 	line string
