@@ -1,8 +1,6 @@
 package app
 
 import (
-	"bytes"
-	"encoding/csv"
 	"fmt"
 	"strconv"
 	"time"
@@ -90,38 +88,25 @@ func (a *App) jpLedgerCSV(c *fiber.Ctx) error {
 			return errField(422, "unit", emsg("unit.unknown", unit))
 		}
 	}
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff") // as sendCSV: so spreadsheet programs read UTF-8
-	w := csv.NewWriter(&buf)
-	if err := w.Write(ledgerColumns); err != nil {
-		return err
-	}
 	row := make([]string, len(ledgerColumns))
-	err = a.svc.EachLedgerEntry(c.UserContext(), *currentUser(c), unit, year, func(e content.JPEntry) error {
-		start := e.Started
-		if start.IsZero() {
-			start = e.At
-		}
-		row[0], row[1], row[2], row[3] = e.User, e.Name, e.Title, siasnKind(e)
-		row[4], row[5], row[6] = siasnDate(start), siasnDate(e.At), strconv.Itoa(e.JP)
-		row[7], row[8] = e.Organiser, e.Certificate
-		for i := range row {
-			row[i] = csvSafe(row[i])
-		}
-		return w.Write(row)
+	b, err := csvBytes(ledgerColumns, func(put func([]string) error) error {
+		return a.svc.EachLedgerEntry(c.UserContext(), *currentUser(c), unit, year, func(e content.JPEntry) error {
+			start := e.Started
+			if start.IsZero() {
+				start = e.At
+			}
+			row[0], row[1], row[2], row[3] = e.User, e.Name, e.Title, siasnKind(e)
+			row[4], row[5], row[6] = siasnDate(start), siasnDate(e.At), strconv.Itoa(e.JP)
+			row[7], row[8] = e.Organiser, e.Certificate
+			return put(row)
+		})
 	})
 	if err != nil {
-		return err
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
 		return err
 	}
 	name := fmt.Sprintf("riwayat-kursus-%d.csv", year)
 	if unit != "" {
 		name = fmt.Sprintf("riwayat-kursus-%d-%s.csv", year, slugish(unit))
 	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"`, name))
-	return c.Send(buf.Bytes())
+	return sendCSVBytes(c, name, b)
 }

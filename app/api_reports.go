@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -58,21 +59,52 @@ func csvSafe(s string) string {
 }
 
 func sendCSV(c *fiber.Ctx, name string, rows [][]string) error {
+	if len(rows) == 0 {
+		return sendCSVBytes(c, name, []byte("\ufeff"))
+	}
+	b, err := csvBytes(rows[0], func(put func([]string) error) error {
+		for _, r := range rows[1:] {
+			if err := put(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return sendCSVBytes(c, name, b)
+}
+
+// csvBytes writes a CSV a row at a time, as a report streams its records:
+// a byte-order mark so spreadsheet programs read UTF-8, the header, then
+// each row fill puts, every cell made safe from formula injection. put
+// may change the row it is given.
+func csvBytes(header []string, fill func(put func([]string) error) error) ([]byte, error) {
 	var buf bytes.Buffer
-	buf.WriteString("\ufeff") // so spreadsheet programs read UTF-8
+	buf.WriteString("\ufeff")
 	w := csv.NewWriter(&buf)
-	for _, r := range rows {
+	put := func(r []string) error {
 		for i := range r {
 			r[i] = csvSafe(r[i])
 		}
-		if err := w.Write(r); err != nil {
-			return err
-		}
+		return w.Write(r)
+	}
+	if err := put(slices.Clone(header)); err != nil {
+		return nil, err
+	}
+	if err := fill(put); err != nil {
+		return nil, err
 	}
 	w.Flush()
+	return buf.Bytes(), w.Error()
+}
+
+// sendCSVBytes sends a CSV as a download named name.
+func sendCSVBytes(c *fiber.Ctx, name string, b []byte) error {
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"`, name))
-	return c.Send(buf.Bytes())
+	return c.Send(b)
 }
 
 // jpReportCSV: GET /api/v1/reports/jp.csv?unit=&year= (admin).

@@ -1,9 +1,7 @@
 package app
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -285,35 +283,25 @@ func (a *App) serviceResponsesCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
-	if err := w.Write(skmColumns); err != nil {
-		return err
-	}
 	row := make([]string, len(skmColumns))
-	ps, err := a.svc.SKMResponses(c.UserContext(), *currentUser(c), param(c, "id"), r, func(x content.SKMResponse) error {
-		row[0], row[1] = x.ID, x.At.In(wib).Format("2006-01-02 15:04")
-		for i, v := range x.Scores {
-			row[2+i] = strconv.Itoa(v)
-		}
-		row[11], row[12], row[13], row[14] = x.Respondent.Age, strings.ToUpper(x.Respondent.Sex), strings.ToUpper(x.Respondent.Education), x.Comment
-		for i := range row {
-			row[i] = csvSafe(row[i])
-		}
-		return w.Write(row)
+	var ps content.PublicService
+	b, err := csvBytes(skmColumns, func(put func([]string) error) error {
+		var err error
+		ps, err = a.svc.SKMResponses(c.UserContext(), *currentUser(c), param(c, "id"), r, func(x content.SKMResponse) error {
+			row[0], row[1] = x.ID, x.At.In(wib).Format("2006-01-02 15:04")
+			for i, v := range x.Scores {
+				row[2+i] = strconv.Itoa(v)
+			}
+			row[11], row[12], row[13], row[14] = x.Respondent.Age, strings.ToUpper(x.Respondent.Sex), strings.ToUpper(x.Respondent.Education), x.Comment
+			return put(row)
+		})
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="skm-%s-%s-%s.csv"`, ps.ID, r.From, r.To))
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
-	return c.Send(buf.Bytes())
+	return sendCSVBytes(c, fmt.Sprintf("skm-%s-%s-%s.csv", ps.ID, r.From, r.To), b)
 }
 
 // servicePoster: GET /api/v1/services/{id}/poster.pdf (admin): an A4
