@@ -82,7 +82,7 @@ var monthsID = []string{"Januari", "Februari", "Maret", "April", "Mei", "Juni", 
 
 // formatDateID writes a date the Indonesian way, in Western Indonesia Time.
 func formatDateID(t time.Time) string {
-	t = t.In(time.FixedZone("WIB", 7*3600))
+	t = t.In(wib)
 	return fmt.Sprintf("%d %s %d", t.Day(), monthsID[t.Month()-1], t.Year())
 }
 

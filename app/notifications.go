@@ -65,7 +65,7 @@ func formatDay(lang string, d time.Time) string {
 
 // formatWhen writes a moment in WIB: "12 Maret 2026, 08.15 WIB".
 func formatWhen(lang string, t time.Time) string {
-	t = t.In(time.FixedZone("WIB", 7*3600))
+	t = t.In(wib)
 	clock := t.Format("15:04")
 	if lang == "id" {
 		clock = t.Format("15.04")

@@ -24,7 +24,7 @@ func whenWIB(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return formatDateID(t) + " " + t.In(time.FixedZone("WIB", 7*3600)).Format("15.04") + " WIB"
+	return formatDateID(t) + " " + t.In(wib).Format("15.04") + " WIB"
 }
 
 // unitNode is a unit with the units under it, for the tree.

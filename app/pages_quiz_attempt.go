@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -212,7 +211,7 @@ func (a *App) attemptPage(c *fiber.Ctx) error {
 	v.Questions, v.Answered = learnerAttemptQuestions(av)
 	if av.Deadline != nil {
 		v.DeadlineMS = av.Deadline.UnixMilli()
-		v.Deadline = av.Deadline.In(time.FixedZone("WIB", 7*3600)).Format("15:04") + " WIB"
+		v.Deadline = av.Deadline.In(wib).Format("15:04") + " WIB"
 	}
 	if course, err := a.svc.Course(c.UserContext(), at.Course); err == nil {
 		v.LessonID, v.CourseSlug, v.CourseTitle = quizLessonOf(course, q.ID), course.Slug, course.Title

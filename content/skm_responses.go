@@ -113,9 +113,7 @@ type SKMResponse struct {
 }
 
 // skmMonthOf is the WIB month of t, as aggregates are keyed.
-func skmMonthOf(t time.Time) string { return t.In(wibZone).Format("2006-01") }
-
-var wibZone = time.FixedZone("WIB", 7*3600)
+func skmMonthOf(t time.Time) string { return t.In(jakarta).Format("2006-01") }
 
 // markup catches text a browser would read as a tag, comment or entity;
 // "a < b" and "<3" stay allowed.

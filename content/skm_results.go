@@ -287,8 +287,8 @@ func (s *Service) SKMResponses(ctx context.Context, actor User, id string, r SKM
 	if err := s.canSeeSKM(ctx, actor, ps.Unit); err != nil {
 		return ps, err
 	}
-	from, _ := time.ParseInLocation("2006-01", r.From, wibZone)
-	to, _ := time.ParseInLocation("2006-01", r.To, wibZone)
+	from, _ := time.ParseInLocation("2006-01", r.From, jakarta)
+	to, _ := time.ParseInLocation("2006-01", r.To, jakarta)
 	q := docs.Query{Where: []docs.Eq{{Field: "service", Value: id}},
 		Range: &docs.Range{Field: "at", Gte: from.UTC(), Lt: to.AddDate(0, 1, 0).UTC()}, Sort: "at", Limit: 500}
 	for {
