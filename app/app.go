@@ -268,6 +268,11 @@ func (a *App) routes() {
 	api.Get("/needs/rules", requireRole(content.RoleAdmin), a.needsRulesAPI)
 	api.Put("/needs/rules", requireRole(content.RoleAdmin), a.putNeedsRulesAPI)
 	api.Post("/needs/assign", requireUser, a.needsAssignAPI)
+	// Events (api_events.go).
+	api.Post("/events", requireUser, a.createEvent)
+	api.Get("/events", requireUser, a.listEvents)
+	api.Get("/events/:id", requireUser, a.getEvent)
+	api.Patch("/events/:id", requireUser, a.patchEvent)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)

@@ -47,6 +47,8 @@ const (
 	collEvalPrompts   = "evaluation_prompts"
 	collImpact        = "impact_reviews"
 	collPositionReqs  = "position_requirements"
+	collEvents        = "events"
+	collRegistrations = "registrations"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -138,6 +140,17 @@ func Schemas() []docs.Schema {
 			idx("pending_rated", false, docs.Field{Name: "pending", Kind: docs.Bool}, tm("rated")),
 		}},
 		{Name: collPositionReqs, Indexes: []docs.Index{idx("position_key", false, str("key"))}},
+		// Events (events.go): the calendar by start, optionally by kind.
+		{Name: collEvents, Indexes: []docs.Index{
+			idx("starts", false, tm("starts")),
+			idx("kind_starts", false, str("kind"), tm("starts")),
+		}},
+		// Registrations: an event's seats and waitlist in order of
+		// arrival, and a person's events in time order.
+		{Name: collRegistrations, Indexes: []docs.Index{
+			idx("event_status_seq", false, str("event"), str("status"), num("seq")),
+			idx("user_starts", false, str("user"), tm("starts")),
+		}},
 		{Name: collNotifications, Indexes: []docs.Index{idx("user_created", false, str("user"), tm("created")),
 			idx("user_read", false, str("user"), docs.Field{Name: "read", Kind: docs.Bool}),
 			idx("mail_next", false, str("mail"), tm("mail_next"))}},
