@@ -479,3 +479,30 @@ type PresentDay struct {
 }
 
 func registrationID(event, nip string) string { return event + "~" + nip }
+
+// RegistrationOf returns nip's registration for the event; ErrNotFound if
+// they never registered.
+func (s *Service) RegistrationOf(ctx context.Context, eventID, nip string) (Registration, error) {
+	var r Registration
+	if _, err := s.docs.C(collRegistrations).Get(ctx, registrationID(eventID, nip), &r); errors.Is(err, docs.ErrNotFound) {
+		return r, ErrNotFound
+	} else if err != nil {
+		return r, fmt.Errorf("registration %s/%s: %w", eventID, nip, err)
+	}
+	return r, nil
+}
+
+// EventCounts counts an event's registrations by status (registered and
+// waitlisted), each one indexed count.
+func (s *Service) EventCounts(ctx context.Context, eventID string) (registered, waitlisted int64, err error) {
+	count := func(status string) (int64, error) {
+		return s.docs.C(collRegistrations).Count(ctx, docs.Query{Where: []docs.Eq{{Field: "event", Value: eventID}, {Field: "status", Value: status}}})
+	}
+	if registered, err = count(RegRegistered); err != nil {
+		return 0, 0, fmt.Errorf("event counts: %w", err)
+	}
+	if waitlisted, err = count(RegWaitlisted); err != nil {
+		return 0, 0, fmt.Errorf("event counts: %w", err)
+	}
+	return registered, waitlisted, nil
+}
