@@ -149,3 +149,35 @@ func TestEventRegistrationForms(t *testing.T) {
 		t.Fatalf("a learner saw the registrations page: %d", r.StatusCode)
 	}
 }
+
+// TestAssignEventAPIAndForm: an admin assigns an event through the API
+// and the form; the people are registered, the registration naming it.
+func TestAssignEventAPIAndForm(t *testing.T) {
+	e := newEnv(t, nil)
+	tr, adm := e.token(trainerNIP), e.token(adminNIP)
+	id := newEventAPI(t, e, tr, 1, nil)
+	out := mustStatus(t, e.api("POST", "/api/v1/assignments", adm, map[string]any{"event_id": id, "nips": []string{learnerNIP, learner2NIP}}), 201, "assign event")
+	if out["assigned"] != float64(2) {
+		t.Fatalf("assigned: %v", out)
+	}
+	svc := e.app.Service()
+	r1, _ := svc.RegistrationOf(context.Background(), id, learnerNIP)
+	r2, _ := svc.RegistrationOf(context.Background(), id, learner2NIP)
+	if r1.Via != out["id"] || r2.Via != out["id"] || (r1.Status == r2.Status) {
+		t.Fatalf("registrations: %+v %+v", r1, r2)
+	}
+	b := e.browser()
+	b.login(adminNIP)
+	page := b.get("/admin/assignments")
+	if !strings.Contains(string(page.body), `name="event_id"`) || !strings.Contains(string(page.body), `value="`+id+`"`) {
+		t.Fatalf("no event chooser on the assignment form:\n%s", page.body)
+	}
+	other := newEventAPI(t, e, tr, 5, nil)
+	r := b.post("/admin/assignments", url.Values{"_csrf": {b.csrf("/admin/assignments")}, "event_id": {other}, "nips": {learnerNIP}})
+	if r.StatusCode != 303 {
+		t.Fatalf("form: %d\n%s", r.StatusCode, r.body)
+	}
+	if reg, err := svc.RegistrationOf(context.Background(), other, learnerNIP); err != nil || reg.Status != content.RegRegistered {
+		t.Fatalf("form's assignment: %+v %v", reg, err)
+	}
+}

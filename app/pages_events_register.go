@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"net/url"
+	"slices"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -84,4 +85,15 @@ func (a *App) eventRegistrationsPage(c *fiber.Ctx) error {
 		}
 	}
 	return a.page(c, "event_registrations", v)
+}
+
+// openEvents are the events of the coming year still taking
+// registrations, for the assignment form's chooser.
+func (a *App) openEvents(c *fiber.Ctx) ([]content.Event, error) {
+	now := a.svc.Now()
+	evs, err := a.svc.EventsBetween(c.UserContext(), now, now.AddDate(1, 0, 0), "")
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(evs, func(ev content.Event) bool { return !ev.RegistrationOpen(now) }), nil
 }

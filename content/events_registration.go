@@ -559,3 +559,34 @@ func (s *Service) repairRegistrations(ctx context.Context, ev Event, st eventSea
 	}
 	return nil
 }
+
+// assignEvent is assignOne for an event: the person is registered (a seat
+// or the waitlist, in arrival order like anyone), the registration naming
+// the assignment. Being registered is all the assignment asks of them, so
+// their Assignee record is done at once: attendance is the event's own
+// business, and an open record would remind and count them overdue for
+// something they cannot do early. A person it reaches after registration
+// closed (a later joiner) is left out.
+func (s *Service) assignEvent(ctx context.Context, a Assignment, u User) (bool, error) {
+	_, err := s.Register(ctx, u, a.Event, a.ID)
+	if errors.Is(err, ErrRegistrationClosed) || errors.Is(err, ErrEventCancelled) || errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	as := Assignee{Assignment: a.ID, User: u.NIP, Unit: u.Unit, Title: a.Title, Due: a.Due, Assigned: now, Done: now}
+	err = s.docs.C(collAssignees).Insert(ctx, assigneeID(a.ID, u.NIP), &as)
+	if errors.Is(err, docs.ErrDuplicate) {
+		return false, nil
+	}
+	if err != nil {
+		return false, mapErr(err, "assignee")
+	}
+	if _, err := s.Notify(ctx, NewNotification{Key: "assign/" + a.ID + "/" + u.NIP + "/new", User: u.NIP, Kind: "assigned",
+		Text: msg("notify.assigned", a.Title, a.Due.In(jakarta).Format("2006-01-02")), URL: assignmentURL(a)}); err != nil {
+		return true, err
+	}
+	return true, nil
+}

@@ -303,3 +303,47 @@ func TestRegistrationRepairedFromSeats(t *testing.T) {
 		t.Fatalf("stranger: %v", err)
 	}
 }
+
+// TestAssignEventRegistersPeople: an admin assigning an event registers
+// the unit's people in order (seats, then the waitlist), naming the
+// assignment; a person who joins the unit later is registered too.
+func TestAssignEventRegistersPeople(t *testing.T) {
+	ctx := context.Background()
+	f := newRegFixture(t, 2, nil)
+	admin := seedUser(t, f.s, 90001, "Admin", "BKPSDM", RoleAdmin)
+	admin.IsAdmin = true
+	us := seedUsers(t, f.s, 3, "DINKES.P2P")
+	a, n, err := f.s.Assign(ctx, admin, AssignmentInput{EventID: f.ev.ID, Units: []string{"DINKES"}, Reason: "Wajib"})
+	if err != nil || n != 3 {
+		t.Fatalf("assign: %d %v", n, err)
+	}
+	if !a.Due.Equal(f.ev.Ends) {
+		t.Fatalf("due %v, want the event's end", a.Due)
+	}
+	reg, wait, _ := f.s.EventCounts(ctx, f.ev.ID)
+	if reg != 2 || wait != 1 {
+		t.Fatalf("counts %d/%d, want 2/1", reg, wait)
+	}
+	for _, u := range us {
+		r, err := f.s.RegistrationOf(ctx, f.ev.ID, u.NIP)
+		if err != nil || r.Via != a.ID {
+			t.Fatalf("%s: %+v %v", u.NIP, r, err)
+		}
+	}
+	joiner := seedUser(t, f.s, 50, "Pendatang", "DINKES.P2P")
+	if err := f.s.userChanged(ctx, User{}, joiner); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := f.s.RegistrationOf(ctx, f.ev.ID, joiner.NIP); err != nil || r.Status != RegWaitlisted || r.Via != a.ID {
+		t.Fatalf("later joiner: %+v %v", r, err)
+	}
+	// Neither a course and an event at once, nor a closed event.
+	if _, _, err := f.s.Assign(ctx, admin, AssignmentInput{EventID: f.ev.ID, CourseID: "x", Units: []string{"DINKES"}}); err == nil {
+		t.Fatal("course and event at once accepted")
+	}
+	f.s.SetClock(func() time.Time { return f.ev.RegistrationCloses })
+	var ve *ValidationError
+	if _, _, err := f.s.Assign(ctx, admin, AssignmentInput{EventID: f.ev.ID, Units: []string{"DINKES"}}); !errors.As(err, &ve) || ve.Fields["event_id"].Code != "assign.event_closed" {
+		t.Fatalf("closed event assigned: %v", err)
+	}
+}
