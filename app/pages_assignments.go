@@ -18,8 +18,10 @@ import (
 // with its overdue people. "Tim saya" links here with ?nips= filled in.
 
 type assignFormValues struct {
-	Course, Path, Event, NIPs, Positions, Due, Reason string
+	Course, Path, NIPs, Positions, Due, Reason string
 	Units                                      []string
+
+	Event string
 }
 
 type assignmentsView struct {
@@ -117,9 +119,9 @@ func (a *App) assignmentsPage(c *fiber.Ctx) error {
 // assignSubmit: POST /admin/assignments.
 func (a *App) assignSubmit(c *fiber.Ctx) error {
 	form := assignFormValues{Course: utils.CopyString(c.FormValue("course_id")), Path: utils.CopyString(c.FormValue("path_id")),
-		Event: utils.CopyString(c.FormValue("event_id")),
 		NIPs: utils.CopyString(c.FormValue("nips")), Positions: utils.CopyString(c.FormValue("positions")),
 		Due: utils.CopyString(c.FormValue("due")), Reason: utils.CopyString(c.FormValue("reason"))}
+	form.Event = utils.CopyString(c.FormValue("event_id"))
 	if args, err := c.MultipartForm(); err == nil && args != nil {
 		form.Units = args.Value["units"]
 	} else {

@@ -23,7 +23,6 @@ type Assignment struct {
 	ID        string    `bson:"id" json:"id"`
 	Course    string    `bson:"course,omitempty" json:"course_id,omitempty"`
 	Path      string    `bson:"path,omitempty" json:"path_id,omitempty"`
-	// Event: assigning an event registers the people (events_registration.go).
 	Event     string    `bson:"event,omitempty" json:"event_id,omitempty"`
 	Title     string    `bson:"title" json:"title"`
 	NIPs      []string  `bson:"nips,omitempty" json:"nips,omitempty"`
