@@ -273,6 +273,10 @@ func (a *App) routes() {
 	api.Get("/events", requireUser, a.listEvents)
 	api.Get("/events/:id", requireUser, a.getEvent)
 	api.Patch("/events/:id", requireUser, a.patchEvent)
+	// Event registration (api_events_register.go).
+	api.Post("/events/:id/register", requireUser, a.registerEvent)
+	api.Delete("/events/:id/register", requireUser, a.cancelEventRegistration)
+	api.Get("/events/:id/registrations", requireUser, a.eventRegistrations)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -439,6 +443,11 @@ func (a *App) routes() {
 	pages.Post("/admin/needs/rules", requireRole(content.RoleAdmin), a.needsRulesSubmit)
 	pages.Get("/team/needs", requireUser, a.teamNeedsPage)
 	pages.Post("/team/needs/assign", requireUser, a.needsAssignSubmit)
+	// Event registration's forms and the organisers' list
+	// (pages_events_register.go).
+	pages.Post("/events/:id/register", requireUser, a.registerEventSubmit)
+	pages.Post("/events/:id/cancel", requireUser, a.cancelEventSubmit)
+	pages.Get("/events/:id/registrations", requireUser, a.eventRegistrationsPage)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

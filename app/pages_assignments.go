@@ -20,6 +20,8 @@ import (
 type assignFormValues struct {
 	Course, Path, NIPs, Positions, Due, Reason string
 	Units                                      []string
+
+	Event string
 }
 
 type assignmentsView struct {
@@ -30,7 +32,10 @@ type assignmentsView struct {
 	Overdue bool
 	Courses []content.CourseCard
 	Paths   []content.Path
-	Units   []content.Unit
+	// Events are those still taking registrations (an event is assigned
+	// by registering the people).
+	Events []content.Event
+	Units  []content.Unit
 	// UnitOptions are Units for the form's chooser, with the chosen marked.
 	UnitOptions []unitOption
 	Form        assignFormValues
@@ -85,6 +90,9 @@ func (a *App) renderAssignments(c *fiber.Ctx, v assignmentsView) error {
 	if v.Paths, _, err = a.svc.Paths(c.UserContext(), "", 200); err != nil {
 		return err
 	}
+	if v.Events, err = a.openEvents(c); err != nil {
+		return err
+	}
 	if v.Admin {
 		if v.Units, err = a.svc.AllUnits(c.UserContext()); err != nil {
 			return err
@@ -113,6 +121,7 @@ func (a *App) assignSubmit(c *fiber.Ctx) error {
 	form := assignFormValues{Course: utils.CopyString(c.FormValue("course_id")), Path: utils.CopyString(c.FormValue("path_id")),
 		NIPs: utils.CopyString(c.FormValue("nips")), Positions: utils.CopyString(c.FormValue("positions")),
 		Due: utils.CopyString(c.FormValue("due")), Reason: utils.CopyString(c.FormValue("reason"))}
+	form.Event = utils.CopyString(c.FormValue("event_id"))
 	if args, err := c.MultipartForm(); err == nil && args != nil {
 		form.Units = args.Value["units"]
 	} else {
@@ -122,7 +131,7 @@ func (a *App) assignSubmit(c *fiber.Ctx) error {
 			}
 		})
 	}
-	in := content.AssignmentInput{CourseID: form.Course, PathID: form.Path, NIPs: splitList(form.NIPs, true),
+	in := content.AssignmentInput{CourseID: form.Course, PathID: form.Path, EventID: form.Event, NIPs: splitList(form.NIPs, true),
 		Units: form.Units, Positions: splitList(form.Positions, false), Due: form.Due, Reason: form.Reason}
 	as, n, err := a.svc.Assign(c.UserContext(), *currentUser(c), in)
 	if fields, ok := a.fieldErrs(c, err); ok {

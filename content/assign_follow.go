@@ -169,7 +169,7 @@ func (s *Service) followAssignments(ctx context.Context, before, after User) err
 			if !a.Active {
 				continue
 			}
-			_, courses, err := s.assignedWhat(ctx, a.Course, a.Path)
+			_, courses, err := s.assignedWhat(ctx, a.Course, a.Path, a.Event)
 			var ve *ValidationError
 			if errors.As(err, &ve) {
 				continue // its course was withdrawn from the catalog

@@ -23,6 +23,7 @@ type Assignment struct {
 	ID        string    `bson:"id" json:"id"`
 	Course    string    `bson:"course,omitempty" json:"course_id,omitempty"`
 	Path      string    `bson:"path,omitempty" json:"path_id,omitempty"`
+	Event     string    `bson:"event,omitempty" json:"event_id,omitempty"`
 	Title     string    `bson:"title" json:"title"`
 	NIPs      []string  `bson:"nips,omitempty" json:"nips,omitempty"`
 	Units     []string  `bson:"units,omitempty" json:"units,omitempty"`
@@ -81,6 +82,7 @@ const (
 type AssignmentInput struct {
 	CourseID  string   `json:"course_id"`
 	PathID    string   `json:"path_id"`
+	EventID   string   `json:"event_id"`
 	NIPs      []string `json:"nips"`
 	Units     []string `json:"units"`
 	Positions []string `json:"positions"`
@@ -119,11 +121,14 @@ func (in *AssignmentInput) validate(now time.Time) (time.Time, error) {
 	f := fieldErrors{}
 	in.CourseID, in.PathID = strings.TrimSpace(in.CourseID), strings.TrimSpace(in.PathID)
 	in.Reason = strings.TrimSpace(in.Reason)
+	in.EventID = strings.TrimSpace(in.EventID)
 	switch {
-	case in.CourseID == "" && in.PathID == "":
+	case in.CourseID == "" && in.PathID == "" && in.EventID == "":
 		f["course_id"] = msg("assign.what")
 	case in.CourseID != "" && in.PathID != "":
 		f["path_id"] = msg("assign.one_of")
+	case in.EventID != "" && (in.CourseID != "" || in.PathID != ""):
+		f["event_id"] = msg("assign.one_of")
 	}
 	if len(in.NIPs) > MaxAssignNIPs {
 		f["nips"] = msg("assign.too_many", MaxAssignNIPs)
@@ -162,6 +167,8 @@ func (in *AssignmentInput) validate(now time.Time) (time.Time, error) {
 	}
 	due, ok := ParseDue(in.Due)
 	switch {
+	case strings.TrimSpace(in.Due) == "" && in.EventID != "":
+		// An event's due date is its end (Assign fills it in).
 	case strings.TrimSpace(in.Due) == "":
 		f["due"] = msg("required")
 	case !ok:
@@ -197,7 +204,14 @@ func (s *Service) CanAssign(ctx context.Context, u User) (bool, error) {
 
 // assignedWhat is the course or path an assignment makes mandatory: its
 // title and the published courses a person is enrolled in.
-func (s *Service) assignedWhat(ctx context.Context, courseID, pathID string) (title string, courses []string, err error) {
+func (s *Service) assignedWhat(ctx context.Context, courseID, pathID, eventID string) (title string, courses []string, err error) {
+	if eventID != "" {
+		ev, err := s.Event(ctx, eventID)
+		if errors.Is(err, ErrNotFound) {
+			return "", nil, invalid("event_id", msg("assign.event_unknown"))
+		}
+		return ev.Title, nil, err
+	}
 	if courseID != "" {
 		c, err := s.Course(ctx, courseID)
 		if errors.Is(err, ErrNotFound) {
@@ -263,9 +277,21 @@ func (s *Service) Assign(ctx context.Context, actor User, in AssignmentInput) (A
 			return Assignment{}, 0, ErrForbidden
 		}
 	}
-	title, courses, err := s.assignedWhat(ctx, in.CourseID, in.PathID)
+	title, courses, err := s.assignedWhat(ctx, in.CourseID, in.PathID, in.EventID)
 	if err != nil {
 		return Assignment{}, 0, err
+	}
+	if in.EventID != "" {
+		ev, err := s.Event(ctx, in.EventID)
+		if err != nil {
+			return Assignment{}, 0, err
+		}
+		if !ev.RegistrationOpen(now) {
+			return Assignment{}, 0, invalid("event_id", msg("assign.event_closed"))
+		}
+		if due.IsZero() {
+			due = ev.Ends
+		}
 	}
 	people, err := s.assignees(ctx, in)
 	if err != nil {
@@ -281,7 +307,7 @@ func (s *Service) Assign(ctx context.Context, actor User, in AssignmentInput) (A
 	if len(people) == 0 {
 		return Assignment{}, 0, invalid("nips", msg("assign.nobody"))
 	}
-	a := Assignment{ID: "a" + newID(10), Course: in.CourseID, Path: in.PathID, Title: title, NIPs: in.NIPs,
+	a := Assignment{ID: "a" + newID(10), Course: in.CourseID, Path: in.PathID, Event: in.EventID, Title: title, NIPs: in.NIPs,
 		Units: in.Units, Positions: in.Positions, Due: due, Reason: in.Reason, By: actor.NIP, Created: now, Active: true, Pending: true}
 	if in.CourseID != "" {
 		a.Course = courses[0]
@@ -342,7 +368,7 @@ func (s *Service) ResumeAssignments(ctx context.Context) (int, error) {
 	}
 	done := 0
 	for _, a := range left {
-		_, courses, err := s.assignedWhat(ctx, a.Course, a.Path)
+		_, courses, err := s.assignedWhat(ctx, a.Course, a.Path, a.Event)
 		var ve *ValidationError
 		if errors.Is(err, ErrNotFound) || errors.As(err, &ve) {
 			// Its course or path is gone or no longer published: it can
@@ -495,6 +521,9 @@ func (s *Service) fanOut(ctx context.Context, a Assignment, courses []string, pe
 // Assignee record (done already if they completed every course) and, the
 // first time, tells them. Repeating it changes nothing.
 func (s *Service) assignOne(ctx context.Context, a Assignment, courses []string, u User) (bool, error) {
+	if a.Event != "" {
+		return s.assignEvent(ctx, a, u)
+	}
 	var done time.Time
 	all := true
 	for _, cid := range courses {
@@ -532,6 +561,9 @@ func (s *Service) assignOne(ctx context.Context, a Assignment, courses []string,
 
 // assignmentURL is where a person starts on what was assigned to them.
 func assignmentURL(a Assignment) string {
+	if a.Event != "" {
+		return "/events/" + a.Event
+	}
 	if a.Path != "" {
 		return "/paths/" + a.Path
 	}

@@ -392,6 +392,11 @@ func (s *Service) UpdateEvent(ctx context.Context, actor User, id string, in Eve
 	if err := s.checkRefs(ctx, &next); err != nil {
 		return Event{}, err
 	}
+	// The seats document enforces capacity, so it changes first: never
+	// below the seats taken; a rise promotes from the waitlist.
+	if err := s.setSeatCapacity(ctx, ev, next.Capacity); err != nil {
+		return Event{}, err
+	}
 	return docs.Update(ctx, s.docs.C(collEvents), id, func(e *Event) error {
 		keep := *e
 		*e = next
@@ -468,6 +473,10 @@ type Registration struct {
 	// Credited is when the event's JP went to the ledger (once).
 	Credited    time.Time `bson:"credited,omitempty" json:"credited_at,omitzero"`
 	Certificate string    `bson:"certificate,omitempty" json:"certificate,omitempty"`
+	// Rev is the event's seats document revision this record was last
+	// written from, so an older write never undoes a newer one
+	// (events_registration.go).
+	Rev int64 `bson:"rev,omitempty" json:"-"`
 }
 
 // PresentDay marks attendance on one day of the event (YYYY-MM-DD, WIB).
@@ -485,7 +494,8 @@ func registrationID(event, nip string) string { return event + "~" + nip }
 func (s *Service) RegistrationOf(ctx context.Context, eventID, nip string) (Registration, error) {
 	var r Registration
 	if _, err := s.docs.C(collRegistrations).Get(ctx, registrationID(eventID, nip), &r); errors.Is(err, docs.ErrNotFound) {
-		return r, ErrNotFound
+		// Missing after a crash between the seats write and this one?
+		return s.registrationFromSeats(ctx, eventID, nip)
 	} else if err != nil {
 		return r, fmt.Errorf("registration %s/%s: %w", eventID, nip, err)
 	}
@@ -493,16 +503,11 @@ func (s *Service) RegistrationOf(ctx context.Context, eventID, nip string) (Regi
 }
 
 // EventCounts counts an event's registrations by status (registered and
-// waitlisted), each one indexed count.
+// waitlisted), from the seats document, the truth (events_registration.go).
 func (s *Service) EventCounts(ctx context.Context, eventID string) (registered, waitlisted int64, err error) {
-	count := func(status string) (int64, error) {
-		return s.docs.C(collRegistrations).Count(ctx, docs.Query{Where: []docs.Eq{{Field: "event", Value: eventID}, {Field: "status", Value: status}}})
-	}
-	if registered, err = count(RegRegistered); err != nil {
+	st, err := s.seats(ctx, eventID)
+	if err != nil {
 		return 0, 0, fmt.Errorf("event counts: %w", err)
 	}
-	if waitlisted, err = count(RegWaitlisted); err != nil {
-		return 0, 0, fmt.Errorf("event counts: %w", err)
-	}
-	return registered, waitlisted, nil
+	return int64(len(st.Seats)), int64(len(st.Waitlist)), nil
 }

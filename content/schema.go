@@ -49,6 +49,7 @@ const (
 	collPositionReqs  = "position_requirements"
 	collEvents        = "events"
 	collRegistrations = "registrations"
+	collEventSeats    = "event_seats"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -151,6 +152,9 @@ func Schemas() []docs.Schema {
 			idx("event_status_seq", false, str("event"), str("status"), num("seq")),
 			idx("user_starts", false, str("user"), tm("starts")),
 		}},
+		// Seats: one document per event, the source of truth for who
+		// holds a seat and the waitlist's order (events_registration.go).
+		{Name: collEventSeats},
 		{Name: collNotifications, Indexes: []docs.Index{idx("user_created", false, str("user"), tm("created")),
 			idx("user_read", false, str("user"), docs.Field{Name: "read", Kind: docs.Bool}),
 			idx("mail_next", false, str("mail"), tm("mail_next"))}},

@@ -88,6 +88,9 @@ type Service struct {
 	hashWait  time.Duration
 	// skmKey caches the key that signs SKM form tokens (skm_responses.go).
 	skmKey atomic.Pointer[[]byte]
+	// seatQueues batches this instance's registrations per event
+	// (events_registration.go); transient, nothing another instance needs.
+	seatQueues seatQueues
 }
 
 // New returns the domain service over open stores. b may be nil when only
