@@ -273,6 +273,7 @@ func (a *App) routes() {
 	api.Get("/events", requireUser, a.listEvents)
 	api.Get("/events/:id", requireUser, a.getEvent)
 	api.Patch("/events/:id", requireUser, a.patchEvent)
+	api.Post("/events/:id/cancel-event", requireUser, a.cancelEvent)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -439,6 +440,8 @@ func (a *App) routes() {
 	pages.Post("/admin/needs/rules", requireRole(content.RoleAdmin), a.needsRulesSubmit)
 	pages.Get("/team/needs", requireUser, a.teamNeedsPage)
 	pages.Post("/team/needs/assign", requireUser, a.needsAssignSubmit)
+	// Events (pages_events.go): the calendar, event pages and the form.
+	a.eventPages(pages)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 
