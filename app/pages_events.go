@@ -309,7 +309,7 @@ func formFromEvent(ev content.Event) eventForm {
 		StartsAt: ev.Starts.In(wib).Format(datetimeLocal), EndsAt: ev.Ends.In(wib).Format(datetimeLocal),
 		Closes: ev.RegistrationCloses.In(wib).Format(datetimeLocal), Place: ev.Place, OnlineURL: ev.OnlineURL,
 		Capacity: strconv.Itoa(ev.Capacity), JP: strconv.Itoa(ev.JP), Description: ev.Description,
-		Organisers: strings.Join(ev.Organisers, "\n"), Positions: strings.Join(ev.Positions, "\n"), Units: ev.Units,
+		Organisers: strings.Join(slices.DeleteFunc(slices.Clone(ev.Organisers), func(n string) bool { return n == ev.By }), "\n"), Positions: strings.Join(ev.Positions, "\n"), Units: ev.Units,
 		CourseBefore: ev.CourseBefore, CourseAfter: ev.CourseAfter, MinAttendance: strconv.Itoa(ev.MinAttendance),
 		WaitlistCheckin: ev.WaitlistCheckin}
 }
@@ -424,6 +424,9 @@ func (a *App) eventSubmit(c *fiber.Ctx) error {
 // cancelEventSubmit: POST /events/{id}/cancel-event (organisers): the
 // event is cancelled; registrations stay.
 func (a *App) cancelEventSubmit(c *fiber.Ctx) error {
+	if c.FormValue("confirm") != "1" {
+		return errField(400, "confirm", emsg("event.cancel_confirm"))
+	}
 	ev, err := a.svc.CancelEvent(c.UserContext(), *currentUser(c), param(c, "id"))
 	if err != nil {
 		return err

@@ -146,10 +146,16 @@ func TestEventFormPages(t *testing.T) {
 
 	// Cancelling: organisers only; registrations stay.
 	putRegistration(t, e, id, learnerNIP, content.RegRegistered, ev.Starts)
-	if r := learner.post("/events/"+id+"/cancel-event", url.Values{"_csrf": {learner.csrf("/events")}}); r.StatusCode != 403 {
+	if r := learner.post("/events/"+id+"/cancel-event", url.Values{"_csrf": {learner.csrf("/events")}, "confirm": {"1"}}); r.StatusCode != 403 {
 		t.Errorf("learner cancels the event: %d", r.StatusCode)
 	}
-	if r := trainer.post("/events/"+id+"/cancel-event", url.Values{"_csrf": {trainer.csrf("/events/" + id + "/edit")}}); r.StatusCode != 303 {
+	if r := trainer.post("/events/"+id+"/cancel-event", url.Values{"_csrf": {trainer.csrf("/events/" + id + "/edit")}}); r.StatusCode != 400 {
+		t.Errorf("cancel without the confirmation: %d", r.StatusCode)
+	}
+	if ev, _ = e.app.Service().Event(context.Background(), id); ev.Status != content.EventOpen {
+		t.Fatalf("cancelled without the confirmation")
+	}
+	if r := trainer.post("/events/"+id+"/cancel-event", url.Values{"_csrf": {trainer.csrf("/events/" + id + "/edit")}, "confirm": {"1"}}); r.StatusCode != 303 {
 		t.Fatalf("cancel: %d", r.StatusCode)
 	}
 	if ev, _ = e.app.Service().Event(context.Background(), id); ev.Status != content.EventCancelled {
