@@ -146,3 +146,21 @@ func TestBrowserEvents(t *testing.T) {
 		})
 	}
 }
+
+// seedA11yEvents is a blended event next month with a description, a
+// registered learner and a waitlisted one, for the accessibility pass; it
+// returns the event's id and month (YYYY-MM).
+func seedA11yEvents(t *testing.T, e *testEnv) (string, string) {
+	t.Helper()
+	day := time.Now().In(wib).AddDate(0, 1, 0)
+	d := time.Date(day.Year(), day.Month(), 9, 0, 0, 0, 0, wib).Format(time.DateOnly)
+	b := map[string]any{"title": "Seminar Inovasi Pelayanan", "kind": "seminar", "mode": "blended", "starts_at": d + "T09:00",
+		"ends_at": d + "T12:00", "place": "Aula BKPSDM", "online_url": "https://meet.example/inovasi", "capacity": 1, "jp": 3,
+		"description": "Berbagi **praktik baik** inovasi.\n\n- Layanan daring\n- Survei kepuasan"}
+	ev := mustStatus(t, e.api("POST", "/api/v1/events", e.token(trainerNIP), b), 201, "a11y event")
+	id := ev["id"].(string)
+	starts, _ := time.Parse(time.RFC3339, ev["starts_at"].(string))
+	putRegistration(t, e, id, learnerNIP, "registered", starts)
+	putRegistration(t, e, id, learner2NIP, "waitlisted", starts)
+	return id, d[:7]
+}
