@@ -90,3 +90,13 @@ func eventWindow(fromS, toS string, now time.Time) (from, to time.Time, err erro
 	}
 	return from, to, nil
 }
+
+// cancelEvent: POST /api/v1/events/{id}/cancel-event (organisers, admins)
+// -> the event, status cancelled; registrations stay.
+func (a *App) cancelEvent(c *fiber.Ctx) error {
+	ev, err := a.svc.CancelEvent(c.UserContext(), *currentUser(c), param(c, "id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(ev)
+}

@@ -277,6 +277,7 @@ func (a *App) routes() {
 	api.Post("/events/:id/register", requireUser, a.registerEvent)
 	api.Delete("/events/:id/register", requireUser, a.cancelEventRegistration)
 	api.Get("/events/:id/registrations", requireUser, a.eventRegistrations)
+	api.Post("/events/:id/cancel-event", requireUser, a.cancelEvent)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -448,6 +449,8 @@ func (a *App) routes() {
 	pages.Post("/events/:id/register", requireUser, a.registerEventSubmit)
 	pages.Post("/events/:id/cancel", requireUser, a.cancelEventSubmit)
 	pages.Get("/events/:id/registrations", requireUser, a.eventRegistrationsPage)
+	// Events (pages_events.go): the calendar, event pages and the form.
+	a.eventPages(pages)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

@@ -211,6 +211,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	mentorship, plan := seedA11yMentoring(t, e)
 	fo := seedA11yForum(t, e)
 	evaluated := seedA11yEvaluations(t, e)
+	evID, evMonth := seedA11yEvents(t, e)
 	base := e.serve(t)
 	type pg struct{ name, path string }
 	roles := []struct {
@@ -247,6 +248,10 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"forum-moderation", "/forum/moderation"},
 			{"forum-moderation-topic", "/forum/moderation/" + fo.answered},
 			{"course-evaluation", "/courses/" + f.passed.Course.ID + "/evaluation"},
+			{"events", "/events?month=" + evMonth},
+			{"events-list", "/events?view=list&month=" + evMonth},
+			{"event", "/events/" + evID},
+			{"my-events", "/my/events"},
 		}},
 		{trainerNIP, "trainer", []pg{
 			{"teach", "/teach"},
@@ -264,6 +269,9 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"team-impact", "/team/impact"},
 			{"team-assess", "/team/" + learner2NIP + "/assess"},
 			{"team-needs", "/team/needs"},
+			{"event-organiser", "/events/" + evID},
+			{"event-new", "/events/new"},
+			{"event-edit", "/events/" + evID + "/edit"},
 		}},
 		{adminNIP, "admin", []pg{{"admin-jp", "/admin/jp"}, {"admin-settings", "/admin/settings"},
 			{"admin-assignments", "/admin/assignments"}, {"admin-assignment", "/admin/assignments/" + f.assignID},

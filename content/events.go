@@ -375,7 +375,8 @@ func (s *Service) CreateEvent(ctx context.Context, actor User, in EventInput) (E
 	return ev, nil
 }
 
-// UpdateEvent replaces what an organiser edits.
+// UpdateEvent replaces what an organiser edits. Materials nil (not
+// stated) keeps the event's files; an empty list removes them.
 func (s *Service) UpdateEvent(ctx context.Context, actor User, id string, in EventInput) (Event, error) {
 	ev, err := s.Event(ctx, id)
 	if err != nil {
@@ -401,6 +402,11 @@ func (s *Service) UpdateEvent(ctx context.Context, actor User, id string, in Eve
 		keep := *e
 		*e = next
 		e.ID, e.By, e.Created, e.Status, e.Unit = keep.ID, keep.By, keep.Created, keep.Status, keep.Unit
+		if in.Materials == nil {
+			// No materials stated: keep the current ones, including a
+			// file attached (uploaded) since the editor read the event.
+			e.Materials = keep.Materials
+		}
 		e.Updated = s.now()
 		return nil
 	})

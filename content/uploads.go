@@ -43,6 +43,7 @@ type Asset struct {
 	SHA256      string    `bson:"sha256" json:"sha256"`
 	Name        string    `bson:"name" json:"name"`
 	Course      string    `bson:"course" json:"course_id"`
+	Event       string    `bson:"event,omitempty" json:"event_id,omitempty"` // an event's material: set instead of Course
 	Uploader    string    `bson:"uploader" json:"-"`
 	Created     time.Time `bson:"created" json:"created_at"`
 	// Duration of audio or video in seconds, where it could be read.
@@ -59,6 +60,7 @@ type Upload struct {
 	ID          string         `bson:"id" json:"id"`
 	Owner       string         `bson:"owner" json:"-"`
 	Course      string         `bson:"course" json:"course_id"`
+	Event       string         `bson:"event,omitempty" json:"event_id,omitempty"`
 	Filename    string         `bson:"filename" json:"filename"`
 	Size        int64          `bson:"size" json:"size"`
 	PartSize    int64          `bson:"part_size" json:"part_size"`
@@ -110,6 +112,8 @@ type NewUpload struct {
 	Size        int64  `json:"size"`
 	ContentType string `json:"content_type"` // the client's guess; the server sniffs
 	CourseID    string `json:"course_id"`
+	// EventID instead of CourseID uploads a material of an event.
+	EventID string `json:"event_id"`
 }
 
 // cleanFilename keeps a display name only: no directories, no control
@@ -146,21 +150,31 @@ func (s *Service) CreateUpload(ctx context.Context, u User, in NewUpload) (Uploa
 	} else if in.Size > s.opts.UploadMax {
 		f["size"] = msg("upload.too_big", s.opts.UploadMax>>20)
 	}
-	if in.CourseID == "" {
+	if in.CourseID == "" && in.EventID == "" {
 		f["course_id"] = msg("required")
 	}
 	if err := f.err(); err != nil {
 		return Upload{}, err
 	}
-	c, err := s.ViewCourse(ctx, u, in.CourseID)
-	if errors.Is(err, ErrNotFound) {
-		return Upload{}, invalid("course_id", msg("course.not_found"))
-	}
-	if err != nil {
-		return Upload{}, err
-	}
-	if !c.OwnedBy(u) {
-		return Upload{}, ErrForbidden
+	var owner, keyDir string
+	if in.CourseID == "" {
+		ev, err := s.eventForMaterial(ctx, u, in.EventID)
+		if err != nil {
+			return Upload{}, err
+		}
+		keyDir = "event-" + ev.ID
+	} else {
+		c, err := s.ViewCourse(ctx, u, in.CourseID)
+		if errors.Is(err, ErrNotFound) {
+			return Upload{}, invalid("course_id", msg("course.not_found"))
+		}
+		if err != nil {
+			return Upload{}, err
+		}
+		if !c.OwnedBy(u) {
+			return Upload{}, ErrForbidden
+		}
+		owner, keyDir = c.ID, c.ID
 	}
 	partSize := int64(PartSize)
 	for (in.Size+partSize-1)/partSize > maxParts && partSize < MaxPartSize {
@@ -172,8 +186,12 @@ func (s *Service) CreateUpload(ctx context.Context, u User, in NewUpload) (Uploa
 	}
 	now := s.now().UTC().Truncate(time.Millisecond)
 	id := "a" + newID(15)
-	up := Upload{ID: id, Owner: u.NIP, Course: c.ID, Filename: name, Size: in.Size, PartSize: partSize, Parts: parts,
-		Key: "assets/" + c.ID + "/" + id, Received: []ReceivedPart{}, Created: now, Expires: now.Add(UploadTTL)}
+	up := Upload{ID: id, Owner: u.NIP, Course: owner, Filename: name, Size: in.Size, PartSize: partSize, Parts: parts,
+		Key: "assets/" + keyDir + "/" + id, Received: []ReceivedPart{}, Created: now, Expires: now.Add(UploadTTL)}
+	if owner == "" {
+		up.Event = in.EventID
+	}
+	var err error
 	up.BackendID, err = s.blobs.CreateMultipart(ctx, up.Key, "application/octet-stream")
 	if err != nil {
 		return Upload{}, fmt.Errorf("create multipart: %w", err)
@@ -313,13 +331,20 @@ func (s *Service) CompleteUpload(ctx context.Context, u User, id string) (Asset,
 		return Asset{}, err
 	}
 	a := Asset{ID: up.ID, Key: up.Key, ContentType: up.ContentType, Size: info.Size, SHA256: sum, Name: up.Filename,
-		Course: up.Course, Uploader: up.Owner, Created: s.now().UTC().Truncate(time.Millisecond),
+		Course: up.Course, Event: up.Event, Uploader: up.Owner, Created: s.now().UTC().Truncate(time.Millisecond),
 		ModTime: info.ModTime.UTC().Truncate(time.Second), ETag: info.ETag}
 	if isMedia(a.ContentType) {
 		a.Duration, a.Probed = s.readDuration(ctx, a), mediadur.Version
 	}
 	if err := s.docs.C(collAssets).Insert(ctx, a.ID, &a); err != nil && !errors.Is(err, docs.ErrDuplicate) {
 		return Asset{}, mapErr(err, "asset")
+	}
+	if a.Event != "" {
+		// Attached before the upload record goes, so a failure here
+		// leaves the upload to complete again (and attach) on a retry.
+		if err := s.attachMaterial(ctx, a); err != nil {
+			return Asset{}, err
+		}
 	}
 	if err := s.docs.C(collUploads).Delete(ctx, up.ID); err != nil && !errors.Is(err, docs.ErrNotFound) {
 		return Asset{}, mapErr(err, "upload")
@@ -433,6 +458,13 @@ func (s *Service) MediaAccess(ctx context.Context, u User, assetID string) (Asse
 	a, err := s.Asset(ctx, assetID)
 	if err != nil {
 		return Asset{}, err
+	}
+	if a.Event != "" {
+		// An event's materials are for anyone signed in, like its page.
+		if u.NIP == "" {
+			return Asset{}, fmt.Errorf("asset %s: %w", assetID, ErrNotFound)
+		}
+		return a, nil
 	}
 	c, err := s.Course(ctx, a.Course)
 	if err != nil {

@@ -1,6 +1,7 @@
-// Resumable uploader for the course authoring page. It speaks the upload
-// protocol of the page routes (the API's under the cookie session):
-//   POST /teach/uploads {filename, size, content_type, course_id} -> {id, part_size, parts, received}
+// Resumable uploader for the course authoring page and an event's edit page
+// (data-event instead of data-course). It speaks the upload protocol of the
+// page routes (the API's under the cookie session):
+//   POST /teach/uploads {filename, size, content_type, course_id | event_id} -> {id, part_size, parts, received}
 //   PUT  /teach/uploads/{id}/parts/{n}   raw bytes of part n (1-based)
 //   GET  /teach/uploads/{id}             -> {received:[n…]} to resume
 //   POST /teach/uploads/{id}/complete    -> asset
@@ -22,13 +23,14 @@
   var cancelBtn = document.getElementById('upload-cancel');
   var retryBtn = document.getElementById('upload-retry');
   var errorEl = document.getElementById('upload-error');
-  var course = root.dataset.course;
+  var course = root.dataset.course || '';
+  var event = root.dataset.event || '';
   var PARALLEL = 4;
 
   var st = null; // the running upload
 
   function say(msg) { statusEl.textContent = msg; }
-  function storeKey(f) { return 'kompeten-upload:' + course + ':' + f.name + ':' + f.size + ':' + f.lastModified; }
+  function storeKey(f) { return 'kompeten-upload:' + (course || 'event-' + event) + ':' + f.name + ':' + f.size + ':' + f.lastModified; }
   function store(k, v) { try { if (v) localStorage.setItem(k, v); else localStorage.removeItem(k); } catch (e) { /* private mode */ } }
   function stored(k) { try { return localStorage.getItem(k); } catch (e) { return null; } }
 
@@ -143,7 +145,7 @@
 
   function create(file) {
     return api('POST', '/teach/uploads', { filename: file.name, size: file.size,
-      content_type: file.type || 'application/octet-stream', course_id: course });
+      content_type: file.type || 'application/octet-stream', course_id: course, event_id: event });
   }
 
   function pump() {
