@@ -88,6 +88,8 @@ type Service struct {
 	hashWait  time.Duration
 	// skmKey caches the key that signs SKM form tokens (skm_responses.go).
 	skmKey atomic.Pointer[[]byte]
+	// checkinSecret caches the key check-in codes derive from (attendance.go).
+	checkinSecret atomic.Pointer[[]byte]
 }
 
 // New returns the domain service over open stores. b may be nil when only
