@@ -273,6 +273,8 @@ func (a *App) routes() {
 	api.Get("/events", requireUser, a.listEvents)
 	api.Get("/events/:id", requireUser, a.getEvent)
 	api.Patch("/events/:id", requireUser, a.patchEvent)
+	// Attendance, check-in and the event's evaluation (api_attendance.go).
+	a.attendanceAPI(api)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -439,6 +441,9 @@ func (a *App) routes() {
 	pages.Post("/admin/needs/rules", requireRole(content.RoleAdmin), a.needsRulesSubmit)
 	pages.Get("/team/needs", requireUser, a.teamNeedsPage)
 	pages.Post("/team/needs/assign", requireUser, a.needsAssignSubmit)
+	// Attendance: check-in, the QR's page, the organiser's sheet and the
+	// event's evaluation (pages_attendance.go).
+	a.attendancePages(pages)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 
