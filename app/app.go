@@ -278,6 +278,8 @@ func (a *App) routes() {
 	api.Delete("/events/:id/register", requireUser, a.cancelEventRegistration)
 	api.Get("/events/:id/registrations", requireUser, a.eventRegistrations)
 	api.Post("/events/:id/cancel-event", requireUser, a.cancelEvent)
+	// Attendance, check-in and the event's evaluation (api_attendance.go).
+	a.attendanceAPI(api)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -451,6 +453,9 @@ func (a *App) routes() {
 	pages.Get("/events/:id/registrations", requireUser, a.eventRegistrationsPage)
 	// Events (pages_events.go): the calendar, event pages and the form.
 	a.eventPages(pages)
+	// Attendance: check-in, the QR's page, the organiser's sheet and the
+	// event's evaluation (pages_attendance.go).
+	a.attendancePages(pages)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

@@ -212,6 +212,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	fo := seedA11yForum(t, e)
 	evaluated := seedA11yEvaluations(t, e)
 	evID, evMonth := seedA11yEvents(t, e)
+	eventID := seedCheckinEvent(t, e, false)
 	base := e.serve(t)
 	type pg struct{ name, path string }
 	roles := []struct {
@@ -252,6 +253,7 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"events-list", "/events?view=list&month=" + evMonth},
 			{"event", "/events/" + evID},
 			{"my-events", "/my/events"},
+			{"event-hadir", "/events/" + eventID + "/hadir?c=ABCD-EFGH"},
 		}},
 		{trainerNIP, "trainer", []pg{
 			{"teach", "/teach"},
@@ -272,6 +274,8 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"event-organiser", "/events/" + evID},
 			{"event-new", "/events/new"},
 			{"event-edit", "/events/" + evID + "/edit"},
+			{"event-checkin", "/events/" + eventID + "/checkin"},
+			{"event-attendance", "/events/" + eventID + "/attendance"},
 		}},
 		{adminNIP, "admin", []pg{{"admin-jp", "/admin/jp"}, {"admin-settings", "/admin/settings"},
 			{"admin-assignments", "/admin/assignments"}, {"admin-assignment", "/admin/assignments/" + f.assignID},

@@ -159,8 +159,7 @@ func seedA11yEvents(t *testing.T, e *testEnv) (string, string) {
 		"description": "Berbagi **praktik baik** inovasi.\n\n- Layanan daring\n- Survei kepuasan"}
 	ev := mustStatus(t, e.api("POST", "/api/v1/events", e.token(trainerNIP), b), 201, "a11y event")
 	id := ev["id"].(string)
-	starts, _ := time.Parse(time.RFC3339, ev["starts_at"].(string))
-	putRegistration(t, e, id, learnerNIP, "registered", starts)
-	putRegistration(t, e, id, learner2NIP, "waitlisted", starts)
+	putRegistration(t, e, id, learnerNIP, "registered")
+	putRegistration(t, e, id, learner2NIP, "waitlisted")
 	return id, d[:7]
 }

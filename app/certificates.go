@@ -24,11 +24,23 @@ type certificateCheck struct {
 	Issuer    string    `json:"issuer,omitempty"`
 	Signer    string    `json:"signer_name,omitempty"`
 	SignerJob string    `json:"signer_title,omitempty"`
+	// Subject is "course" or "event" (a certificate of attendance), with
+	// the event's kind.
+	Subject   string `json:"subject"`
+	EventKind string `json:"event_kind,omitempty"`
 }
 
 func toCheck(c content.Certificate) certificateCheck {
 	return certificateCheck{Valid: true, Code: content.FormatCode(c.Code), Name: c.Name, NIPMasked: content.MaskNIP(c.NIP),
-		Course: c.CourseTitle, JP: c.JP, IssuedAt: c.Issued, Issuer: c.Issuer, Signer: c.SignerName, SignerJob: c.SignerTitle}
+		Course: c.CourseTitle, JP: c.JP, IssuedAt: c.Issued, Issuer: c.Issuer, Signer: c.SignerName, SignerJob: c.SignerTitle,
+		Subject: certSubject(c), EventKind: c.EventKind}
+}
+
+func certSubject(c content.Certificate) string {
+	if c.Event != "" {
+		return "event"
+	}
+	return "course"
 }
 
 // verifyCertificateAPI: GET /api/v1/certificates/{code}, public. An unknown
@@ -177,7 +189,12 @@ func renderCertificate(cert content.Certificate, verifyURL string, logo []byte) 
 	center(74, 12, "", "diberikan kepada")
 	center(84, 24, "B", cert.Name)
 	center(98, 12, "", "NIP "+cert.NIP)
-	center(110, 12, "", "yang telah menyelesaikan pelatihan")
+	done := "yang telah menyelesaikan pelatihan"
+	if cert.Event != "" {
+		done = "yang telah mengikuti " + map[string]string{content.EventWorkshop: "workshop", content.EventSeminar: "seminar",
+			content.EventClassroom: "pelatihan kelas"}[cert.EventKind]
+	}
+	center(110, 12, "", done)
 	center(120, 18, "B", cert.CourseTitle)
 	center(134, 12, "", fmt.Sprintf("dengan bobot %d Jam Pelajaran (JP)", cert.JP))
 

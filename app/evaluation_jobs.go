@@ -30,10 +30,13 @@ func (a *App) evaluationPass(ctx context.Context) {
 		start := time.Now()
 		st, err := a.svc.AskImpact(ctx)
 		folded, ferr := a.svc.FoldPendingEvaluations(ctx)
-		if st.Asked > 0 || folded > 0 || err != nil || ferr != nil {
-			a.log.Info("evaluations", "checked", st.Checked, "asked", st.Asked, "counted_pending", folded, "took", time.Since(start).Round(time.Millisecond))
+		// Attendees of events that ended are asked for the level-1
+		// evaluation (content/event_evaluations.go).
+		events, eerr := a.svc.AskEventEvaluations(ctx)
+		if st.Asked > 0 || folded > 0 || events > 0 || err != nil || ferr != nil || eerr != nil {
+			a.log.Info("evaluations", "checked", st.Checked, "asked", st.Asked, "counted_pending", folded, "event_asks", events, "took", time.Since(start).Round(time.Millisecond))
 		}
-		return errors.Join(err, ferr)
+		return errors.Join(err, ferr, eerr)
 	})
 	if err != nil && !errors.Is(err, content.ErrLeaseHeld) && ctx.Err() == nil {
 		a.log.Warn("evaluations", "err", err)

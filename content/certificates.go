@@ -33,6 +33,10 @@ type Certificate struct {
 	SignerTitle string `bson:"signer_title,omitempty" json:"signer_title,omitempty"`
 	SignerNIP   string `bson:"signer_nip,omitempty" json:"signer_nip,omitempty"`
 	Logo        string `bson:"logo,omitempty" json:"logo,omitempty"`
+	// Event is set on a certificate of attendance at an event (its id and
+	// kind); CourseTitle then holds the event's title and Course is empty.
+	Event     string `bson:"event,omitempty" json:"event_id,omitempty"`
+	EventKind string `bson:"event_kind,omitempty" json:"event_kind,omitempty"`
 }
 
 // codeLen characters of 5 bits each: 65 random bits.

@@ -61,6 +61,17 @@ type Evaluation struct {
 	At         time.Time         `bson:"at" json:"at"`
 	// Pending until counted in the course's aggregate.
 	Pending bool `bson:"pending" json:"-"`
+	// Event is set (and Course empty) on the evaluation of an event
+	// (event_evaluations.go); it is counted in the event's aggregate.
+	Event string `bson:"event,omitempty" json:"event_id,omitempty"`
+}
+
+// aggregate names the evaluation_stats document the evaluation counts in.
+func (ev Evaluation) aggregate() string {
+	if ev.Event != "" {
+		return eventEvalKey(ev.Event)
+	}
+	return ev.Course
 }
 
 // EvaluationInput is what a learner submits.
@@ -230,7 +241,7 @@ func (s *Service) settleCount(ctx context.Context, course, id string) error {
 
 func (s *Service) foldEvaluation(ctx context.Context, ev Evaluation) error {
 	mark := "e:" + ev.ID
-	if err := s.countOnce(ctx, ev.Course, mark, func(g *evalAgg) {
+	if err := s.countOnce(ctx, ev.aggregate(), mark, func(g *evalAgg) {
 		g.Count++
 		g.Content.add(ev.Ratings.Content)
 		g.Trainer.add(ev.Ratings.Trainer)
@@ -244,7 +255,7 @@ func (s *Service) foldEvaluation(ctx context.Context, ev Evaluation) error {
 	}); err != nil {
 		return mapErr(err, "evaluation")
 	}
-	return s.settleCount(ctx, ev.Course, mark)
+	return s.settleCount(ctx, ev.aggregate(), mark)
 }
 
 // pendingAge: the pending pass leaves younger contributions to the

@@ -107,6 +107,9 @@ const (
 	opRegister seatOpKind = iota
 	opCancel
 	opCapacity
+	// opSeed places a person with the status given, whatever the
+	// capacity (SeedRegistration).
+	opSeed
 )
 
 // seatOp is one request in a batch; the batch fills its results.
@@ -116,6 +119,7 @@ type seatOp struct {
 	unit     string
 	via      string
 	capacity int
+	seed     string // opSeed's status
 
 	entry    seatEntry
 	status   string // after the op; "" when a cancel found nobody
@@ -233,6 +237,20 @@ func (s *Service) applySeats(ctx context.Context, eventID string, ops []*seatOp)
 				// queued behind the cancellation cannot take the seat
 				// from the head of the waitlist.
 				op.promoted = st.promote(now)
+			case opSeed:
+				if status, _ := st.place(op.nip); status != "" {
+					op.existed, op.err = true, ErrDuplicate
+					continue
+				}
+				st.LastSeq++
+				op.entry = seatEntry{NIP: op.nip, Seq: st.LastSeq, Unit: op.unit, At: now}
+				if op.status = op.seed; op.seed == RegRegistered {
+					st.Seats = append(st.Seats, op.entry)
+				} else {
+					st.Waitlist = append(st.Waitlist, op.entry)
+					op.position = len(st.Waitlist)
+				}
+				changed = true
 			case opCapacity:
 				if op.capacity < len(st.Seats) {
 					op.err = invalid("capacity", msg("event.capacity_below_seats", len(st.Seats)))

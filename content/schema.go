@@ -132,6 +132,8 @@ func Schemas() []docs.Schema {
 		{Name: collEvaluations, Indexes: []docs.Index{
 			idx("course_comment_at", false, str("course"), docs.Field{Name: "has_comment", Kind: docs.Bool}, tm("at")),
 			idx("pending_at", false, docs.Field{Name: "pending", Kind: docs.Bool}, tm("at")),
+			// An event's comments (event_evaluations.go).
+			idx("event_comment_at", false, str("event"), docs.Field{Name: "has_comment", Kind: docs.Bool}, tm("at")),
 		}},
 		{Name: collEvalStats},
 		{Name: collEvalPrompts},

@@ -91,6 +91,8 @@ type Service struct {
 	// seatQueues batches this instance's registrations per event
 	// (events_registration.go); transient, nothing another instance needs.
 	seatQueues seatQueues
+	// checkinSecret caches the key check-in codes derive from (attendance.go).
+	checkinSecret atomic.Pointer[[]byte]
 }
 
 // New returns the domain service over open stores. b may be nil when only
