@@ -231,13 +231,13 @@ func TestFold(t *testing.T) {
 
 func TestEscape(t *testing.T) {
 	for in, want := range map[string]string{
-		`a\b`:      `a\\b`,
-		"a;b,c":    `a\;b\,c`,
-		"a\r\nb":   `a\nb`,
-		"a\n\nb":   `a\n\nb`,
-		"a\rb":     `a\nb`,
+		`a\b`:       `a\\b`,
+		"a;b,c":     `a\;b\,c`,
+		"a\r\nb":    `a\nb`,
+		"a\n\nb":    `a\n\nb`,
+		"a\rb":      `a\nb`,
 		"tab\there": "tab\there",
-		":\"":      ":\"",
+		":\"":       ":\"",
 	} {
 		if got := Escape(in); got != want {
 			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
