@@ -1,6 +1,8 @@
 package app
 
 import (
+	"html/template"
+
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -9,7 +11,11 @@ import (
 
 type myCalendarView struct {
 	feedURLs
-	Reset bool
+	// WebcalHref is the webcal address as a link: html/template would
+	// refuse the scheme, and the address is ours (the base URL and a
+	// token of the id alphabet), not anyone's input.
+	WebcalHref template.URL
+	Reset      bool
 }
 
 // myCalendarPage: GET /my/calendar.
@@ -18,7 +24,8 @@ func (a *App) myCalendarPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return a.page(c, "my_calendar", myCalendarView{feedURLs: a.feedURLs(token), Reset: c.Query("ok") == "reset"})
+	urls := a.feedURLs(token)
+	return a.page(c, "my_calendar", myCalendarView{feedURLs: urls, WebcalHref: template.URL(urls.Webcal), Reset: c.Query("ok") == "reset"})
 }
 
 // resetCalendarSubmit: POST /my/calendar/reset, then back to the page
