@@ -99,6 +99,9 @@ type Fleet struct {
 	FerretDB bool
 	// Mail is the SMTP server both instances send notification email to.
 	Mail *mailpit.Server
+	// DocsURI is the document store both instances use, for a flow that
+	// must write a document no API of its branch writes yet.
+	DocsURI string
 
 	t        *testing.T
 	bin      string
@@ -162,6 +165,7 @@ func Start(t *testing.T) *Fleet {
 	t.Logf("built kompeten and ferretd in %v", time.Since(t0).Round(time.Millisecond))
 	mongoURI, ferret := startDocs(t, dir, ferretd)
 	f.FerretDB = ferret
+	f.DocsURI = mongoURI
 
 	f.proxy = &roundRobin{}
 	psrv := httptest.NewServer(f.proxy)
