@@ -43,7 +43,9 @@ var _ = Flow("events: day- and hour-before reminders, each once", func(t *testin
 	}
 	// Times in whole minutes (the API keeps minutes), rounded up so the
 	// lead is at least the 25 s the comment above says.
-	lead := func(d time.Duration) time.Time { return now.Add(d + 25*time.Second).Truncate(time.Minute).Add(time.Minute) }
+	lead := func(d time.Duration) time.Time {
+		return now.Add(d + 25*time.Second).Truncate(time.Minute).Add(time.Minute)
+	}
 	evA, evB := mk("Seminar Armada", lead(24*time.Hour)), mk("Lokakarya Bahari", lead(time.Hour))
 	// Three seats: the fourth person waits.
 	statuses := map[string]string{}
