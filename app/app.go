@@ -138,6 +138,9 @@ func (a *App) routes() {
 	f.Get("/layanan/:id/forum/new", a.withSession, a.forumNewPage)
 	f.Post("/layanan/:id/forum/new", a.withSession, a.forumNewSubmit)
 	f.Get("/layanan/:id/forum/:tid", a.withSession, a.forumTopicPage)
+	// The personal calendar feed (api_calendar.go): no login and no
+	// session, as calendar programs fetch it; its secret token is the key.
+	f.Get("/calendar/:token.ics", a.calendarFeed)
 
 	trainer := requireRole(content.RoleTrainer)
 	api := f.Group("/api/v1", a.withBearer)
@@ -271,6 +274,9 @@ func (a *App) routes() {
 	// Events (api_events.go).
 	api.Post("/events", requireUser, a.createEvent)
 	api.Get("/events", requireUser, a.listEvents)
+	// The event's .ics (api_calendar.go) comes before /events/:id, which
+	// would take "x.ics" for an id.
+	api.Get("/events/:id.ics", requireUser, a.eventICS)
 	api.Get("/events/:id", requireUser, a.getEvent)
 	api.Patch("/events/:id", requireUser, a.patchEvent)
 	// Event registration (api_events_register.go).
@@ -280,6 +286,9 @@ func (a *App) routes() {
 	api.Post("/events/:id/cancel-event", requireUser, a.cancelEvent)
 	// Attendance, check-in and the event's evaluation (api_attendance.go).
 	a.attendanceAPI(api)
+	// The personal calendar feed's address (api_calendar.go).
+	api.Get("/me/calendar", requireUser, a.myCalendarAPI)
+	api.Post("/me/calendar/reset", requireUser, a.resetCalendarAPI)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -456,6 +465,11 @@ func (a *App) routes() {
 	// Attendance: check-in, the QR's page, the organiser's sheet and the
 	// event's evaluation (pages_attendance.go).
 	a.attendancePages(pages)
+	// Calendar (pages_calendar.go, api_calendar.go): the personal feed's
+	// page and the event page's .ics link.
+	pages.Get("/my/calendar", requireUser, a.myCalendarPage)
+	pages.Post("/my/calendar/reset", requireUser, a.resetCalendarSubmit)
+	pages.Get("/events/:id/ics", requireUser, a.eventICS)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

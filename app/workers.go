@@ -67,6 +67,7 @@ func (a *App) runWorkers(ctx context.Context) {
 		{"skm fold", a.jobs.outboxEvery, a.jobs.outboxTimeout, a.foldSKM},
 		{"mentoring reminders", a.jobs.remindEvery, a.jobs.remindTimeout, a.remindMentorActions},
 		{"evaluations", a.jobs.remindEvery, a.jobs.remindTimeout, a.evaluationPass},
+		{"event reminders", a.eventRemindEvery(), a.jobs.remindTimeout, a.remindEvents},
 	} {
 		wg.Add(1)
 		go func() {

@@ -50,6 +50,7 @@ const (
 	collEvents        = "events"
 	collRegistrations = "registrations"
 	collEventSeats    = "event_seats"
+	collCalendarFeeds = "calendar_feeds"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -147,6 +148,8 @@ func Schemas() []docs.Schema {
 		{Name: collEvents, Indexes: []docs.Index{
 			idx("starts", false, tm("starts")),
 			idx("kind_starts", false, str("kind"), tm("starts")),
+			// Event reminders (event_reminders.go): open events starting soon.
+			idx("status_starts", false, str("status"), tm("starts")),
 		}},
 		// Registrations: an event's seats and waitlist in order of
 		// arrival, and a person's events in time order.
@@ -215,5 +218,8 @@ func Schemas() []docs.Schema {
 			idx("unit_state_rank", false, str("unit"), str("state"), str("rank")),
 			idx("state_rank", false, str("state"), str("rank")),
 		}},
+		// Personal calendar feeds (calendar_feed.go), keyed by NIP and
+		// found by the hash of their token.
+		{Name: collCalendarFeeds, Indexes: []docs.Index{idx("hash", true, str("hash"))}},
 	}
 }
