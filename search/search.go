@@ -71,13 +71,13 @@ type Query struct {
 	Level    string // empty: any
 	// Visibility: published entries always; drafts and archived too when
 	// All is set (admins) or when Owner is one of their owners.
-	All    bool
-	Owner  string
+	All   bool
+	Owner string
 	// Courses are the courses whose discussion the searcher may read:
 	// thread entries of other courses are left out (unless All).
 	Courses []string
-	Limit  int // default 20
-	Offset int
+	Limit   int // default 20
+	Offset  int
 }
 
 // Hit is one result. Snippet is HTML: matches wrapped in <mark>, everything
