@@ -49,6 +49,8 @@ const (
 	collPositionReqs  = "position_requirements"
 	collEvents        = "events"
 	collRegistrations = "registrations"
+	collThreads       = "threads"
+	collPosts         = "posts"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -208,6 +210,18 @@ func Schemas() []docs.Schema {
 			idx("service_state_rank", false, str("service"), str("state"), str("rank")),
 			idx("unit_state_rank", false, str("unit"), str("state"), str("rank")),
 			idx("state_rank", false, str("state"), str("rank")),
+		}},
+		// Discussion (discussion.go): a course's or a lesson's threads by
+		// activity, a trainer's unanswered ones; a thread's posts, and a
+		// course's reported posts.
+		{Name: collThreads, Indexes: []docs.Index{
+			idx("course_last", false, str("course"), tm("last_at")),
+			idx("course_lesson_last", false, str("course"), str("lesson"), tm("last_at")),
+			idx("course_unanswered_created", false, str("course"), docs.Field{Name: "unanswered", Kind: docs.Bool}, tm("created")),
+		}},
+		{Name: collPosts, Indexes: []docs.Index{
+			idx("thread_created", false, str("thread"), tm("created")),
+			idx("course_review_created", false, str("course"), docs.Field{Name: "review", Kind: docs.Bool}, tm("created")),
 		}},
 	}
 }
