@@ -273,6 +273,8 @@ func (a *App) routes() {
 	api.Get("/events", requireUser, a.listEvents)
 	api.Get("/events/:id", requireUser, a.getEvent)
 	api.Patch("/events/:id", requireUser, a.patchEvent)
+	// Discussion in courses (api_discussion.go).
+	a.discussionAPI(api)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -439,6 +441,8 @@ func (a *App) routes() {
 	pages.Post("/admin/needs/rules", requireRole(content.RoleAdmin), a.needsRulesSubmit)
 	pages.Get("/team/needs", requireUser, a.teamNeedsPage)
 	pages.Post("/team/needs/assign", requireUser, a.needsAssignSubmit)
+	// Discussion in courses (pages_discussion.go).
+	a.discussionPages(pages)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

@@ -472,7 +472,7 @@ func (s *Service) ReportPost(ctx context.Context, u User, postID string) (Post, 
 	var errs []error
 	for _, nip := range acc.Course.Owners {
 		_, err := s.Notify(ctx, NewNotification{Key: "report/" + p.ID + "/" + nip, User: nip, Kind: KindPostReport,
-			Text: msg("notify.post_reported", clip(acc.Course.Title, 80)), URL: "/teach/discussion"})
+			Text: msg("notify.post_reported", clip(acc.Course.Title, 80)), URL: "/discussion/unanswered"})
 		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
