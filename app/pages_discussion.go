@@ -172,8 +172,8 @@ func (a *App) formProblem(c *fiber.Ctx, err error, fields *map[string]string, pr
 }
 
 type postRow struct {
-	ID, AuthorName, When, ISO       string
-	Body                            template.HTML
+	ID, AuthorName, When, ISO        string
+	Body                             template.HTML
 	Hidden, Accepted, Mine, Reported bool
 	Reports                          int
 }
