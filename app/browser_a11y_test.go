@@ -211,6 +211,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	mentorship, plan := seedA11yMentoring(t, e)
 	fo := seedA11yForum(t, e)
 	evaluated := seedA11yEvaluations(t, e)
+	thread := seedA11yDiscussion(t, e, f.course.ID)
 	base := e.serve(t)
 	type pg struct{ name, path string }
 	roles := []struct {
@@ -247,6 +248,8 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"forum-moderation", "/forum/moderation"},
 			{"forum-moderation-topic", "/forum/moderation/" + fo.answered},
 			{"course-evaluation", "/courses/" + f.passed.Course.ID + "/evaluation"},
+			{"discussion-thread", "/threads/" + thread},
+			{"discussion-list", "/courses/" + f.course.ID + "/threads"},
 		}},
 		{trainerNIP, "trainer", []pg{
 			{"teach", "/teach"},
@@ -264,6 +267,8 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"team-impact", "/team/impact"},
 			{"team-assess", "/team/" + learner2NIP + "/assess"},
 			{"team-needs", "/team/needs"},
+			{"discussion-thread-trainer", "/threads/" + thread},
+			{"discussion-inbox", "/discussion/unanswered"},
 		}},
 		{adminNIP, "admin", []pg{{"admin-jp", "/admin/jp"}, {"admin-settings", "/admin/settings"},
 			{"admin-assignments", "/admin/assignments"}, {"admin-assignment", "/admin/assignments/" + f.assignID},
