@@ -22,6 +22,9 @@ type searchHit struct {
 	Title       string `json:"title"`
 	LessonTitle string `json:"lesson_title,omitempty"`
 	Snippet     string `json:"snippet"`
+	// ThreadID is set on a discussion thread's hit (type "thread"), whose
+	// title is the thread's.
+	ThreadID string `json:"thread_id,omitempty"`
 }
 
 type searchResponse struct {
@@ -64,6 +67,14 @@ func searchQuery(c *fiber.Ctx, u *content.User) (search.Query, error) {
 // runSearch asks the index; a backend that is down is a 503 naming it.
 func (a *App) runSearch(c *fiber.Ctx, q search.Query) (searchResponse, error) {
 	start := time.Now()
+	if !q.All && q.Courses == nil {
+		// Threads only of the courses whose discussion the viewer reads.
+		courses, err := a.svc.DiscussionCourses(c.UserContext(), *currentUser(c))
+		if err != nil {
+			return searchResponse{}, err
+		}
+		q.Courses = courses
+	}
 	res, err := a.stores.Search.Search(c.UserContext(), q)
 	if err != nil {
 		if errors.Is(err, search.ErrUnavailable) {
@@ -78,7 +89,7 @@ func (a *App) runSearch(c *fiber.Ctx, q search.Query) (searchResponse, error) {
 	}
 	for _, h := range res.Hits {
 		out.Hits = append(out.Hits, searchHit{Type: h.Type, CourseID: h.CourseID, LessonID: h.LessonID, Title: h.Title,
-			LessonTitle: h.LessonTitle, Snippet: h.Snippet})
+			LessonTitle: h.LessonTitle, Snippet: h.Snippet, ThreadID: content.ThreadOfSearchHit(h)})
 	}
 	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	return out, nil

@@ -289,6 +289,8 @@ func (a *App) routes() {
 	// The personal calendar feed's address (api_calendar.go).
 	api.Get("/me/calendar", requireUser, a.myCalendarAPI)
 	api.Post("/me/calendar/reset", requireUser, a.resetCalendarAPI)
+	// Discussion in courses (api_discussion.go).
+	a.discussionAPI(api)
 	api.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 
 	pages := f.Group("", a.withSession, a.checkCSRF)
@@ -470,6 +472,8 @@ func (a *App) routes() {
 	pages.Get("/my/calendar", requireUser, a.myCalendarPage)
 	pages.Post("/my/calendar/reset", requireUser, a.resetCalendarSubmit)
 	pages.Get("/events/:id/ics", requireUser, a.eventICS)
+	// Discussion in courses (pages_discussion.go).
+	a.discussionPages(pages)
 	pages.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
 }
 

@@ -213,6 +213,7 @@ func TestBrowserAccessibility(t *testing.T) {
 	evaluated := seedA11yEvaluations(t, e)
 	evID, evMonth := seedA11yEvents(t, e)
 	eventID := seedCheckinEvent(t, e, false)
+	thread := seedA11yDiscussion(t, e, f.course.ID)
 	base := e.serve(t)
 	type pg struct{ name, path string }
 	roles := []struct {
@@ -254,6 +255,8 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"event", "/events/" + evID},
 			{"my-events", "/my/events"},
 			{"event-hadir", "/events/" + eventID + "/hadir?c=ABCD-EFGH"},
+			{"discussion-thread", "/threads/" + thread},
+			{"discussion-list", "/courses/" + f.course.ID + "/threads"},
 		}},
 		{trainerNIP, "trainer", []pg{
 			{"teach", "/teach"},
@@ -276,6 +279,8 @@ func TestBrowserAccessibility(t *testing.T) {
 			{"event-edit", "/events/" + evID + "/edit"},
 			{"event-checkin", "/events/" + eventID + "/checkin"},
 			{"event-attendance", "/events/" + eventID + "/attendance"},
+			{"discussion-thread-trainer", "/threads/" + thread},
+			{"discussion-inbox", "/discussion/unanswered"},
 		}},
 		{adminNIP, "admin", []pg{{"admin-jp", "/admin/jp"}, {"admin-settings", "/admin/settings"},
 			{"admin-assignments", "/admin/assignments"}, {"admin-assignment", "/admin/assignments/" + f.assignID},

@@ -106,6 +106,8 @@ type courseView struct {
 	Generated   template.HTML // the drawn cover, when none was uploaded
 	// EvalAsk: ask for the course evaluation (pages_evaluations.go).
 	EvalAsk, Evaluated bool
+	// Discuss: the course's discussion (pages_discussion.go).
+	Discuss *discussBox
 }
 
 func (a *App) coursePage(c *fiber.Ctx) error {
@@ -171,6 +173,9 @@ func (a *App) coursePage(c *fiber.Ctx) error {
 			}
 		}
 	}
+	if v.Discuss, err = a.discussBoxFor(c, course.ID, "", 5); err != nil {
+		return err
+	}
 	if v.EvalAsk, v.Evaluated, err = a.evaluationAsk(c, course.ID, v.Completed); err != nil {
 		return err
 	}
@@ -209,6 +214,8 @@ type lessonPageView struct {
 	WaitMsg  string
 	Speeds   []speedOption  // the player's playback speeds
 	Captions []captionTrack // a video's text tracks
+	// Discuss: the lesson's discussion (pages_discussion.go).
+	Discuss *discussBox
 }
 
 type speedOption struct {
@@ -282,6 +289,9 @@ func (a *App) lessonPage(c *fiber.Ctx) error {
 		if v.Quiz, err = a.quizLesson(c, *u, lv.Lesson.QuizID); err != nil {
 			return err
 		}
+	}
+	if v.Discuss, err = a.discussBoxFor(c, lv.Course.ID, lv.Lesson.ID, 5); err != nil {
+		return err
 	}
 	return a.page(c, "lesson", v)
 }

@@ -43,6 +43,9 @@ type resultGroup struct {
 	Snippet   template.HTML // the course's own snippet, "" if none beyond the title
 	Lessons   []resultLesson
 	Locked    bool // the viewer must enrol to open the lessons
+	// ThreadURL is set on a discussion thread's result: its own entry,
+	// titled with the thread's title.
+	ThreadURL string
 }
 
 // facetLink is one category of the filter, with its count for the query.
@@ -139,6 +142,9 @@ func (a *App) lessonOpener(c *fiber.Ctx, u *content.User) lessonOpener {
 
 // hitURL is the page a hit opens.
 func hitURL(h searchHit, open lessonOpener) string {
+	if h.Type == search.TypeThread && h.ThreadID != "" {
+		return content.ThreadPath(url.PathEscape(h.ThreadID))
+	}
 	if h.Type == search.TypeLesson && h.LessonID != "" && open(h.CourseID) {
 		return "/learn/" + url.PathEscape(h.LessonID)
 	}
@@ -152,6 +158,10 @@ func groupHits(hits []searchHit, open lessonOpener) []resultGroup {
 	var out []resultGroup
 	at := map[string]int{}
 	for _, h := range hits {
+		if h.Type == search.TypeThread {
+			out = append(out, resultGroup{CourseID: h.CourseID, Title: h.Title, ThreadURL: hitURL(h, open), Snippet: safeSnippet(h.Snippet)})
+			continue
+		}
 		i, ok := at[h.CourseID]
 		if !ok {
 			i = len(out)

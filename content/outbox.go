@@ -87,7 +87,7 @@ func searchID(courseID, lessonID string) string {
 }
 
 // SearchDocs are the search entries of a course: the course itself and
-// each lesson, with the text of PDF lessons.
+// each lesson, with the text of PDF lessons, and its threads.
 func (s *Service) SearchDocs(ctx context.Context, c *Course) ([]search.Doc, error) {
 	base := search.Doc{CourseID: c.ID, Title: c.Title, Summary: c.Summary, Category: c.Category, Level: c.Level,
 		JP: c.JP, Owners: c.Owners, Status: c.Status}
@@ -124,7 +124,11 @@ func (s *Service) SearchDocs(ctx context.Context, c *Course) ([]search.Doc, erro
 		}
 		out = append(out, d)
 	}
-	return out, nil
+	threads, err := s.threadSearchDocs(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, threads...), nil
 }
 
 // The indexer's lease: one instance works the search queue at a time.

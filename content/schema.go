@@ -51,6 +51,8 @@ const (
 	collRegistrations = "registrations"
 	collEventSeats    = "event_seats"
 	collCalendarFeeds = "calendar_feeds"
+	collThreads       = "threads"
+	collPosts         = "posts"
 )
 
 func idx(name string, unique bool, fields ...docs.Field) docs.Index {
@@ -221,5 +223,17 @@ func Schemas() []docs.Schema {
 		// Personal calendar feeds (calendar_feed.go), keyed by NIP and
 		// found by the hash of their token.
 		{Name: collCalendarFeeds, Indexes: []docs.Index{idx("hash", true, str("hash"))}},
+		// Discussion (discussion.go): a course's or a lesson's threads by
+		// activity, a trainer's unanswered ones; a thread's posts, and a
+		// course's reported posts.
+		{Name: collThreads, Indexes: []docs.Index{
+			idx("course_last", false, str("course"), tm("last_at")),
+			idx("course_lesson_last", false, str("course"), str("lesson"), tm("last_at")),
+			idx("course_unanswered_created", false, str("course"), docs.Field{Name: "unanswered", Kind: docs.Bool}, tm("created")),
+		}},
+		{Name: collPosts, Indexes: []docs.Index{
+			idx("thread_created", false, str("thread"), tm("created")),
+			idx("course_review_created", false, str("course"), docs.Field{Name: "review", Kind: docs.Bool}, tm("created")),
+		}},
 	}
 }

@@ -18,7 +18,17 @@ var ErrUnavailable = errors.New("search: backend unavailable")
 const (
 	TypeCourse = "course"
 	TypeLesson = "lesson"
+	// TypeThread is a discussion thread of a course: Title is the
+	// thread's title (not the course's), Body its opening post and
+	// accepted answer, Status StatusThread, and the thread's id follows
+	// the course id and "_" in the entry's id. A thread entry shows only
+	// to a query that names its course in Courses, or to All.
+	TypeThread = "thread"
 )
+
+// StatusThread is the status of every thread entry: never "published",
+// so course visibility (published, or owned) never shows one.
+const StatusThread = "thread"
 
 // Field names of a Doc, as both backends index, store and filter them
 // (the Doc's JSON names).
@@ -61,10 +71,13 @@ type Query struct {
 	Level    string // empty: any
 	// Visibility: published entries always; drafts and archived too when
 	// All is set (admins) or when Owner is one of their owners.
-	All    bool
-	Owner  string
-	Limit  int // default 20
-	Offset int
+	All   bool
+	Owner string
+	// Courses are the courses whose discussion the searcher may read:
+	// thread entries of other courses are left out (unless All).
+	Courses []string
+	Limit   int // default 20
+	Offset  int
 }
 
 // Hit is one result. Snippet is HTML: matches wrapped in <mark>, everything

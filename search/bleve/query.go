@@ -220,8 +220,19 @@ func buildQuery(q search.Query, words []word, all, typos bool) query.Query {
 	if q.Owner != "" {
 		hidden.AddMustNot(term(search.FieldOwners, q.Owner))
 	}
+	// Threads are hidden the same way: every thread entry but those of
+	// the courses the searcher may read.
+	threads := blevesearch.NewBooleanQuery()
+	threads.AddMust(term(search.FieldStatus, search.StatusThread))
+	if len(q.Courses) > 0 {
+		mine := make([]query.Query, len(q.Courses))
+		for n, id := range q.Courses {
+			mine[n] = term(search.FieldCourseID, id)
+		}
+		threads.AddMustNot(blevesearch.NewDisjunctionQuery(mine...))
+	}
 	b := blevesearch.NewBooleanQuery()
 	b.AddMust(must...)
-	b.AddMustNot(hidden)
+	b.AddMustNot(hidden, threads)
 	return b
 }

@@ -430,7 +430,19 @@ func Filter(q search.Query) string {
 	if !q.All {
 		vis := search.FieldStatus + ` = "published"`
 		if q.Owner != "" {
-			vis = "(" + vis + " OR " + search.FieldOwners + " = " + Quote(q.Owner) + ")"
+			vis += " OR " + search.FieldOwners + " = " + Quote(q.Owner)
+		}
+		if len(q.Courses) > 0 {
+			// A thread is never published (search.StatusThread): it shows
+			// only through the courses the searcher may read.
+			ids := make([]string, len(q.Courses))
+			for n, id := range q.Courses {
+				ids[n] = Quote(id)
+			}
+			vis += " OR (" + search.FieldStatus + " = " + Quote(search.StatusThread) + " AND " + search.FieldCourseID + " IN [" + strings.Join(ids, ", ") + "])"
+		}
+		if vis != search.FieldStatus+` = "published"` {
+			vis = "(" + vis + ")"
 		}
 		parts = append(parts, vis)
 	}

@@ -490,6 +490,8 @@ func TestFilter(t *testing.T) {
 		{search.Query{Category: "Teknis", All: true}, `category = "Teknis"`},
 		{search.Query{Owner: `x" OR status = "draft`}, `(status = "published" OR owners = "x\" OR status = \"draft")`},
 		{search.Query{Category: `a\"b`, Owner: `c\`}, `category = "a\\\"b" AND (status = "published" OR owners = "c\\")`},
+		{search.Query{Courses: []string{"c1", `c"2`}}, `(status = "published" OR (status = "thread" AND course_id IN ["c1", "c\"2"]))`},
+		{search.Query{Owner: "u", Courses: []string{"c1"}}, `(status = "published" OR owners = "u" OR (status = "thread" AND course_id IN ["c1"]))`},
 	}
 	for _, tt := range tests {
 		if got := Filter(tt.q); got != tt.want {

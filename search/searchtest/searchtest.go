@@ -222,6 +222,42 @@ func Run(t *testing.T, open func(t *testing.T) search.Index) {
 		wantIDs(t, res, append(slices.Clone(published), "c-xss")...)
 	})
 
+	t.Run("ThreadVisibility", func(t *testing.T) {
+		ctx, idx := seeded(t)
+		// Threads of a published course and of a draft: each shows only to
+		// a query naming its course (or All), whoever owns the course.
+		thread := func(id, course, title string) search.Doc {
+			return search.Doc{ID: course + "_" + id, Type: search.TypeThread, CourseID: course, Title: title,
+				Body: "Bagaimana cara mengisi formulir perjalanan dinas?", Category: "Teknis", Level: "dasar",
+				Owners: []string{ownerAni}, Status: search.StatusThread}
+		}
+		if err := idx.Upsert(ctx, thread("t1", "c-pelayanan", "Pertanyaan perjalanan dinas"),
+			thread("t2", "c-anggaran", "Perjalanan dinas luar kota")); err != nil {
+			t.Fatalf("Upsert threads: %v", err)
+		}
+		for _, q := range []search.Query{
+			{Text: "perjalanan"},
+			{Text: "perjalanan", Owner: ownerAni},
+			{Text: "perjalanan", Courses: []string{"c-arsip", "c-etika"}},
+		} {
+			if res := mustSearch(t, ctx, idx, q); len(res.Hits) != 0 || res.Total != 0 {
+				t.Errorf("%+v: threads visible: %v", q, ids(res))
+			}
+		}
+		res := mustSearch(t, ctx, idx, search.Query{Text: "perjalanan", Courses: []string{"c-arsip", "c-pelayanan"}})
+		wantIDs(t, res, "c-pelayanan_t1")
+		if h := res.Hits[0]; h.Type != search.TypeThread || h.CourseID != "c-pelayanan" || h.Title != "Pertanyaan perjalanan dinas" {
+			t.Errorf("thread hit = %+v", h)
+		}
+		res = mustSearch(t, ctx, idx, search.Query{Text: "perjalanan", Courses: []string{"c-anggaran"}, Owner: stranger})
+		wantIDs(t, res, "c-anggaran_t2")
+		res = mustSearch(t, ctx, idx, search.Query{Text: "perjalanan", All: true})
+		wantIDs(t, res, "c-pelayanan_t1", "c-anggaran_t2")
+		// Course entries keep their own rules beside Courses.
+		res = mustSearch(t, ctx, idx, search.Query{Text: "retensi", Courses: []string{"c-pelayanan"}})
+		wantIDs(t, res, "c-arsip", "c-arsip_l-retensi")
+	})
+
 	t.Run("EmptyQueryListsVisible", func(t *testing.T) {
 		ctx, idx := seeded(t)
 		res := mustSearch(t, ctx, idx, search.Query{})
