@@ -128,6 +128,11 @@ func TestEventRegistrationForms(t *testing.T) {
 		if r.StatusCode != 303 || r.Header.Get("Location") != "/events/"+id+"?msg="+tc.flash {
 			t.Fatalf("%d: %d to %q", i, r.StatusCode, r.Header.Get("Location"))
 		}
+		if i == 1 {
+			// The message shows where the redirect lands.
+			mustContain(t, "event page after joining the waitlist", b.get(r.Header.Get("Location")).body,
+				`class="flash" role="status">Kegiatan ini penuh; Anda masuk daftar tunggu`)
+		}
 		if reg, err := svc.RegistrationOf(context.Background(), id, tc.nip); err != nil || reg.Status != tc.status {
 			t.Fatalf("%d: %+v %v", i, reg, err)
 		}

@@ -206,6 +206,7 @@ type eventView struct {
 	SeatsLeft   int64
 	Full        bool
 	Reg         *content.Registration
+	Position    int // on the waitlist, 1 first
 	Organisers  []namedRef
 	Description template.HTML
 	Before      *namedRef
@@ -242,6 +243,11 @@ func (a *App) eventPage(c *fiber.Ctx) error {
 		v.Reg = &r
 	} else if !errors.Is(err, content.ErrNotFound) {
 		return err
+	}
+	if v.Reg != nil && v.Reg.Status == content.RegWaitlisted {
+		if _, v.Position, err = a.svc.EventPlace(ctx, ev.ID, u.NIP); err != nil {
+			return err
+		}
 	}
 	v.ShowLink = ev.OnlineURL != "" && (v.Organiser || (v.Reg != nil && v.Reg.Status == content.RegRegistered))
 	if v.OpenToMe, err = a.svc.OpenTo(ctx, ev, *u); err != nil {

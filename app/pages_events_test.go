@@ -208,8 +208,9 @@ func TestEventPage(t *testing.T) {
 	// The waitlisted learner does not get the link.
 	l2 := e.browser()
 	l2.login(learner2NIP)
-	if body := string(l2.get("/events/" + id).body); strings.Contains(body, "meet.example/rahasia") || !strings.Contains(body, "Daftar tunggu") {
-		t.Error("waitlisted view wrong")
+	if body := string(l2.get("/events/" + id).body); strings.Contains(body, "meet.example/rahasia") || !strings.Contains(body, "Daftar tunggu") ||
+		!strings.Contains(body, "urutan ke-1 dalam daftar tunggu") {
+		t.Error("waitlisted view wrong: the link shows, or the status or position is missing")
 	}
 	// A co-organiser sees the link and the organiser's links.
 	org := e.browser()

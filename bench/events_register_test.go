@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,46 +26,7 @@ func BenchmarkEventRegistrationBurst(b *testing.B) {
 	const learners, seats = 2000, 50
 	srv := startServer(b, "events")
 	defer srv.stop()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(srv.Data, "kompeten.db"), content.Schemas())
-	if err != nil {
-		b.Fatal(err)
-	}
-	svc, err := content.New(st, nil, content.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	tokens, nips := make([]string, learners), make([]string, learners)
-	var next atomic.Int64
-	var failed atomic.Pointer[error]
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for failed.Load() == nil {
-				i := int(next.Add(1)) - 1
-				if i >= learners {
-					return
-				}
-				u := content.User{NIP: benchNIP(i), Name: fmt.Sprintf("Peserta %d", i), Unit: "Dinas Uji", Roles: []string{content.RoleLearner},
-					Created: time.Now().UTC().Truncate(time.Millisecond)}.WithKeys()
-				err := st.C("users").Insert(ctx, u.NIP, &u)
-				if err == nil {
-					tokens[i], _, err = svc.NewSession(ctx, content.KindToken, u.NIP)
-				}
-				if err != nil {
-					failed.CompareAndSwap(nil, &err)
-				}
-				nips[i] = u.NIP
-			}
-		}()
-	}
-	wg.Wait()
-	st.Close()
-	if err := failed.Load(); err != nil {
-		b.Fatal(*err)
-	}
+	tokens := seedEventLearners(b, srv, learners, nil)
 
 	hc := newClient(learners)
 	tr := token(b, hc, srv.Base, trainerNIP)
@@ -119,7 +78,7 @@ func BenchmarkEventRegistrationBurst(b *testing.B) {
 	// and the list's waitlist runs in arrival (seq) order.
 	outOfOrder := 0
 	for i, a := range answers {
-		row := place[nips[i]]
+		row := place[benchNIP(i)]
 		if row == nil || row["status"] != a.Status || int(row["position"].(float64)) != a.Position {
 			outOfOrder++
 		}
@@ -151,4 +110,28 @@ func BenchmarkEventRegistrationBurst(b *testing.B) {
 	if registered != seats || waitlisted != learners-seats || outOfOrder != 0 || res.errs != 0 {
 		b.Errorf("registered %d (want %d), waitlisted %d (want %d), out of order %d, errors %d", registered, seats, waitlisted, learners-seats, outOfOrder, res.errs)
 	}
+}
+
+// seedEventLearners adds n learners with API tokens beside the running
+// server (seedLearnersIn), then runs also, if any, on a domain service
+// over the same store before closing it. Learner i has NIP benchNIP(i).
+func seedEventLearners(b *testing.B, srv *server, n int, also func(ctx context.Context, svc *content.Service) error) []string {
+	b.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(srv.Data, "kompeten.db"), content.Schemas())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	tokens, _ := seedLearnersIn(b, st, "", n, 0)
+	if also != nil {
+		svc, err := content.New(st, nil, content.Options{})
+		if err == nil {
+			err = also(ctx, svc)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	return tokens
 }

@@ -226,7 +226,7 @@ func seedLearners(b *testing.B, data, course string, n int) []string {
 	return tokens
 }
 
-// seedLearnersIn adds n enrolled learners to store, through the domain
+// seedLearnersIn adds n learners (enrolled in course, if any) to store, through the domain
 // service beside the running server (as `kompeten user add` does), with
 // one password hash for all, since n argon2 hashes would take minutes and
 // are not what is measured. It returns an API token for each, and a
@@ -271,12 +271,14 @@ func seedLearnersIn(b *testing.B, store docs.Store, course string, n, sessions i
 
 func seedOne(ctx context.Context, store docs.Store, svc *content.Service, hash, course string, i int, tokens, cookies []string) error {
 	u := content.User{NIP: benchNIP(i), Name: fmt.Sprintf("Peserta %d", i), Unit: "Dinas Uji", Roles: []string{content.RoleLearner},
-		PasswordHash: hash, Created: time.Now().UTC().Truncate(time.Millisecond)}
+		PasswordHash: hash, Created: time.Now().UTC().Truncate(time.Millisecond)}.WithKeys()
 	if err := store.C("users").Insert(ctx, u.NIP, &u); err != nil {
 		return err
 	}
-	if _, _, err := svc.Enroll(ctx, u, course); err != nil {
-		return err
+	if course != "" {
+		if _, _, err := svc.Enroll(ctx, u, course); err != nil {
+			return err
+		}
 	}
 	var err error
 	if tokens[i], _, err = svc.NewSession(ctx, content.KindToken, u.NIP); err != nil {

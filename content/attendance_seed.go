@@ -23,8 +23,8 @@ func (s *Service) SeedRegistration(ctx context.Context, eventID, nip, status str
 		return Registration{}, invalid("status", msg("required"))
 	}
 	op := &seatOp{kind: opSeed, nip: u.NIP, unit: u.Unit, seed: status}
-	if err := s.submitSeats(ctx, ev.ID, op); err != nil {
+	if err := s.submitSeats(ctx, ev, op); err != nil {
 		return Registration{}, fmt.Errorf("seed registration: %w", err)
 	}
-	return s.syncRegistration(ctx, ev, op.entry, op.status, op.rev)
+	return op.reg, nil
 }

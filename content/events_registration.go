@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"sync"
@@ -115,6 +116,7 @@ const (
 // seatOp is one request in a batch; the batch fills its results.
 type seatOp struct {
 	kind     seatOpKind
+	ev       Event
 	nip      string
 	unit     string
 	via      string
@@ -127,6 +129,7 @@ type seatOp struct {
 	existed  bool
 	promoted []seatEntry
 	rev      int64
+	reg      Registration // as written after the op, for register, seed and cancel
 	err      error
 	done     chan struct{}
 }
@@ -138,9 +141,11 @@ type seatQueues struct {
 	pending map[string][]*seatOp
 }
 
-// submitSeats queues op for the event's next batch and waits for it.
-func (s *Service) submitSeats(ctx context.Context, eventID string, op *seatOp) error {
-	op.done = make(chan struct{})
+// submitSeats queues op for the event's next batch and waits for it and
+// the Registrations it changed to be written.
+func (s *Service) submitSeats(ctx context.Context, ev Event, op *seatOp) error {
+	eventID := ev.ID
+	op.ev, op.done = ev, make(chan struct{})
 	q := &s.seatQueues
 	q.mu.Lock()
 	if q.pending == nil {
@@ -164,9 +169,13 @@ func (s *Service) submitSeats(ctx context.Context, eventID string, op *seatOp) e
 
 // leadSeats writes the event's queued requests, a batch at a time, until
 // none are left. It runs apart from any request, so one caller going away
-// does not fail the others.
+// does not fail the others. It keeps the seats document it last wrote, so
+// a burst costs one write per batch and no read: the write is guarded by
+// the version, and another instance's write in between only costs a
+// re-read.
 func (s *Service) leadSeats(eventID string) {
 	q := &s.seatQueues
+	var held *heldSeats
 	for {
 		q.mu.Lock()
 		ops := q.pending[eventID]
@@ -178,7 +187,11 @@ func (s *Service) leadSeats(eventID string) {
 		q.pending[eventID] = nil
 		q.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), seatWriteWindow)
-		err := s.applySeats(ctx, eventID, ops)
+		var err error
+		held, err = s.applySeats(ctx, eventID, held, ops)
+		if err == nil {
+			s.syncBatch(ctx, ops)
+		}
 		cancel()
 		for _, op := range ops {
 			if err != nil && op.err == nil {
@@ -189,12 +202,63 @@ func (s *Service) leadSeats(eventID string) {
 	}
 }
 
+// syncParallel bounds the Registration writes of one batch in flight.
+const syncParallel = 8
+
+// syncBatch writes the Registrations a batch changed, a few at a time.
+// The batch's leader writes them rather than each request, so a burst's
+// requests do not queue for the store's writer in front of the next
+// batch's seats write.
+func (s *Service) syncBatch(ctx context.Context, ops []*seatOp) {
+	sem := make(chan struct{}, syncParallel)
+	var wg sync.WaitGroup
+	for _, op := range ops {
+		if op.err != nil {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			op.err = s.syncOp(ctx, op)
+		}()
+	}
+	wg.Wait()
+}
+
+// syncOp writes what one op of an applied batch changed.
+func (s *Service) syncOp(ctx context.Context, op *seatOp) error {
+	var err error
+	switch op.kind {
+	case opRegister, opSeed:
+		op.reg, err = s.syncRegistration(ctx, op.ev, op.entry, op.status, op.rev)
+	case opCancel:
+		if op.status == "" {
+			return nil
+		}
+		if op.reg, err = s.syncRegistration(ctx, op.ev, op.entry, RegCancelled, op.rev); err == nil {
+			err = s.syncPromoted(ctx, op.ev, op.promoted, op.rev)
+		}
+	case opCapacity:
+		err = s.syncPromoted(ctx, op.ev, op.promoted, op.rev)
+	}
+	return err
+}
+
+// heldSeats is a seats document as a leader last read or wrote it.
+type heldSeats struct {
+	st      eventSeats
+	version int64
+}
+
 // errSeatsUnchanged leaves the seats document as it is.
 var errSeatsUnchanged = errors.New("seats unchanged")
 
 // applySeats applies a batch in one guarded write of the seats document,
-// creating it from the event on first use.
-func (s *Service) applySeats(ctx context.Context, eventID string, ops []*seatOp) error {
+// creating it from the event on first use. held, if not nil, is the
+// document as last known; it returns the document as written.
+func (s *Service) applySeats(ctx context.Context, eventID string, held *heldSeats, ops []*seatOp) (*heldSeats, error) {
 	now := s.now().UTC().Truncate(time.Millisecond)
 	fn := func(st *eventSeats) error {
 		changed := false
@@ -274,24 +338,66 @@ func (s *Service) applySeats(ctx context.Context, eventID string, ops []*seatOp)
 		return nil
 	}
 	coll := s.docs.C(collEventSeats)
+	for attempt := range docs.MaxUpdateAttempts {
+		if held == nil {
+			var err error
+			if held, err = s.readSeats(ctx, eventID); err != nil {
+				return nil, err
+			}
+		}
+		// fn changes the lists in place: work on a copy, so a conflict
+		// leaves nothing half-applied in what is held.
+		st := held.st
+		st.Seats, st.Waitlist = slices.Clone(st.Seats), slices.Clone(st.Waitlist)
+		if err := fn(&st); errors.Is(err, errSeatsUnchanged) {
+			return held, nil
+		} else if err != nil {
+			return nil, err
+		}
+		version, err := coll.Replace(ctx, eventID, held.version, &st)
+		if err == nil {
+			return &heldSeats{st: st, version: version}, nil
+		}
+		if !errors.Is(err, docs.ErrConflict) && !errors.Is(err, docs.ErrNotFound) {
+			return nil, mapErr(err, "event seats")
+		}
+		// Another instance wrote first: read again, after a pause that
+		// grows with each collision, drawn at random so both do not
+		// meet again.
+		held = nil
+		select {
+		case <-time.After(rand.N(time.Duration(attempt+1) * time.Millisecond)):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return nil, fmt.Errorf("event seats %s: %w", eventID, docs.ErrConflict)
+}
+
+// readSeats reads the seats document to write, creating it from the event
+// on first use.
+func (s *Service) readSeats(ctx context.Context, eventID string) (*heldSeats, error) {
+	coll := s.docs.C(collEventSeats)
 	for range 3 {
-		_, err := docs.Update(ctx, coll, eventID, fn)
-		if err == nil || errors.Is(err, errSeatsUnchanged) {
-			return nil
+		var h heldSeats
+		v, err := coll.Get(ctx, eventID, &h.st)
+		if err == nil {
+			h.version = v
+			return &h, nil
 		}
 		if !errors.Is(err, docs.ErrNotFound) {
-			return mapErr(err, "event seats")
+			return nil, mapErr(err, "event seats")
 		}
 		ev, err := s.Event(ctx, eventID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		st := eventSeats{Event: eventID, Capacity: ev.Capacity}
 		if err := coll.Insert(ctx, eventID, &st); err != nil && !errors.Is(err, docs.ErrDuplicate) {
-			return mapErr(err, "event seats")
+			return nil, mapErr(err, "event seats")
 		}
 	}
-	return fmt.Errorf("event seats %s: not created", eventID)
+	return nil, fmt.Errorf("event seats %s: not created", eventID)
 }
 
 // seats reads an event's seats document; nobody has registered without
@@ -388,14 +494,10 @@ func (s *Service) Register(ctx context.Context, u User, eventID, via string) (Pl
 		}
 	}
 	op := &seatOp{kind: opRegister, nip: u.NIP, unit: u.Unit, via: via}
-	if err := s.submitSeats(ctx, ev.ID, op); err != nil {
+	if err := s.submitSeats(ctx, ev, op); err != nil {
 		return Place{}, err
 	}
-	r, err := s.syncRegistration(ctx, ev, op.entry, op.status, op.rev)
-	if err != nil {
-		return Place{}, err
-	}
-	return Place{Registration: r, Position: op.position, Existing: op.existed}, nil
+	return Place{Registration: op.reg, Position: op.position, Existing: op.existed}, nil
 }
 
 // Cancel gives up u's seat or waitlist place before the event starts; the
@@ -409,17 +511,13 @@ func (s *Service) Cancel(ctx context.Context, u User, eventID string) (Registrat
 		return Registration{}, ErrEventStarted
 	}
 	op := &seatOp{kind: opCancel, nip: u.NIP}
-	if err := s.submitSeats(ctx, ev.ID, op); err != nil {
+	if err := s.submitSeats(ctx, ev, op); err != nil {
 		return Registration{}, err
 	}
 	if op.status == "" {
 		return Registration{}, ErrNotRegistered
 	}
-	r, err := s.syncRegistration(ctx, ev, op.entry, RegCancelled, op.rev)
-	if err != nil {
-		return r, err
-	}
-	return r, s.syncPromoted(ctx, ev, op.promoted, op.rev)
+	return op.reg, nil
 }
 
 func (s *Service) syncPromoted(ctx context.Context, ev Event, promoted []seatEntry, rev int64) error {
@@ -434,11 +532,7 @@ func (s *Service) syncPromoted(ctx context.Context, ev Event, promoted []seatEnt
 // setSeatCapacity changes the capacity the seats document enforces:
 // never below the seats taken; a rise promotes from the waitlist.
 func (s *Service) setSeatCapacity(ctx context.Context, ev Event, capacity int) error {
-	op := &seatOp{kind: opCapacity, capacity: capacity}
-	if err := s.submitSeats(ctx, ev.ID, op); err != nil {
-		return err
-	}
-	return s.syncPromoted(ctx, ev, op.promoted, op.rev)
+	return s.submitSeats(ctx, ev, &seatOp{kind: opCapacity, capacity: capacity})
 }
 
 // EventPlace is nip's place at the event from the seats document: status
