@@ -130,6 +130,7 @@ type seatOp struct {
 	promoted []seatEntry
 	rev      int64
 	reg      Registration // as written after the op, for register, seed and cancel
+	synced   bool         // reg is written
 	err      error
 	done     chan struct{}
 }
@@ -210,10 +211,11 @@ const syncParallel = 8
 // requests do not queue for the store's writer in front of the next
 // batch's seats write.
 func (s *Service) syncBatch(ctx context.Context, ops []*seatOp) {
+	s.insertNewPlaces(ctx, ops)
 	sem := make(chan struct{}, syncParallel)
 	var wg sync.WaitGroup
 	for _, op := range ops {
-		if op.err != nil {
+		if op.err != nil || op.synced {
 			continue
 		}
 		wg.Add(1)
@@ -225,6 +227,35 @@ func (s *Service) syncBatch(ctx context.Context, ops []*seatOp) {
 		}()
 	}
 	wg.Wait()
+}
+
+// insertNewPlaces writes the Registrations of the batch's new places in
+// one InsertMany: in a burst nearly all of them are new. A person who had
+// registered and cancelled before already has one; syncOp updates it.
+func (s *Service) insertNewPlaces(ctx context.Context, ops []*seatOp) {
+	var fresh []*seatOp
+	var ins []docs.Insertion
+	now := s.now().UTC().Truncate(time.Millisecond)
+	for _, op := range ops {
+		if op.err == nil && !op.existed && (op.kind == opRegister || op.kind == opSeed) {
+			op.reg = registrationAt(op.ev, op.entry, op.status, op.rev, now)
+			fresh, ins = append(fresh, op), append(ins, docs.Insertion{ID: op.reg.ID, V: &op.reg})
+		}
+	}
+	if len(ins) == 0 {
+		return
+	}
+	errs, err := s.docs.C(collRegistrations).InsertMany(ctx, ins)
+	for i, op := range fresh {
+		switch {
+		case err != nil:
+			op.err = mapErr(err, "registrations")
+		case errs[i] == nil:
+			op.synced = true
+		case !errors.Is(errs[i], docs.ErrDuplicate):
+			op.err = mapErr(errs[i], "registration")
+		}
+	}
 }
 
 // syncOp writes what one op of an applied batch changed.
@@ -411,17 +442,24 @@ func (s *Service) seats(ctx context.Context, eventID string) (eventSeats, error)
 	return st, mapErr(err, "event seats")
 }
 
+// registrationAt is the Registration a seat entry stands for at seats
+// revision rev.
+func registrationAt(ev Event, e seatEntry, status string, rev int64, now time.Time) Registration {
+	r := Registration{ID: registrationID(ev.ID, e.NIP), Event: ev.ID, User: e.NIP, Unit: e.Unit, Status: status, Seq: e.Seq,
+		Starts: ev.Starts, At: e.At, Promoted: e.Promoted, Via: e.Via, Rev: rev}
+	if status == RegCancelled {
+		r.Cancelled = now
+	}
+	return r
+}
+
 // syncRegistration writes a person's Registration from their seat entry
 // at seats revision rev: inserted the first time, updated only from a
 // newer revision, keeping attendance and credit. People promoted are told
 // once, whoever writes it.
 func (s *Service) syncRegistration(ctx context.Context, ev Event, e seatEntry, status string, rev int64) (Registration, error) {
 	now := s.now().UTC().Truncate(time.Millisecond)
-	want := Registration{ID: registrationID(ev.ID, e.NIP), Event: ev.ID, User: e.NIP, Unit: e.Unit, Status: status, Seq: e.Seq,
-		Starts: ev.Starts, At: e.At, Promoted: e.Promoted, Via: e.Via, Rev: rev}
-	if status == RegCancelled {
-		want.Cancelled = now
-	}
+	want := registrationAt(ev, e, status, rev, now)
 	coll := s.docs.C(collRegistrations)
 	err := coll.Insert(ctx, want.ID, &want)
 	changed := err == nil

@@ -243,6 +243,10 @@ func TestCancelPromotesFirstWaitingAndTellsThem(t *testing.T) {
 	if err != nil || p.Status != RegWaitlisted || p.Position != 2 {
 		t.Fatalf("again after cancel: %+v %v", p, err)
 	}
+	// Its Registration, cancelled before, is updated, not left as it was.
+	if r, err := f.s.RegistrationOf(ctx, f.ev.ID, us[0].NIP); err != nil || r.Status != RegWaitlisted || !r.Cancelled.IsZero() {
+		t.Fatalf("registration after registering again: %+v %v", r, err)
+	}
 	f.s.SetClock(func() time.Time { return f.ev.Starts })
 	if _, err := f.s.Cancel(ctx, us[1], f.ev.ID); !errors.Is(err, ErrEventStarted) {
 		t.Fatalf("cancel after the start: %v", err)

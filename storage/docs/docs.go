@@ -105,12 +105,26 @@ type Page struct {
 	Next string
 }
 
+// Insertion is one document for InsertMany.
+type Insertion struct {
+	ID string
+	V  any
+}
+
 // Collection holds the documents of one declared collection.
 type Collection interface {
 	// Get decodes the document into v and returns its version.
 	Get(ctx context.Context, id string, v any) (int64, error)
 	// Insert stores a new document at version 1.
 	Insert(ctx context.Context, id string, v any) error
+	// InsertMany stores new documents at version 1, as Insert would each,
+	// in one round trip (one transaction on SQLite), so that many small
+	// documents written at once do not queue one by one for the store.
+	// errs[i] is document i's own refusal (ErrDuplicate for a taken id or
+	// unique value, or a bad document); the others are stored. err is a
+	// failure of the whole (the store unreachable, the context ended),
+	// after which any of them may or may not be stored.
+	InsertMany(ctx context.Context, docs []Insertion) (errs []error, err error)
 	// Replace stores v only if the stored version is still version, and
 	// returns the new version.
 	Replace(ctx context.Context, id string, version int64, v any) (int64, error)

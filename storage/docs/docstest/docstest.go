@@ -55,6 +55,7 @@ func Run(t *testing.T, open func(t *testing.T, schemas []docs.Schema) docs.Store
 	t.Run("CRUD", func(t *testing.T) { testCRUD(t, open(t, Schemas)) })
 	t.Run("ConcurrentUpdate", func(t *testing.T) { testConcurrentUpdate(t, open(t, Schemas)) })
 	t.Run("Unique", func(t *testing.T) { testUnique(t, open(t, Schemas)) })
+	t.Run("InsertMany", func(t *testing.T) { testInsertMany(t, open(t, Schemas)) })
 	t.Run("BadDocuments", func(t *testing.T) { testBadDocuments(t, open(t, Schemas)) })
 	t.Run("Queries", func(t *testing.T) { testQueries(t, open(t, Schemas)) })
 	t.Run("NullSort", func(t *testing.T) { testNullSort(t, open(t, Schemas)) })
@@ -248,6 +249,68 @@ func testUnique(t *testing.T, s docs.Store) {
 	// Unique values are case-sensitive exact strings.
 	if err := c.Insert(ctx, "d", Item{Code: "a"}); err != nil {
 		t.Errorf("insert code differing in case: %v", err)
+	}
+}
+
+// testInsertMany: each document stands or falls alone, as with Insert;
+// a taken id or unique value (also one taken earlier in the same call)
+// is ErrDuplicate for that document only.
+func testInsertMany(t *testing.T, s docs.Store) {
+	ctx := ctxT(t)
+	c := s.C("items")
+	must(t, "insert a", c.Insert(ctx, "a", Item{Code: "A", Name: "first"}))
+	type bad struct {
+		N string `bson:"n"`
+	}
+	errs, err := c.InsertMany(ctx, []docs.Insertion{
+		{ID: "b", V: Item{Code: "B", Group: "g", N: 1}},
+		{ID: "a", V: Item{Code: "X", Name: "again"}}, // taken id
+		{ID: "c", V: Item{Code: "A"}},                // taken code
+		{ID: "d", V: Item{Code: "D", Group: "g", N: 2}},
+		{ID: "e", V: bad{N: "not a number"}}, // refused document
+		{ID: "f", V: Item{Code: "D"}},        // code taken in this call
+		{ID: "g", V: Item{Code: "G", Group: "g", N: 3}},
+	})
+	must(t, "insert many", err)
+	if len(errs) != 7 {
+		t.Fatalf("%d errors for 7 documents", len(errs))
+	}
+	for i, want := range []error{nil, docs.ErrDuplicate, docs.ErrDuplicate, nil, nil, docs.ErrDuplicate, nil} {
+		switch {
+		case i == 4:
+			if errs[i] == nil {
+				t.Errorf("document %d: a bad document was stored", i)
+			}
+		case want == nil && errs[i] != nil:
+			t.Errorf("document %d: %v", i, errs[i])
+		case want != nil && !errors.Is(errs[i], want):
+			t.Errorf("document %d: %v, want %v", i, errs[i], want)
+		}
+	}
+	for _, id := range []string{"b", "d", "g"} {
+		var it Item
+		if v, err := c.Get(ctx, id, &it); err != nil || v != 1 {
+			t.Errorf("%s: version %d, %v", id, v, err)
+		}
+	}
+	for _, id := range []string{"c", "e", "f"} {
+		var it Item
+		_, err := c.Get(ctx, id, &it)
+		wantErr(t, "get refused "+id, err, docs.ErrNotFound)
+	}
+	var it Item
+	if _, err := c.Get(ctx, "a", &it); err != nil || it.Name != "first" {
+		t.Errorf("a after a refused insert of its id: %+v %v", it, err)
+	}
+	// The stored ones are found through their indexes.
+	p, err := c.Find(ctx, docs.Query{Where: []docs.Eq{{Field: "group", Value: "g"}}, Sort: "n"})
+	must(t, "find group g", err)
+	if len(p.Docs) != 3 || p.Docs[0].ID != "b" || p.Docs[2].ID != "g" {
+		t.Errorf("found %v", p.Docs)
+	}
+	// Nothing to do is no error.
+	if errs, err := c.InsertMany(ctx, nil); err != nil || len(errs) != 0 {
+		t.Errorf("empty: %v %v", errs, err)
 	}
 }
 

@@ -455,6 +455,45 @@ func (c *Collection) Insert(ctx context.Context, id string, v any) error {
 	return nil
 }
 
+func (c *Collection) InsertMany(ctx context.Context, ins []docs.Insertion) ([]error, error) {
+	errs := make([]error, len(ins))
+	var batch []any
+	var at []int // batch index -> ins index
+	for i, in := range ins {
+		doc, err := c.encode(in.ID, 1, in.V)
+		if err != nil {
+			errs[i] = fmt.Errorf("mongo: insert %s/%s: %w", c.schema.Name, in.ID, err)
+			continue
+		}
+		batch, at = append(batch, doc), append(at, i)
+	}
+	if len(batch) == 0 {
+		return errs, nil
+	}
+	defer c.lock()()
+	// Unordered: a refused document does not stop the ones after it.
+	_, err := c.coll.InsertMany(ctx, batch, options.InsertMany().SetOrdered(false))
+	var bwe mongo.BulkWriteException
+	if err == nil || !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+		if err != nil {
+			return nil, fmt.Errorf("mongo: insert many %s: %w", c.schema.Name, err)
+		}
+		return errs, nil
+	}
+	for _, we := range bwe.WriteErrors {
+		if we.Index < 0 || we.Index >= len(at) {
+			return nil, fmt.Errorf("mongo: insert many %s: write error at %d of %d: %w", c.schema.Name, we.Index, len(at), we)
+		}
+		i := at[we.Index]
+		if we.HasErrorCode(11000) || (c.ferret && strings.Contains(we.Message, "UNIQUE constraint failed")) {
+			errs[i] = fmt.Errorf("mongo: insert %s/%s: %w: %v", c.schema.Name, ins[i].ID, docs.ErrDuplicate, we)
+		} else {
+			errs[i] = fmt.Errorf("mongo: insert %s/%s: %w", c.schema.Name, ins[i].ID, we)
+		}
+	}
+	return errs, nil
+}
+
 func (c *Collection) Restore(ctx context.Context, d docs.Doc) error {
 	raw, err := docs.EncodeRestored(d)
 	if err != nil {

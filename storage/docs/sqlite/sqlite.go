@@ -478,6 +478,46 @@ func (c *Collection) Insert(ctx context.Context, id string, v any) error {
 	return nil
 }
 
+func (c *Collection) InsertMany(ctx context.Context, ins []docs.Insertion) ([]error, error) {
+	errs := make([]error, len(ins))
+	args := make([][]any, len(ins))
+	for i, in := range ins {
+		doc, vals, err := c.encode(in.ID, in.V)
+		if err != nil {
+			errs[i] = fmt.Errorf("sqlite: insert %s/%s: %w", c.schema.Name, in.ID, err)
+			continue
+		}
+		args[i] = append([]any{in.ID, []byte(doc)}, vals...)
+	}
+	if err := c.prepare(ctx); err != nil {
+		return nil, fmt.Errorf("sqlite: insert many %s: %w", c.schema.Name, err)
+	}
+	tx, err := c.s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: insert many %s: %w", c.schema.Name, err)
+	}
+	defer tx.Rollback()
+	st := tx.StmtContext(ctx, c.insStmt)
+	for i, a := range args {
+		if a == nil {
+			continue
+		}
+		// A constraint failure undoes its own statement only (SQLite's
+		// ABORT); the transaction and the documents before it stand.
+		if _, err := st.ExecContext(ctx, a...); err != nil {
+			err = mapErr(err)
+			if !errors.Is(err, docs.ErrDuplicate) {
+				return nil, fmt.Errorf("sqlite: insert many %s/%s: %w", c.schema.Name, ins[i].ID, err)
+			}
+			errs[i] = fmt.Errorf("sqlite: insert %s/%s: %w", c.schema.Name, ins[i].ID, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("sqlite: insert many %s: %w", c.schema.Name, err)
+	}
+	return errs, nil
+}
+
 func (c *Collection) Restore(ctx context.Context, d docs.Doc) error {
 	doc, err := docs.EncodeRestored(d)
 	if err != nil {
