@@ -300,16 +300,10 @@ func (a *App) eventEvaluationSubmit(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in := content.EvaluationInput{Ratings: content.EvaluationRatings{Content: formInt(c, "content"), Trainer: formInt(c, "trainer"),
-		Usefulness: formInt(c, "usefulness")}, Comment: formValue(c, "comment")}
+	in := evaluationInput(c)
 	_, err = a.svc.SubmitEventEvaluation(c.UserContext(), *currentUser(c), v.Event.ID, in)
 	if fields, ok := a.fieldErrs(c, err); ok {
-		v.Errors = map[string]string{}
-		for k, m := range fields {
-			v.Errors[strings.TrimPrefix(k, "ratings.")] = m
-		}
-		v.Form = map[string]int{"content": in.Ratings.Content, "trainer": in.Ratings.Trainer, "usefulness": in.Ratings.Usefulness}
-		v.Comment = in.Comment
+		v.Errors, v.Form, v.Comment = evaluationRefill(fields, in)
 		c.Status(fiber.StatusUnprocessableEntity)
 		return a.page(c, "event_evaluation", v)
 	}

@@ -89,22 +89,34 @@ func formInt(c *fiber.Ctx, name string) int {
 	return n
 }
 
+// evaluationInput reads the level-1 evaluation form (a course's or an
+// event's).
+func evaluationInput(c *fiber.Ctx) content.EvaluationInput {
+	return content.EvaluationInput{Ratings: content.EvaluationRatings{Content: formInt(c, "content"), Trainer: formInt(c, "trainer"),
+		Usefulness: formInt(c, "usefulness")}, Comment: utils.CopyString(c.FormValue("comment"))}
+}
+
+// evaluationRefill is what a refused evaluation form shows again: the
+// errors by field and what was entered.
+func evaluationRefill(fields map[string]string, in content.EvaluationInput) (errs map[string]string, form map[string]int, comment string) {
+	errs = map[string]string{}
+	for k, m := range fields {
+		errs[strings.TrimPrefix(k, "ratings.")] = m
+	}
+	form = map[string]int{"content": in.Ratings.Content, "trainer": in.Ratings.Trainer, "usefulness": in.Ratings.Usefulness}
+	return errs, form, in.Comment
+}
+
 // evaluationSubmit: POST /courses/{id}/evaluation.
 func (a *App) evaluationSubmit(c *fiber.Ctx) error {
 	v, err := a.evaluationView(c)
 	if err != nil {
 		return err
 	}
-	in := content.EvaluationInput{Ratings: content.EvaluationRatings{Content: formInt(c, "content"), Trainer: formInt(c, "trainer"),
-		Usefulness: formInt(c, "usefulness")}, Comment: utils.CopyString(c.FormValue("comment"))}
+	in := evaluationInput(c)
 	_, err = a.svc.SubmitEvaluation(c.UserContext(), *currentUser(c), v.Course.ID, in)
 	if fields, ok := a.fieldErrs(c, err); ok {
-		v.Errors = map[string]string{}
-		for k, m := range fields {
-			v.Errors[strings.TrimPrefix(k, "ratings.")] = m
-		}
-		v.Form = map[string]int{"content": in.Ratings.Content, "trainer": in.Ratings.Trainer, "usefulness": in.Ratings.Usefulness}
-		v.Comment = in.Comment
+		v.Errors, v.Form, v.Comment = evaluationRefill(fields, in)
 		c.Status(fiber.StatusUnprocessableEntity)
 		return a.page(c, "evaluation", v)
 	}

@@ -150,12 +150,9 @@ type CheckinCode struct {
 // CheckinCodeFor returns the event's current check-in code to an
 // organiser while a day's check-in is open; ErrCheckinClosed otherwise.
 func (s *Service) CheckinCodeFor(ctx context.Context, actor User, eventID string) (CheckinCode, error) {
-	ev, err := s.Event(ctx, eventID)
+	ev, err := s.organisedEvent(ctx, actor, eventID)
 	if err != nil {
 		return CheckinCode{}, err
-	}
-	if !ev.IsOrganiser(actor) {
-		return CheckinCode{}, ErrForbidden
 	}
 	if ev.Status == EventCancelled {
 		return CheckinCode{}, ErrEventCancelled
@@ -405,12 +402,9 @@ func eventCertRef(eventID string) string { return "event:" + eventID }
 // MarkAttendance sets one person's presence on one day, by an organiser
 // (the form and the API). A day not yet begun cannot be marked present.
 func (s *Service) MarkAttendance(ctx context.Context, actor User, eventID, nip, day string, present bool) (Attendance, error) {
-	ev, err := s.Event(ctx, eventID)
+	ev, err := s.organisedEvent(ctx, actor, eventID)
 	if err != nil {
 		return Attendance{}, err
-	}
-	if !ev.IsOrganiser(actor) {
-		return Attendance{}, ErrForbidden
 	}
 	if !slices.Contains(ev.Days(), day) {
 		return Attendance{}, invalid("day", msg("attendance.day"))
@@ -455,12 +449,9 @@ const attendanceBatch = 500
 // AttendanceOf lists an event's registered (and waitlisted) people with
 // their days present, in order of arrival, for an organiser.
 func (s *Service) AttendanceOf(ctx context.Context, actor User, eventID string) (AttendanceSheet, error) {
-	ev, err := s.Event(ctx, eventID)
+	ev, err := s.organisedEvent(ctx, actor, eventID)
 	if err != nil {
 		return AttendanceSheet{}, err
-	}
-	if !ev.IsOrganiser(actor) {
-		return AttendanceSheet{}, ErrForbidden
 	}
 	days := ev.Days()
 	sh := AttendanceSheet{Event: ev, Days: days, Totals: make([]int, len(days)), Needed: ev.DaysNeeded(), Rows: []AttendanceRow{}}

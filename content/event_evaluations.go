@@ -91,12 +91,9 @@ func (s *Service) SubmitEventEvaluation(ctx context.Context, u User, eventID str
 // EventEvaluations reports an event's level-1 results to its organisers:
 // means and distributions from the aggregate, the newest comments.
 func (s *Service) EventEvaluations(ctx context.Context, u User, eventID string) (EvaluationReport, error) {
-	ev, err := s.Event(ctx, eventID)
+	ev, err := s.organisedEvent(ctx, u, eventID)
 	if err != nil {
 		return EvaluationReport{}, err
-	}
-	if !ev.IsOrganiser(u) {
-		return EvaluationReport{}, ErrForbidden
 	}
 	var g evalAgg
 	if _, err := s.docs.C(collEvalStats).Get(ctx, eventEvalKey(ev.ID), &g); err != nil && !errors.Is(err, docs.ErrNotFound) {

@@ -378,12 +378,9 @@ func (s *Service) CreateEvent(ctx context.Context, actor User, in EventInput) (E
 // UpdateEvent replaces what an organiser edits. Materials nil (not
 // stated) keeps the event's files; an empty list removes them.
 func (s *Service) UpdateEvent(ctx context.Context, actor User, id string, in EventInput) (Event, error) {
-	ev, err := s.Event(ctx, id)
+	ev, err := s.organisedEvent(ctx, actor, id)
 	if err != nil {
 		return Event{}, err
-	}
-	if !ev.IsOrganiser(actor) {
-		return Event{}, ErrForbidden
 	}
 	next := ev
 	if err := in.validate(&next); err != nil {
@@ -516,4 +513,17 @@ func (s *Service) EventCounts(ctx context.Context, eventID string) (registered, 
 		return 0, 0, fmt.Errorf("event counts: %w", err)
 	}
 	return int64(len(st.Seats)), int64(len(st.Waitlist)), nil
+}
+
+// organisedEvent is the event, for one of its organisers (or an admin, as
+// IsOrganiser says); ErrForbidden for anyone else.
+func (s *Service) organisedEvent(ctx context.Context, actor User, id string) (Event, error) {
+	ev, err := s.Event(ctx, id)
+	if err != nil {
+		return Event{}, err
+	}
+	if !ev.IsOrganiser(actor) {
+		return Event{}, ErrForbidden
+	}
+	return ev, nil
 }

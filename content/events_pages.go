@@ -54,12 +54,8 @@ func (s *Service) attachMaterial(ctx context.Context, a Asset) error {
 // RemoveEventMaterial takes a file off an event's materials. The asset
 // itself stays: a link someone saved keeps working for signed-in users.
 func (s *Service) RemoveEventMaterial(ctx context.Context, actor User, id, asset string) (Event, error) {
-	ev, err := s.Event(ctx, id)
-	if err != nil {
+	if _, err := s.organisedEvent(ctx, actor, id); err != nil {
 		return Event{}, err
-	}
-	if !ev.IsOrganiser(actor) {
-		return Event{}, ErrForbidden
 	}
 	return docs.Update(ctx, s.docs.C(collEvents), id, func(e *Event) error {
 		e.Materials = slices.DeleteFunc(e.Materials, func(m EventMaterial) bool { return m.Asset == asset })
@@ -71,12 +67,8 @@ func (s *Service) RemoveEventMaterial(ctx context.Context, actor User, id, asset
 // CancelEvent marks an event cancelled. Registrations stay as they are,
 // so attendees still see it under "Kegiatan saya", marked cancelled.
 func (s *Service) CancelEvent(ctx context.Context, actor User, id string) (Event, error) {
-	ev, err := s.Event(ctx, id)
-	if err != nil {
+	if _, err := s.organisedEvent(ctx, actor, id); err != nil {
 		return Event{}, err
-	}
-	if !ev.IsOrganiser(actor) {
-		return Event{}, ErrForbidden
 	}
 	return docs.Update(ctx, s.docs.C(collEvents), id, func(e *Event) error {
 		e.Status = EventCancelled

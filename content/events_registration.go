@@ -628,12 +628,9 @@ type RegistrationRow struct {
 // event's organisers (and admins). It reads the seats document, the
 // truth, and brings every Registration in line with it on the way.
 func (s *Service) EventRegistrations(ctx context.Context, actor User, eventID string) (Event, []RegistrationRow, error) {
-	ev, err := s.Event(ctx, eventID)
+	ev, err := s.organisedEvent(ctx, actor, eventID)
 	if err != nil {
 		return ev, nil, err
-	}
-	if !ev.IsOrganiser(actor) {
-		return ev, nil, ErrForbidden
 	}
 	st, err := s.seats(ctx, eventID)
 	if err != nil {
