@@ -73,8 +73,8 @@ func TestErrorCodesHaveMessages(t *testing.T) {
 					keys = []string{m.prefix + code}
 				case *ast.BinaryExpr:
 					// "qtype." + q.Type: a code per question type.
-					lit, ok := a.X.(*ast.BasicLit)
-					if prefix, _ := strconv.Unquote(lit.Value); ok && prefix == "qtype." {
+					if lit, ok := a.X.(*ast.BasicLit); ok && lit.Value == `"qtype."` {
+						prefix := "qtype."
 						for _, typ := range []string{content.QSingle, content.QMultiple, content.QTrueFalse, content.QShort} {
 							keys = append(keys, m.prefix+prefix+typ)
 						}

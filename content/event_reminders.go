@@ -139,13 +139,20 @@ func (s *Service) remindEvent(ctx context.Context, o eventOccasion, ev Event, us
 func eventReminderText(o eventOccasion, ev Event) Msg {
 	at := ev.Starts.In(jakarta)
 	date, clock := at.Format(time.DateOnly), at.Format("15:04")
-	code := "notify.event_" + o.name
+	// Each code spelled out, so the catalog check finds every one.
+	day := o.name == "day"
 	switch {
+	case ev.Place != "" && ev.OnlineURL != "" && day:
+		return msg("notify.event_day_both", ev.Title, date, clock, ev.Place, ev.OnlineURL)
 	case ev.Place != "" && ev.OnlineURL != "":
-		return msg(code+"_both", ev.Title, date, clock, ev.Place, ev.OnlineURL)
+		return msg("notify.event_hour_both", ev.Title, date, clock, ev.Place, ev.OnlineURL)
+	case ev.OnlineURL != "" && day:
+		return msg("notify.event_day_online", ev.Title, date, clock, ev.OnlineURL)
 	case ev.OnlineURL != "":
-		return msg(code+"_online", ev.Title, date, clock, ev.OnlineURL)
+		return msg("notify.event_hour_online", ev.Title, date, clock, ev.OnlineURL)
+	case day:
+		return msg("notify.event_day_place", ev.Title, date, clock, ev.Place)
 	default:
-		return msg(code+"_place", ev.Title, date, clock, ev.Place)
+		return msg("notify.event_hour_place", ev.Title, date, clock, ev.Place)
 	}
 }

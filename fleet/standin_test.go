@@ -448,7 +448,8 @@ func (s *SearchStandIn) search(w http.ResponseWriter, r *http.Request, ix *stand
 }
 
 // compileFilter reads the filter grammar meili.Filter writes: conditions
-// field = "value" joined by AND and OR, with parentheses. Anything else
+// field = "value" and field IN ["a", "b"] joined by AND and OR, with
+// parentheses. Anything else
 // is refused, so a driver that starts writing more shows up here.
 func compileFilter(f any) (func(map[string]any) bool, error) {
 	switch f := f.(type) {
@@ -474,7 +475,7 @@ func tokenize(s string) []string {
 		switch c := s[i]; {
 		case c == ' ':
 			i++
-		case c == '(' || c == ')' || c == '=':
+		case c == '(' || c == ')' || c == '=' || c == '[' || c == ']' || c == ',':
 			toks = append(toks, string(c))
 			i++
 		case c == '"':
@@ -491,7 +492,7 @@ func tokenize(s string) []string {
 			i = j + 1
 		default:
 			j := i
-			for j < len(s) && !strings.ContainsRune(" ()=\"", rune(s[j])) {
+			for j < len(s) && !strings.ContainsRune(" ()=\"[],", rune(s[j])) {
 				j++
 			}
 			toks = append(toks, s[i:j])
@@ -551,19 +552,35 @@ func (p *filterParser) atom() (matcher, error) {
 	if p.i+2 >= len(p.toks) {
 		return nil, fmt.Errorf("stand-in: filter ends early")
 	}
-	field, eq, val := p.toks[p.i], p.toks[p.i+1], p.toks[p.i+2]
-	if eq != "=" || !strings.HasPrefix(val, `"`) {
-		return nil, fmt.Errorf("stand-in: filter: want field = \"value\" at %q", field)
+	field, op := p.toks[p.i], p.toks[p.i+1]
+	var vals []string
+	switch {
+	case op == "=" && strings.HasPrefix(p.toks[p.i+2], `"`):
+		vals = []string{p.toks[p.i+2][1:]}
+		p.i += 3
+	case op == "IN" && p.toks[p.i+2] == "[":
+		p.i += 3
+		for p.i < len(p.toks) && strings.HasPrefix(p.toks[p.i], `"`) {
+			vals = append(vals, p.toks[p.i][1:])
+			p.i++
+			if p.peek() == "," {
+				p.i++
+			}
+		}
+		if p.peek() != "]" {
+			return nil, fmt.Errorf("stand-in: filter: missing ] after %s IN", field)
+		}
+		p.i++
+	default:
+		return nil, fmt.Errorf("stand-in: filter: want field = \"value\" or field IN [\"a\", …] at %q", field)
 	}
-	p.i += 3
-	val = val[1:]
 	return func(d map[string]any) bool {
 		switch v := d[field].(type) {
 		case string:
-			return v == val
+			return slices.Contains(vals, v)
 		case []any:
 			for _, x := range v {
-				if x == val {
+				if s, ok := x.(string); ok && slices.Contains(vals, s) {
 					return true
 				}
 			}
