@@ -56,6 +56,13 @@ var (
 // seatWriteWindow bounds one batch's write, retries included.
 const seatWriteWindow = 20 * time.Second
 
+// A leader holding fewer than seatBatchWant requests waits seatLinger
+// once for more before writing them.
+const (
+	seatBatchWant = 32
+	seatLinger    = 2 * time.Millisecond
+)
+
 // eventSeats is the source of truth for an event's seats and waitlist.
 type eventSeats struct {
 	Event    string `bson:"event"`
@@ -177,6 +184,7 @@ func (s *Service) submitSeats(ctx context.Context, ev Event, op *seatOp) error {
 func (s *Service) leadSeats(eventID string) {
 	q := &s.seatQueues
 	var held *heldSeats
+	lingered := false
 	for {
 		q.mu.Lock()
 		ops := q.pending[eventID]
@@ -185,6 +193,15 @@ func (s *Service) leadSeats(eventID string) {
 			q.mu.Unlock()
 			return
 		}
+		if len(ops) < seatBatchWant && !lingered {
+			// Each write carries the whole document, waitlist and all:
+			// a moment's wait for more requests saves many writes of it.
+			q.mu.Unlock()
+			time.Sleep(seatLinger)
+			lingered = true
+			continue
+		}
+		lingered = false
 		q.pending[eventID] = nil
 		q.mu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), seatWriteWindow)
