@@ -234,8 +234,9 @@ func TestEventPage(t *testing.T) {
 func TestEventCalendarPage(t *testing.T) {
 	e := newEnv(t, nil)
 	atok, ttok := e.token(adminNIP), e.token(trainerNIP)
-	for code, parent := range map[string]string{"KOTA": "", "DINKES": "KOTA", "PKM-1": "DINKES", "DISDIK": "KOTA"} {
-		mustStatus(t, e.api("PUT", "/api/v1/units/"+code, atok, map[string]string{"name": "Unit " + code, "parent": parent}), 200, "unit "+code)
+	// Parents first.
+	for _, u := range [][2]string{{"KOTA", ""}, {"DINKES", "KOTA"}, {"PKM-1", "DINKES"}, {"DISDIK", "KOTA"}} {
+		mustStatus(t, e.api("PUT", "/api/v1/units/"+u[0], atok, map[string]string{"name": "Unit " + u[0], "parent": u[1]}), 200, "unit "+u[0])
 	}
 	// The events in a month from now, on known days.
 	month := time.Now().In(wib).AddDate(0, 1, 0)
