@@ -141,11 +141,15 @@ func TestEventRegistrationForms(t *testing.T) {
 		t.Fatalf("waiting one not promoted by the form's cancel: %+v", reg)
 	}
 	// The organisers' list: a table for the trainer, 403 for a learner.
+	// The first one registers again and waits, first in line.
+	again := e.browser()
+	again.login(learnerNIP)
+	again.post("/events/"+id+"/register", url.Values{"_csrf": {again.csrf("/")}})
 	b := e.browser()
 	b.login(trainerNIP)
 	r := b.get("/events/" + id + "/registrations")
 	if r.StatusCode != 200 || !strings.Contains(string(r.body), "Budi Santoso") || !strings.Contains(string(r.body), `data-status="registered"`) ||
-		strings.Contains(string(r.body), "<b>Prima") {
+		!strings.Contains(string(r.body), "Daftar tunggu ke-1") || strings.Contains(string(r.body), "<b>Prima") {
 		t.Fatalf("registrations page: %d\n%s", r.StatusCode, r.body)
 	}
 	l := e.browser()

@@ -166,6 +166,11 @@ func (b *browser) send(req *http.Request) resp {
 		req.Header[k] = vs
 	}
 	r := b.e.do(req)
+	// A message given the wrong kind of value (a %s fed an int) shows as
+	// "%!s(int=1)" on the page: no page may carry one.
+	if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "text/html") && fmtError.Match(r.body) {
+		b.e.t.Errorf("%s %s: a message with a wrong value: %s", req.Method, req.URL, fmtError.Find(r.body))
+	}
 	for _, c := range r.Cookies() {
 		if c.MaxAge < 0 || c.Value == "" {
 			delete(b.cookies, c.Name)
@@ -185,6 +190,8 @@ func (b *browser) post(path string, form url.Values) resp {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return b.send(req)
 }
+
+var fmtError = regexp.MustCompile(`%!\w*\([^)]*\)|%!\w`)
 
 var csrfInput = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
 
