@@ -167,7 +167,10 @@ func TestBrowserSeedStory(t *testing.T) {
 	shots(asn, "5-home-wajib")
 	do(asn, "open the lesson", chromedp.Navigate(base+"/learn/"+lesson.ID), chromedp.WaitVisible(chromedp.CSS(`[data-testid=mark-done]`)))
 	e.advance(time.Minute) // reading time, as the pacing rules require
-	do(asn, "mark done", chromedp.Click(chromedp.CSS(`[data-testid=mark-done]`)))
+	// The form's answer is the lesson again, without the button: wait for
+	// it, or the next navigation would cut that load short (ERR_ABORTED).
+	do(asn, "mark done", chromedp.Click(chromedp.CSS(`[data-testid=mark-done]`)), chromedp.WaitNotPresent(chromedp.CSS(`[data-testid=mark-done]`)),
+		chromedp.WaitReady(chromedp.CSS(`body`)))
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		enr, err := svc.Enrollment(ctx, asnNIP, c.ID)
 		if err == nil && !enr.Completed.IsZero() {
