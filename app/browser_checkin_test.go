@@ -24,27 +24,8 @@ func (e *testEnv) serveAtBase(t *testing.T) string {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	e.app.cfg.Addr = "127.0.0.1:" + strconv.Itoa(port)
-	e.app.cfg.BaseURL = "http://" + e.app.cfg.Addr
-	ctx, cancel := context.WithCancel(context.Background())
-	addrc := make(chan string, 1)
-	done := make(chan error, 1)
-	go func() { done <- e.app.Serve(ctx, func(a net.Addr) { addrc <- a.String() }) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	select {
-	case <-addrc:
-		return e.app.cfg.BaseURL
-	case err := <-done:
-		t.Fatalf("serve: %v", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("server did not start")
-	}
-	return ""
+	e.app.cfg.BaseURL = "http://127.0.0.1:" + strconv.Itoa(port)
+	return e.serveOn(t, "127.0.0.1:"+strconv.Itoa(port))
 }
 
 // TestBrowserCheckin: the organiser's browser shows the check-in page with

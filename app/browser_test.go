@@ -16,7 +16,14 @@ import (
 // its base URL.
 func (e *testEnv) serve(t *testing.T) string {
 	t.Helper()
-	e.app.cfg.Addr = "127.0.0.1:0"
+	return e.serveOn(t, "127.0.0.1:0")
+}
+
+// serveOn runs the app on addr until the test ends and returns its base
+// URL.
+func (e *testEnv) serveOn(t *testing.T, addr string) string {
+	t.Helper()
+	e.app.cfg.Addr = addr
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
 	done := make(chan error, 1)
