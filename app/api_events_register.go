@@ -24,6 +24,7 @@ func registrationRefusal(err error) error {
 		{content.ErrEventStarted, 409},
 		{content.ErrNotRegistered, 409},
 		{content.ErrEventNotOpenToYou, 403},
+		{content.ErrAlreadyRegistered, 409},
 	} {
 		if errors.Is(err, r.e) {
 			return &apiError{Status: r.status, Code: r.e.Code, msg: r.e.Message()}
@@ -47,11 +48,10 @@ func (a *App) registerEvent(c *fiber.Ctx) error {
 	if err != nil {
 		return registrationRefusal(err)
 	}
-	status := fiber.StatusCreated
 	if p.Existing {
-		status = fiber.StatusOK
+		return registrationRefusal(content.ErrAlreadyRegistered)
 	}
-	return c.Status(status).JSON(placeJSON{Status: p.Status, Position: p.Position, Registration: p.Registration})
+	return c.Status(fiber.StatusCreated).JSON(placeJSON{Status: p.Status, Position: p.Position, Registration: p.Registration})
 }
 
 // cancelEventRegistration: DELETE /api/v1/events/{id}/register -> the

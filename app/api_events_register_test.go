@@ -42,8 +42,9 @@ func TestEventRegistrationAPI(t *testing.T) {
 	if p["status"] != "registered" || p["position"] != float64(0) {
 		t.Fatalf("first: %v", p)
 	}
-	if p := mustStatus(t, e.api("POST", reg, l1, nil), 200, "register twice"); p["status"] != "registered" {
-		t.Fatalf("twice: %v", p)
+	// Twice: 409 naming the refusal, and the place stays as it was.
+	if r := e.api("POST", reg, l1, nil); r.StatusCode != 409 || errCode(t, r) != "event.already_registered" {
+		t.Fatalf("register twice: %d %s", r.StatusCode, r.body)
 	}
 	if p := mustStatus(t, e.api("POST", reg, l2, nil), 201, "second"); p["status"] != "waitlisted" || p["position"] != float64(1) {
 		t.Fatalf("second: %v", p)
@@ -118,6 +119,7 @@ func TestEventRegistrationForms(t *testing.T) {
 		nip, path, flash, status string
 	}{
 		{learnerNIP, "register", "event_registered", content.RegRegistered},
+		{learnerNIP, "register", "event_already", content.RegRegistered},
 		{learner2NIP, "register", "event_waitlisted", content.RegWaitlisted},
 		{learnerNIP, "cancel", "event_cancelled_reg", content.RegCancelled},
 		{learnerNIP, "cancel", "event_not_registered", content.RegCancelled},
@@ -128,7 +130,7 @@ func TestEventRegistrationForms(t *testing.T) {
 		if r.StatusCode != 303 || r.Header.Get("Location") != "/events/"+id+"?msg="+tc.flash {
 			t.Fatalf("%d: %d to %q", i, r.StatusCode, r.Header.Get("Location"))
 		}
-		if i == 1 {
+		if i == 2 {
 			// The message shows where the redirect lands.
 			mustContain(t, "event page after joining the waitlist", b.get(r.Header.Get("Location")).body,
 				`class="flash" role="status">Kegiatan ini penuh; Anda masuk daftar tunggu`)

@@ -23,6 +23,7 @@ func eventFlash(err error, ok string) string {
 		"event_started":        content.ErrEventStarted,
 		"event_not_registered": content.ErrNotRegistered,
 		"event_not_for_you":    content.ErrEventNotOpenToYou,
+		"event_already":        content.ErrAlreadyRegistered,
 	} {
 		if errors.Is(err, e) {
 			return code
@@ -42,6 +43,9 @@ func backToEvent(c *fiber.Ctx, id, flash string) error {
 func (a *App) registerEventSubmit(c *fiber.Ctx) error {
 	id := param(c, "id")
 	p, err := a.svc.Register(c.UserContext(), *currentUser(c), id, "")
+	if err == nil && p.Existing {
+		err = content.ErrAlreadyRegistered
+	}
 	ok := "event_registered"
 	if err == nil && p.Status == content.RegWaitlisted {
 		ok = "event_waitlisted"

@@ -51,6 +51,10 @@ var (
 	ErrEventCancelled     = newError("event.cancelled", "the event was cancelled")
 	ErrEventStarted       = newError("event.started", "the event has started")
 	ErrNotRegistered      = newError("event.not_registered", "not registered for the event")
+	// ErrAlreadyRegistered is how a person's own second registration is
+	// answered; Register itself answers the place held (Place.Existing),
+	// which an assignment registering people takes as done.
+	ErrAlreadyRegistered = newError("event.already_registered", "already registered for the event")
 )
 
 // seatWriteWindow bounds one batch's write, retries included.
